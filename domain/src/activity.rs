@@ -1,0 +1,165 @@
+//! The activity log: what happened to the connection and to every sync
+//! operation. Entries are only ever appended: no port updates or deletes
+//! them, so they outlive Disconnect and Reconnect (FAQ 2).
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::connection::{ConnectionProblem, XpmOrganisation};
+use crate::ids::{ActivityEntryId, AssociationId, AssociationTypeId, ClientId, PracticeId, UserId, XpmClientUuid, XpmRelationshipUuid, XpmTenantId};
+use crate::relationship_type::XpmRelationshipType;
+use crate::sync::SkipReason;
+
+/// Who caused an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Actor {
+    User(UserId),
+    /// Xero told us, e.g. a refresh answered invalid_grant while checking status.
+    Xero,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityEntry {
+    pub id: ActivityEntryId,
+    pub practice: PracticeId,
+    pub at: OffsetDateTime,
+    pub actor: Actor,
+    /// The client a sync entry is about; `None` for connection and settings entries.
+    pub client: Option<ClientId>,
+    pub kind: ActivityKind,
+}
+
+/// Which XPM write an entry or failure is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Operation {
+    CreateClient,
+    UpdateClient,
+    LinkClient,
+    AddRelationship(AssociationId),
+    UpdateRelationship(AssociationId),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ActivityKind {
+    // The connection.
+    Connected {
+        organisation: XpmOrganisation,
+    },
+    Reconnected {
+        organisation: XpmOrganisation,
+        previous: Option<XpmOrganisation>,
+        changed_organisation: bool,
+    },
+    AuthorisationExpired {
+        problem: ConnectionProblem,
+    },
+    AccessRevoked {
+        problem: ConnectionProblem,
+    },
+    Disconnected {
+        organisation: XpmOrganisation,
+    },
+    /// Xero's login came back with an error; nothing stored changed.
+    AuthorisationFailed {
+        problem: ConnectionProblem,
+    },
+
+    // Settings.
+    MappingChanged {
+        association_type: AssociationTypeId,
+        from: Option<XpmRelationshipType>,
+        to: Option<XpmRelationshipType>,
+    },
+    PushOptionsChanged,
+
+    // Sync, one entry per operation.
+    SyncRefused {
+        reason: String,
+    },
+    ClientCreated {
+        tenant: XpmTenantId,
+        xpm_client: XpmClientUuid,
+    },
+    /// A person chose to link this client to a client already in XPM.
+    ClientLinked {
+        tenant: XpmTenantId,
+        xpm_client: XpmClientUuid,
+    },
+    /// After an interrupted create, the client XPM had made was found and linked.
+    ClientRecovered {
+        tenant: XpmTenantId,
+        xpm_client: XpmClientUuid,
+    },
+    ClientUpdated {
+        tenant: XpmTenantId,
+        xpm_client: XpmClientUuid,
+        fields: Vec<String>,
+    },
+    ClientUnchanged {
+        tenant: XpmTenantId,
+        xpm_client: XpmClientUuid,
+    },
+    RelationshipAdded {
+        association: AssociationId,
+        xpm_type: XpmRelationshipType,
+        xpm_relationship: XpmRelationshipUuid,
+    },
+    RelationshipUpdated {
+        association: AssociationId,
+        xpm_relationship: XpmRelationshipUuid,
+    },
+    RelationshipUnchanged {
+        association: AssociationId,
+    },
+    RelationshipSkipped {
+        association: AssociationId,
+        reason: SkipReason,
+    },
+    OperationFailed {
+        operation: Operation,
+        cause: String,
+    },
+    /// Not attempted because an earlier failure stopped the sync.
+    OperationNotAttempted {
+        operation: Operation,
+    },
+}
+
+impl ActivityKind {
+    /// A short, stable name for filters and exports.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Connected { .. } => "connected",
+            Self::Reconnected { .. } => "reconnected",
+            Self::AuthorisationExpired { .. } => "authorisation_expired",
+            Self::AccessRevoked { .. } => "access_revoked",
+            Self::Disconnected { .. } => "disconnected",
+            Self::AuthorisationFailed { .. } => "authorisation_failed",
+            Self::MappingChanged { .. } => "mapping_changed",
+            Self::PushOptionsChanged => "push_options_changed",
+            Self::SyncRefused { .. } => "sync_refused",
+            Self::ClientCreated { .. } => "client_created",
+            Self::ClientLinked { .. } => "client_linked",
+            Self::ClientRecovered { .. } => "client_recovered",
+            Self::ClientUpdated { .. } => "client_updated",
+            Self::ClientUnchanged { .. } => "client_unchanged",
+            Self::RelationshipAdded { .. } => "relationship_added",
+            Self::RelationshipUpdated { .. } => "relationship_updated",
+            Self::RelationshipUnchanged { .. } => "relationship_unchanged",
+            Self::RelationshipSkipped { .. } => "relationship_skipped",
+            Self::OperationFailed { .. } => "operation_failed",
+            Self::OperationNotAttempted { .. } => "operation_not_attempted",
+        }
+    }
+
+    /// Whether this entry records a write to XPM that happened.
+    pub const fn is_xpm_write(&self) -> bool {
+        matches!(
+            self,
+            Self::ClientCreated { .. }
+                | Self::ClientUpdated { .. }
+                | Self::RelationshipAdded { .. }
+                | Self::RelationshipUpdated { .. }
+        )
+    }
+}

@@ -1,0 +1,15 @@
+//! Manual, one-client, one-way sync: the request that starts it, what it
+//! pushes, what was last pushed, and the planner that decides each XPM write.
+
+mod payload;
+mod planner;
+mod record;
+mod request;
+
+pub use payload::{ClientPayload, RelationshipTerms};
+pub use planner::{
+    ClientStep, LookAlike, PlanError, PlanInput, RelatedClientView, RelationshipStep, SkipReason,
+    SyncPlan, XpmRelationshipSeen, plan_sync,
+};
+pub use record::{PendingOperation, PushedRelationship, SyncRecord};
+pub use request::{FirstSyncDecision, ManualSyncRequest};

@@ -1,0 +1,90 @@
+//! Use cases: the application services the app calls. Each is a method of
+//! [`Integration`], which holds the ports.
+
+mod activity;
+mod connection;
+mod settings;
+mod sync;
+
+pub use activity::ActivityError;
+pub use connection::{AuthorisationCallback, AuthorisationOutcome, ConnectionUseCaseError};
+pub use settings::SettingsError;
+pub use sync::{SyncError, SyncOutcome, SyncPreview};
+
+use time::OffsetDateTime;
+
+use crate::activity::{ActivityEntry, ActivityKind, Actor};
+use crate::ids::{ClientId, PracticeId, UserId};
+use crate::ports::{
+    ActivityLog, Clock, ClientStore, ConnectionStore, IdGenerator, PracticeStore, SettingsStore,
+    StoreError, SyncRecordStore, XpmAuthorization, XpmGateway, entry,
+};
+use crate::practice::{PermissionError, User};
+
+/// Every store port at once: both store adapters implement them all on one type.
+pub trait Stores:
+    PracticeStore + ClientStore + SettingsStore + ConnectionStore + SyncRecordStore + ActivityLog
+{
+}
+
+impl<T> Stores for T where
+    T: PracticeStore + ClientStore + SettingsStore + ConnectionStore + SyncRecordStore + ActivityLog
+{
+}
+
+/// The integration's use cases over its ports.
+#[derive(Debug, Clone)]
+pub struct Integration<S, G, A, C, I> {
+    pub stores: S,
+    pub xpm: G,
+    pub authorization: A,
+    pub clock: C,
+    pub ids: I,
+}
+
+impl<S, G, A, C, I> Integration<S, G, A, C, I>
+where
+    S: Stores,
+    G: XpmGateway,
+    A: XpmAuthorization,
+    C: Clock,
+    I: IdGenerator,
+{
+    pub fn new(stores: S, xpm: G, authorization: A, clock: C, ids: I) -> Self {
+        Self {
+            stores,
+            xpm,
+            authorization,
+            clock,
+            ids,
+        }
+    }
+
+    fn entry(&self, practice: PracticeId, actor: Actor, client: Option<ClientId>, kind: ActivityKind) -> ActivityEntry {
+        entry(&self.ids, practice, self.clock.now(), actor, client, kind)
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// Loads the acting user, who must belong to `practice`.
+    async fn member<E>(&self, practice: PracticeId, user: UserId) -> Result<User, E>
+    where
+        E: From<PermissionError> + From<StoreError>,
+    {
+        let user = self.stores.user(practice, user).await?.ok_or(PermissionError::OtherPractice)?;
+        user.ensure_member_of(practice)?;
+        Ok(user)
+    }
+
+    /// Loads the acting user, who must be an admin of `practice`.
+    async fn admin<E>(&self, practice: PracticeId, user: UserId, action: &'static str) -> Result<User, E>
+    where
+        E: From<PermissionError> + From<StoreError>,
+    {
+        let user: User = self.member::<E>(practice, user).await?;
+        user.ensure_admin_of(practice, action)?;
+        Ok(user)
+    }
+}

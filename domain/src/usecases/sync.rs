@@ -1,0 +1,471 @@
+//! Preview and Sync of one client, started by a person (FAQ 3). Reads from
+//! XPM feed the planner and the preview only (FAQ 4); writes are the plan's
+//! creates, updates and relationship adds/updates, nothing else (FAQ 6).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::activity::{ActivityEntry, ActivityKind, Actor, Operation};
+use crate::client::{Client, ClientStatus};
+use crate::connection::{ConnectionError, SyncTarget};
+use crate::ids::{AssociationId, ClientId, PracticeId, XpmClientUuid};
+use crate::ports::{
+    Clock, IdGenerator, RelationshipWrite, StoreError, XpmAccess, XpmAuthorization, XpmClientView,
+    XpmError, XpmGateway,
+};
+use crate::practice::PermissionError;
+use crate::sync::{
+    ClientPayload, ClientStep, LookAlike, PendingOperation, PlanError, PlanInput, PushedRelationship,
+    RelatedClientView, RelationshipStep, SyncPlan, SyncRecord, XpmRelationshipSeen, plan_sync, ManualSyncRequest,
+};
+use crate::usecases::{Integration, Stores};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Permission(#[from] PermissionError),
+    #[error(transparent)]
+    NotConnected(#[from] ConnectionError),
+    #[error("client {0} does not exist in this practice")]
+    ClientNotFound(ClientId),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// A read XPM needed before any write failed; nothing was written.
+    #[error(transparent)]
+    Xpm(#[from] XpmError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a sync would do, with XPM's current copy of the client to show beside PM Hub's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncPreview {
+    pub plan: SyncPlan,
+    pub xpm_now: Option<XpmClientView>,
+}
+
+/// What a sync did: one activity entry per operation, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncOutcome {
+    pub plan: SyncPlan,
+    pub entries: Vec<ActivityEntry>,
+    pub xpm_client: Option<XpmClientUuid>,
+}
+
+impl SyncOutcome {
+    /// Whether every planned operation succeeded (skips are not failures).
+    pub fn is_complete(&self) -> bool {
+        !matches!(self.plan.client, ClientStep::NeedsDecision { .. })
+            && self.entries.iter().all(|e| {
+                !matches!(e.kind, ActivityKind::OperationFailed { .. } | ActivityKind::OperationNotAttempted { .. })
+            })
+    }
+}
+
+/// Everything the planner reads, gathered once.
+struct Gathered {
+    target: SyncTarget,
+    client: Client,
+    associations: Vec<crate::association::Association>,
+    related: BTreeMap<ClientId, RelatedClientView>,
+    settings: crate::settings::IntegrationSettings,
+    record: Option<SyncRecord>,
+    pending: Vec<PendingOperation>,
+    search_results: Vec<LookAlike>,
+    xpm_relationships: Vec<XpmRelationshipSeen>,
+}
+
+impl<S, G, A, C, I> Integration<S, G, A, C, I>
+where
+    S: Stores,
+    G: XpmGateway,
+    A: XpmAuthorization,
+    C: Clock,
+    I: IdGenerator,
+{
+    /// What a Sync of this client would do. Reads only: nothing is written
+    /// to XPM, to PM Hub's records or to the activity log.
+    pub async fn preview_sync(&self, request: &ManualSyncRequest) -> Result<SyncPreview, SyncError> {
+        self.member::<SyncError>(request.practice(), request.requested_by()).await?;
+        let gathered = self.gather(request).await?;
+        let plan = plan_sync(input(request, &gathered))?;
+        let xpm_now = match plan.client.known_xpm_client() {
+            Some(xpm_client) => Some(self.xpm.get_client(access(&gathered), xpm_client).await?),
+            None => None,
+        };
+        Ok(SyncPreview { plan, xpm_now })
+    }
+
+    /// Syncs one client, as a person asked. Each XPM write is noted as
+    /// pending before it is sent and its result recorded after, so an
+    /// interrupted sync is recovered by the next one without duplicates.
+    pub async fn sync_client(&self, request: &ManualSyncRequest) -> Result<SyncOutcome, SyncError> {
+        let practice = request.practice();
+        let actor = Actor::User(request.requested_by());
+        self.member::<SyncError>(practice, request.requested_by()).await?;
+        let gathered = match self.gather(request).await {
+            Ok(g) => g,
+            Err(err) => {
+                self.refuse(practice, actor, request.client(), &err).await?;
+                return Err(err);
+            }
+        };
+        let plan = match plan_sync(input(request, &gathered)) {
+            Ok(plan) => plan,
+            Err(err) => {
+                let err = SyncError::Plan(err);
+                self.refuse(practice, actor, request.client(), &err).await?;
+                return Err(err);
+            }
+        };
+        let mut run = Run {
+            integration: self,
+            access: access(&gathered),
+            actor,
+            client: request.client(),
+            entries: Vec::new(),
+            broken: None,
+        };
+        let xpm_client = run.execute(&plan, &gathered).await?;
+        if let Some(problem) = run.broken.take() {
+            self.mark_connection_problem(practice, problem)
+                .await
+                .map_err(|e| SyncError::Store(StoreError::Unavailable(e.to_string())))?;
+        }
+        Ok(SyncOutcome {
+            plan,
+            entries: run.entries,
+            xpm_client,
+        })
+    }
+
+    async fn refuse(&self, practice: PracticeId, actor: Actor, client: ClientId, err: &SyncError) -> Result<(), StoreError> {
+        let logged = matches!(
+            err,
+            SyncError::NotConnected(_) | SyncError::Plan(PlanError::ClientNotActive(_)) | SyncError::Xpm(_)
+        );
+        if logged {
+            let kind = ActivityKind::SyncRefused { reason: err.to_string() };
+            self.stores.append(&[self.entry(practice, actor, Some(client), kind)]).await?;
+        }
+        Ok(())
+    }
+
+    async fn gather(&self, request: &ManualSyncRequest) -> Result<Gathered, SyncError> {
+        let practice = request.practice();
+        let target = self.stores.connection(practice).await?.sync_target()?;
+        let tenant = target.tenant();
+        let client = self
+            .stores
+            .client(practice, request.client())
+            .await?
+            .ok_or(SyncError::ClientNotFound(request.client()))?;
+        if client.status != ClientStatus::Active {
+            return Err(PlanError::ClientNotActive(client.status).into());
+        }
+        let associations = self.stores.associations_of(practice, client.id).await?;
+        let settings = self.stores.settings(practice).await?;
+        let record = self.stores.record(practice, client.id, tenant).await?;
+        let pending = self.stores.pending_operations(practice, client.id, tenant).await?;
+
+        let mut related = BTreeMap::new();
+        for association in &associations {
+            let id = association.related();
+            if related.contains_key(&id) {
+                continue;
+            }
+            let Some(other) = self.stores.client(practice, id).await? else {
+                continue;
+            };
+            let other_record = self.stores.record(practice, id, tenant).await?;
+            let pushed_towards_this_client = match (&other_record, &record) {
+                (Some(theirs), Some(ours)) => theirs
+                    .relationships
+                    .values()
+                    .filter(|r| r.related_xpm_client == ours.xpm_client)
+                    .map(|r| r.xpm_type)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            related.insert(
+                id,
+                RelatedClientView {
+                    status: other.status,
+                    has_business_structure: other.details.business_structure.is_some(),
+                    xpm_client: other_record.map(|r| r.xpm_client),
+                    pushed_towards_this_client,
+                },
+            );
+        }
+
+        let xpm = XpmAccess { practice, tenant };
+        let search_results = match record {
+            None => self.xpm.search_clients(xpm, client.details.name.as_str()).await?,
+            Some(_) => Vec::new(),
+        };
+        let add_interrupted = pending.iter().any(|p| matches!(p, PendingOperation::AddRelationship { .. }));
+        let xpm_relationships = match (&record, add_interrupted) {
+            (Some(r), true) => self.xpm.get_client(xpm, r.xpm_client).await?.relationships,
+            _ => Vec::new(),
+        };
+        Ok(Gathered {
+            target,
+            client,
+            associations,
+            related,
+            settings,
+            record,
+            pending,
+            search_results,
+            xpm_relationships,
+        })
+    }
+}
+
+fn input<'a>(request: &'a ManualSyncRequest, g: &'a Gathered) -> PlanInput<'a> {
+    PlanInput {
+        request,
+        target: &g.target,
+        client: &g.client,
+        associations: &g.associations,
+        related: &g.related,
+        settings: &g.settings,
+        record: g.record.as_ref(),
+        search_results: &g.search_results,
+        pending: &g.pending,
+        xpm_relationships: &g.xpm_relationships,
+    }
+}
+
+fn access(g: &Gathered) -> XpmAccess {
+    XpmAccess {
+        practice: g.client.practice,
+        tenant: g.target.tenant(),
+    }
+}
+
+/// One sync being executed.
+struct Run<'i, S, G, A, C, I> {
+    integration: &'i Integration<S, G, A, C, I>,
+    access: XpmAccess,
+    actor: Actor,
+    client: ClientId,
+    entries: Vec<ActivityEntry>,
+    broken: Option<crate::ports::ConnectionProblemKind>,
+}
+
+impl<S, G, A, C, I> Run<'_, S, G, A, C, I>
+where
+    S: Stores,
+    G: XpmGateway,
+    A: XpmAuthorization,
+    C: Clock,
+    I: IdGenerator,
+{
+    /// Appends one entry at once, so a crash loses none that happened.
+    async fn log(&mut self, kind: ActivityKind) -> Result<(), StoreError> {
+        let entry = self.integration.entry(self.access.practice, self.actor, Some(self.client), kind);
+        self.integration.stores.append(std::slice::from_ref(&entry)).await?;
+        self.entries.push(entry);
+        Ok(())
+    }
+
+    async fn failed(&mut self, operation: Operation, err: &XpmError) -> Result<(), StoreError> {
+        if self.broken.is_none() {
+            self.broken = err.connection_problem();
+        }
+        self.log(ActivityKind::OperationFailed { operation, cause: err.to_string() }).await
+    }
+
+    fn stores(&self) -> &S {
+        &self.integration.stores
+    }
+
+    async fn begin(&self, operation: &PendingOperation) -> Result<(), StoreError> {
+        let a = self.access;
+        self.stores().begin_operation(a.practice, self.client, a.tenant, operation).await
+    }
+
+    async fn execute(&mut self, plan: &SyncPlan, g: &Gathered) -> Result<Option<XpmClientUuid>, StoreError> {
+        let now = self.integration.now();
+        let tenant = self.access.tenant;
+        let new_record = |xpm_client| SyncRecord {
+            practice: self.access.practice,
+            client: self.client,
+            tenant,
+            xpm_client,
+            last_pushed: None,
+            relationships: BTreeMap::new(),
+            last_synced_at: now,
+        };
+        let mut record = match (&plan.client, g.record.clone()) {
+            (ClientStep::NeedsDecision { .. }, _) => return Ok(None),
+            (ClientStep::Create { payload, known_look_alikes }, _) => {
+                self.begin(&PendingOperation::CreateClient { known_look_alikes: known_look_alikes.clone() }).await?;
+                match self.integration.xpm.create_client(self.access, payload).await {
+                    Ok(xpm_client) => {
+                        let mut record = new_record(xpm_client);
+                        record.last_pushed = Some(payload.clone());
+                        self.stores().save_record(&record).await?;
+                        self.finish().await?;
+                        self.log(ActivityKind::ClientCreated { tenant, xpm_client }).await?;
+                        record
+                    }
+                    Err(err) => {
+                        // An ambiguous create stays pending so the next sync looks for it.
+                        if !matches!(err, XpmError::Ambiguous(_)) {
+                            self.finish().await?;
+                        }
+                        self.failed(Operation::CreateClient, &err).await?;
+                        self.not_attempted(plan).await?;
+                        return Ok(None);
+                    }
+                }
+            }
+            (ClientStep::Link { xpm_client, payload } | ClientStep::Recover { xpm_client, payload }, _) => {
+                let record = new_record(*xpm_client);
+                self.stores().save_record(&record).await?;
+                self.finish().await?;
+                let kind = match plan.client {
+                    ClientStep::Link { .. } => ActivityKind::ClientLinked { tenant, xpm_client: *xpm_client },
+                    _ => ActivityKind::ClientRecovered { tenant, xpm_client: *xpm_client },
+                };
+                self.log(kind).await?;
+                self.update(record, payload, vec!["all fields".to_owned()], Operation::LinkClient).await?
+            }
+            (ClientStep::Update { payload, changed_fields, .. }, Some(record)) => {
+                self.update(record, payload, changed_fields.clone(), Operation::UpdateClient).await?
+            }
+            (ClientStep::Unchanged { xpm_client }, Some(record)) => {
+                self.log(ActivityKind::ClientUnchanged { tenant, xpm_client: *xpm_client }).await?;
+                record
+            }
+            // The planner only plans an update of a client it has a record of.
+            (ClientStep::Update { .. } | ClientStep::Unchanged { .. }, None) => return Ok(None),
+        };
+        if self.broken.is_some() {
+            self.not_attempted(plan).await?;
+        } else {
+            self.relationships(plan, &mut record).await?;
+        }
+        record.last_synced_at = now;
+        self.stores().save_record(&record).await?;
+        Ok(Some(record.xpm_client))
+    }
+
+    async fn finish(&self) -> Result<(), StoreError> {
+        let a = self.access;
+        self.stores().finish_operations(a.practice, self.client, a.tenant).await
+    }
+
+    async fn update(
+        &mut self,
+        mut record: SyncRecord,
+        payload: &ClientPayload,
+        fields: Vec<String>,
+        operation: Operation,
+    ) -> Result<SyncRecord, StoreError> {
+        let xpm_client = record.xpm_client;
+        match self.integration.xpm.update_client(self.access, xpm_client, payload).await {
+            Ok(()) => {
+                record.last_pushed = Some(payload.clone());
+                self.stores().save_record(&record).await?;
+                let tenant = self.access.tenant;
+                self.log(ActivityKind::ClientUpdated { tenant, xpm_client, fields }).await?;
+            }
+            Err(err) => self.failed(operation, &err).await?,
+        }
+        Ok(record)
+    }
+
+    async fn not_attempted(&mut self, plan: &SyncPlan) -> Result<(), StoreError> {
+        for step in &plan.relationships {
+            let operation = match step {
+                RelationshipStep::Add { association, .. } => Operation::AddRelationship(*association),
+                RelationshipStep::Update { association, .. } => Operation::UpdateRelationship(*association),
+                _ => continue,
+            };
+            self.log(ActivityKind::OperationNotAttempted { operation }).await?;
+        }
+        Ok(())
+    }
+
+    async fn relationships(&mut self, plan: &SyncPlan, record: &mut SyncRecord) -> Result<(), StoreError> {
+        let mut writes = Vec::new();
+        let mut planned: Vec<(AssociationId, PushedRelationship, bool)> = Vec::new();
+        for step in &plan.relationships {
+            match step {
+                RelationshipStep::Skipped { association, reason } => {
+                    self.log(ActivityKind::RelationshipSkipped { association: *association, reason: reason.clone() }).await?;
+                }
+                RelationshipStep::Unchanged { association } => {
+                    self.log(ActivityKind::RelationshipUnchanged { association: *association }).await?;
+                }
+                RelationshipStep::Adopt { association, pushed } => {
+                    record.relationships.insert(*association, pushed.clone());
+                    let kind = ActivityKind::RelationshipAdded {
+                        association: *association,
+                        xpm_type: pushed.xpm_type,
+                        xpm_relationship: pushed.xpm_relationship,
+                    };
+                    self.log(kind).await?;
+                }
+                RelationshipStep::Add { association, related_xpm_client, xpm_type, terms } => {
+                    self.begin(&PendingOperation::AddRelationship { association: *association }).await?;
+                    writes.push(RelationshipWrite::Add {
+                        related_xpm_client: *related_xpm_client,
+                        xpm_type: *xpm_type,
+                        terms: *terms,
+                    });
+                    let pushed = PushedRelationship {
+                        xpm_relationship: crate::ids::XpmRelationshipUuid::from_uuid(uuid::Uuid::nil()),
+                        related_xpm_client: *related_xpm_client,
+                        xpm_type: *xpm_type,
+                        terms: *terms,
+                    };
+                    planned.push((*association, pushed, true));
+                }
+                RelationshipStep::Update { association, pushed, terms } => {
+                    writes.push(RelationshipWrite::Update {
+                        xpm_relationship: pushed.xpm_relationship,
+                        terms: *terms,
+                    });
+                    planned.push((*association, PushedRelationship { terms: *terms, ..pushed.clone() }, false));
+                }
+            }
+        }
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let results = self.integration.xpm.write_relationships(self.access, record.xpm_client, writes).await;
+        let mut still_ambiguous = Vec::new();
+        for ((association, mut pushed, is_add), result) in planned.into_iter().zip(results) {
+            let operation = if is_add { Operation::AddRelationship(association) } else { Operation::UpdateRelationship(association) };
+            match result {
+                Ok(xpm_relationship) => {
+                    pushed.xpm_relationship = xpm_relationship;
+                    let kind = if is_add {
+                        ActivityKind::RelationshipAdded { association, xpm_type: pushed.xpm_type, xpm_relationship }
+                    } else {
+                        ActivityKind::RelationshipUpdated { association, xpm_relationship }
+                    };
+                    record.relationships.insert(association, pushed);
+                    self.log(kind).await?;
+                }
+                Err(err) => {
+                    if is_add && matches!(err, XpmError::Ambiguous(_)) {
+                        still_ambiguous.push(association);
+                    }
+                    self.failed(operation, &err).await?;
+                }
+            }
+        }
+        self.stores().save_record(record).await?;
+        self.finish().await?;
+        for association in still_ambiguous {
+            self.begin(&PendingOperation::AddRelationship { association }).await?;
+        }
+        Ok(())
+    }
+}
