@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::connection::{ConnectionProblem, XpmOrganisation};
-use crate::ids::{ActivityEntryId, AssociationId, AssociationTypeId, ClientId, PracticeId, UserId, XpmClientUuid, XpmRelationshipUuid, XpmTenantId};
+use crate::ids::{
+    ActivityEntryId, AssociationId, AssociationTypeId, ClientId, PracticeId, UserId, XpmClientUuid,
+    XpmRelationshipUuid, XpmTenantId,
+};
 use crate::relationship_type::XpmRelationshipType;
 use crate::sync::SkipReason;
 

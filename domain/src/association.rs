@@ -82,7 +82,12 @@ impl Percentage {
         let text = raw.trim();
         let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
         let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-        if whole.is_empty() || whole.len() > 3 || fraction.len() > 2 || !digits(whole) || !digits(fraction) {
+        if whole.is_empty()
+            || whole.len() > 3
+            || fraction.len() > 2
+            || !digits(whole)
+            || !digits(fraction)
+        {
             return Err(invalid());
         }
         let whole: u64 = whole.parse().map_err(|_| invalid())?;
@@ -196,7 +201,13 @@ mod tests {
 
     #[test]
     fn percentages_parse_and_print_in_shortest_form() {
-        for (raw, shown) in [("50", "50"), ("12.5", "12.5"), ("33.33", "33.33"), ("0", "0"), ("100.00", "100")] {
+        for (raw, shown) in [
+            ("50", "50"),
+            ("12.5", "12.5"),
+            ("33.33", "33.33"),
+            ("0", "0"),
+            ("100.00", "100"),
+        ] {
             assert_eq!(Percentage::parse(raw).unwrap().to_string(), shown);
         }
     }

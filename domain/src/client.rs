@@ -5,8 +5,8 @@ use time::Date;
 
 use crate::ids::{ClientId, PracticeId};
 use crate::text::{
-    BranchNumber, BusinessNumber, ClientCode, ClientName, CompanyNumber, EmailAddress,
-    PhoneNumber, PostCode, ShortText, StreetAddress, TaxNumber, WebSite,
+    BranchNumber, BusinessNumber, ClientCode, ClientName, CompanyNumber, EmailAddress, PhoneNumber,
+    PostCode, ShortText, StreetAddress, TaxNumber, WebSite,
 };
 
 /// Whether a client can still be synced. Deactivating or deleting a client in
@@ -285,21 +285,31 @@ mod tests {
             date_of_death: Some(date!(1970 - 01 - 01)),
             ..IndividualDetails::default()
         });
-        assert!(matches!(anna.validate(), Err(ClientError::DeathBeforeBirth { .. })));
+        assert!(matches!(
+            anna.validate(),
+            Err(ClientError::DeathBeforeBirth { .. })
+        ));
     }
 
     #[test]
     fn a_branch_number_needs_a_business_number() {
         let mut anna = person();
         anna.branch_number = Some(BranchNumber::new("001").unwrap());
-        assert_eq!(anna.validate(), Err(ClientError::BranchWithoutBusinessNumber));
+        assert_eq!(
+            anna.validate(),
+            Err(ClientError::BranchWithoutBusinessNumber)
+        );
     }
 
     #[test]
     fn an_organisation_cannot_be_structured_as_an_individual() {
-        let mut acme = ClientDetails::named(ClientName::new("Acme").unwrap(), ClientKind::Organisation);
+        let mut acme =
+            ClientDetails::named(ClientName::new("Acme").unwrap(), ClientKind::Organisation);
         acme.business_structure = Some(BusinessStructure::Individual);
-        assert_eq!(acme.validate(), Err(ClientError::OrganisationMarkedIndividual));
+        assert_eq!(
+            acme.validate(),
+            Err(ClientError::OrganisationMarkedIndividual)
+        );
     }
 
     #[test]

@@ -158,7 +158,9 @@ pub enum ConnectionError {
 fn hint(status: ConnectionStatus) -> &'static str {
     match status {
         ConnectionStatus::Connected => "",
-        ConnectionStatus::Expired | ConnectionStatus::Revoked => "; an administrator must Reconnect",
+        ConnectionStatus::Expired | ConnectionStatus::Revoked => {
+            "; an administrator must Reconnect"
+        }
         ConnectionStatus::NotConnected | ConnectionStatus::Disconnected => {
             "; an administrator must Connect to Xero Practice Manager"
         }
@@ -207,15 +209,23 @@ impl ConnectionState {
             Self::Connected { organisation, .. }
             | Self::Expired { organisation, .. }
             | Self::Revoked { organisation, .. } => Some(organisation),
-            Self::Disconnected { last_organisation, .. } => Some(last_organisation),
+            Self::Disconnected {
+                last_organisation, ..
+            } => Some(last_organisation),
         }
     }
 
     pub fn connected_since(&self) -> Option<OffsetDateTime> {
         match self {
-            Self::Connected { connected_since, .. }
-            | Self::Expired { connected_since, .. }
-            | Self::Revoked { connected_since, .. } => Some(*connected_since),
+            Self::Connected {
+                connected_since, ..
+            }
+            | Self::Expired {
+                connected_since, ..
+            }
+            | Self::Revoked {
+                connected_since, ..
+            } => Some(*connected_since),
             Self::NotConnected | Self::Disconnected { .. } => None,
         }
     }
@@ -255,8 +265,9 @@ impl ConnectionState {
             ),
             (_, ConnectionEvent::Authorised { organisation, at }) => {
                 let previous = self.organisation().cloned();
-                let changed_organisation =
-                    previous.as_ref().is_some_and(|p| p.tenant != organisation.tenant);
+                let changed_organisation = previous
+                    .as_ref()
+                    .is_some_and(|p| p.tenant != organisation.tenant);
                 (
                     Self::Connected {
                         organisation: organisation.clone(),
@@ -357,15 +368,25 @@ mod tests {
 
     #[test]
     fn connect_sets_connected_since() {
-        let t = ConnectionState::NotConnected.apply(authorised(1, T0)).unwrap();
+        let t = ConnectionState::NotConnected
+            .apply(authorised(1, T0))
+            .unwrap();
         assert_eq!(t.state.status(), ConnectionStatus::Connected);
         assert_eq!(t.state.connected_since(), Some(T0));
-        assert_eq!(t.activity, vec![ActivityKind::Connected { organisation: org(1) }]);
+        assert_eq!(
+            t.activity,
+            vec![ActivityKind::Connected {
+                organisation: org(1)
+            }]
+        );
     }
 
     #[test]
     fn reconnect_after_expiry_refreshes_connected_since() {
-        let connected = ConnectionState::NotConnected.apply(authorised(1, T0)).unwrap().state;
+        let connected = ConnectionState::NotConnected
+            .apply(authorised(1, T0))
+            .unwrap()
+            .state;
         let expired = connected
             .apply(ConnectionEvent::AuthorisationExpired {
                 problem: ConnectionProblem::new("invalid_grant"),
@@ -377,13 +398,19 @@ mod tests {
         assert_eq!(again.state.connected_since(), Some(T1));
         assert!(matches!(
             again.activity[..],
-            [ActivityKind::Reconnected { changed_organisation: false, .. }]
+            [ActivityKind::Reconnected {
+                changed_organisation: false,
+                ..
+            }]
         ));
     }
 
     #[test]
     fn reconnect_to_another_organisation_is_flagged() {
-        let connected = ConnectionState::NotConnected.apply(authorised(1, T0)).unwrap().state;
+        let connected = ConnectionState::NotConnected
+            .apply(authorised(1, T0))
+            .unwrap()
+            .state;
         let revoked = connected
             .apply(ConnectionEvent::AccessRevoked {
                 problem: ConnectionProblem::new("connection removed in Xero"),
@@ -399,13 +426,19 @@ mod tests {
 
     #[test]
     fn disconnect_is_legal_from_connected_expired_and_revoked_only() {
-        let connected = ConnectionState::NotConnected.apply(authorised(1, T0)).unwrap().state;
+        let connected = ConnectionState::NotConnected
+            .apply(authorised(1, T0))
+            .unwrap()
+            .state;
         let disconnected = connected.apply(disconnect(T1)).unwrap().state;
         assert_eq!(disconnected.status(), ConnectionStatus::Disconnected);
         for state in [ConnectionState::NotConnected, disconnected] {
             assert!(matches!(
                 state.apply(disconnect(T1)),
-                Err(ConnectionError::IllegalTransition { event: "Disconnect", .. })
+                Err(ConnectionError::IllegalTransition {
+                    event: "Disconnect",
+                    ..
+                })
             ));
         }
     }
@@ -426,10 +459,16 @@ mod tests {
             disconnected_at: T0,
         };
         for state in [ConnectionState::NotConnected, disconnected] {
-            assert!(state
-                .apply(ConnectionEvent::AuthorisationExpired { problem: problem() })
-                .is_err());
-            assert!(state.apply(ConnectionEvent::AccessRevoked { problem: problem() }).is_err());
+            assert!(
+                state
+                    .apply(ConnectionEvent::AuthorisationExpired { problem: problem() })
+                    .is_err()
+            );
+            assert!(
+                state
+                    .apply(ConnectionEvent::AccessRevoked { problem: problem() })
+                    .is_err()
+            );
         }
     }
 
@@ -437,9 +476,14 @@ mod tests {
     fn sync_target_exists_only_when_connected() {
         assert!(matches!(
             ConnectionState::NotConnected.sync_target(),
-            Err(ConnectionError::NotConnected { status: ConnectionStatus::NotConnected })
+            Err(ConnectionError::NotConnected {
+                status: ConnectionStatus::NotConnected
+            })
         ));
-        let connected = ConnectionState::NotConnected.apply(authorised(1, T0)).unwrap().state;
+        let connected = ConnectionState::NotConnected
+            .apply(authorised(1, T0))
+            .unwrap()
+            .state;
         assert_eq!(connected.sync_target().unwrap().organisation(), &org(1));
     }
 

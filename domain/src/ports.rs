@@ -15,11 +15,16 @@ use crate::activity::{ActivityEntry, ActivityKind};
 use crate::association::{Association, AssociationType};
 use crate::client::Client;
 use crate::connection::{ConnectionProblem, ConnectionState, XpmOrganisation};
-use crate::ids::{ActivityEntryId, AssociationId, AssociationTypeId, ClientId, PracticeId, UserId, XpmClientUuid, XpmRelationshipUuid, XpmTenantId};
+use crate::ids::{
+    ActivityEntryId, AssociationId, AssociationTypeId, ClientId, PracticeId, UserId, XpmClientUuid,
+    XpmRelationshipUuid, XpmTenantId,
+};
 use crate::practice::{Practice, User};
 use crate::relationship_type::XpmRelationshipType;
 use crate::settings::IntegrationSettings;
-use crate::sync::{ClientPayload, LookAlike, PendingOperation, RelationshipTerms, SyncRecord, XpmRelationshipSeen};
+use crate::sync::{
+    ClientPayload, LookAlike, PendingOperation, RelationshipTerms, SyncRecord, XpmRelationshipSeen,
+};
 
 /// The time now. Production reads the system clock; tests pin it.
 pub trait Clock: Send + Sync + 'static {
@@ -71,8 +76,12 @@ impl XpmError {
     /// Whether the connection itself is broken, so no further call can succeed.
     pub fn connection_problem(&self) -> Option<ConnectionProblemKind> {
         match self {
-            Self::AuthorisationExpired(reason) => Some(ConnectionProblemKind::Expired(ConnectionProblem::new(reason.clone()))),
-            Self::AccessRevoked(reason) => Some(ConnectionProblemKind::Revoked(ConnectionProblem::new(reason.clone()))),
+            Self::AuthorisationExpired(reason) => Some(ConnectionProblemKind::Expired(
+                ConnectionProblem::new(reason.clone()),
+            )),
+            Self::AccessRevoked(reason) => Some(ConnectionProblemKind::Revoked(
+                ConnectionProblem::new(reason.clone()),
+            )),
             _ => None,
         }
     }
@@ -113,9 +122,18 @@ pub trait XpmGateway: Send + Sync + 'static {
     /// Creates a client. MUST NOT create a second client when a first attempt's
     /// answer is lost: it looks the client up before trying again, and
     /// returns [`XpmError::Ambiguous`] if it cannot tell.
-    fn create_client(&self, access: XpmAccess, payload: &ClientPayload) -> impl Future<Output = Result<XpmClientUuid, XpmError>> + Send;
+    fn create_client(
+        &self,
+        access: XpmAccess,
+        payload: &ClientPayload,
+    ) -> impl Future<Output = Result<XpmClientUuid, XpmError>> + Send;
 
-    fn update_client(&self, access: XpmAccess, xpm_client: XpmClientUuid, payload: &ClientPayload) -> impl Future<Output = Result<(), XpmError>> + Send;
+    fn update_client(
+        &self,
+        access: XpmAccess,
+        xpm_client: XpmClientUuid,
+        payload: &ClientPayload,
+    ) -> impl Future<Output = Result<(), XpmError>> + Send;
 
     /// Writes relationships on `xpm_client`, possibly concurrently within
     /// XPM's limits. Answers one result per write, in order.
@@ -127,14 +145,25 @@ pub trait XpmGateway: Send + Sync + 'static {
     ) -> impl Future<Output = Vec<Result<XpmRelationshipUuid, XpmError>>> + Send;
 
     /// Reads one client (for the preview and for recovery).
-    fn get_client(&self, access: XpmAccess, xpm_client: XpmClientUuid) -> impl Future<Output = Result<XpmClientView, XpmError>> + Send;
+    fn get_client(
+        &self,
+        access: XpmAccess,
+        xpm_client: XpmClientUuid,
+    ) -> impl Future<Output = Result<XpmClientView, XpmError>> + Send;
 
     /// Finds XPM clients by name (look-alikes on a first sync, recovery after an interrupted create).
-    fn search_clients(&self, access: XpmAccess, name: &str) -> impl Future<Output = Result<Vec<LookAlike>, XpmError>> + Send;
+    fn search_clients(
+        &self,
+        access: XpmAccess,
+        name: &str,
+    ) -> impl Future<Output = Result<Vec<LookAlike>, XpmError>> + Send;
 
     /// Asks Xero whether the connection still works (renewing the access
     /// token if it is due) and the organisation is still granted.
-    fn check_connection(&self, access: XpmAccess) -> impl Future<Output = Result<(), XpmError>> + Send;
+    fn check_connection(
+        &self,
+        access: XpmAccess,
+    ) -> impl Future<Output = Result<(), XpmError>> + Send;
 }
 
 /// Access and refresh tokens. Secrets: never logged, never in an error.
@@ -169,7 +198,9 @@ pub enum AuthorisationError {
     /// The refresh token is used up, expired or revoked (invalid_grant).
     #[error("the authorisation expired: {0}")]
     Expired(String),
-    #[error("no XPM organisation was granted; log in as an XPM administrator and tick an organisation")]
+    #[error(
+        "no XPM organisation was granted; log in as an XPM administrator and tick an organisation"
+    )]
     NoOrganisationGranted,
     #[error("Xero identity is unavailable: {0}")]
     Unavailable(String),
@@ -182,16 +213,29 @@ pub trait XpmAuthorization: Send + Sync + 'static {
     fn start(&self) -> Result<AuthorisationStart, AuthorisationError>;
 
     /// Exchanges the callback's code, then lists the XPM organisations granted.
-    fn exchange_code(&self, code: &str, pkce_verifier: &SecretString) -> impl Future<Output = Result<Grant, AuthorisationError>> + Send;
+    fn exchange_code(
+        &self,
+        code: &str,
+        pkce_verifier: &SecretString,
+    ) -> impl Future<Output = Result<Grant, AuthorisationError>> + Send;
 
     /// Lists the XPM organisations (tenants of type PRACTICE) the tokens grant.
-    fn organisations(&self, tokens: &TokenSet) -> impl Future<Output = Result<Vec<XpmOrganisation>, AuthorisationError>> + Send;
+    fn organisations(
+        &self,
+        tokens: &TokenSet,
+    ) -> impl Future<Output = Result<Vec<XpmOrganisation>, AuthorisationError>> + Send;
 
     /// Trades a refresh token for a new pair (the old refresh token then stops working).
-    fn refresh(&self, refresh_token: &SecretString) -> impl Future<Output = Result<TokenSet, AuthorisationError>> + Send;
+    fn refresh(
+        &self,
+        refresh_token: &SecretString,
+    ) -> impl Future<Output = Result<TokenSet, AuthorisationError>> + Send;
 
     /// Revokes the refresh token (which removes the app's connections in Xero).
-    fn revoke(&self, refresh_token: &SecretString) -> impl Future<Output = Result<(), AuthorisationError>> + Send;
+    fn revoke(
+        &self,
+        refresh_token: &SecretString,
+    ) -> impl Future<Output = Result<(), AuthorisationError>> + Send;
 }
 
 // ---------------------------------------------------------------- stores
@@ -207,31 +251,76 @@ pub enum StoreError {
 }
 
 pub trait PracticeStore: Send + Sync + 'static {
-    fn practice(&self, practice: PracticeId) -> impl Future<Output = Result<Option<Practice>, StoreError>> + Send;
-    fn user(&self, practice: PracticeId, user: UserId) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
-    fn save_practice(&self, practice: &Practice) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn practice(
+        &self,
+        practice: PracticeId,
+    ) -> impl Future<Output = Result<Option<Practice>, StoreError>> + Send;
+    fn user(
+        &self,
+        practice: PracticeId,
+        user: UserId,
+    ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+    fn save_practice(
+        &self,
+        practice: &Practice,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn save_user(&self, user: &User) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// PM Hub's own clients and associations. Only PM Hub's own edits write here.
 pub trait ClientStore: Send + Sync + 'static {
-    fn client(&self, practice: PracticeId, client: ClientId) -> impl Future<Output = Result<Option<Client>, StoreError>> + Send;
-    fn clients(&self, practice: PracticeId) -> impl Future<Output = Result<Vec<Client>, StoreError>> + Send;
+    fn client(
+        &self,
+        practice: PracticeId,
+        client: ClientId,
+    ) -> impl Future<Output = Result<Option<Client>, StoreError>> + Send;
+    fn clients(
+        &self,
+        practice: PracticeId,
+    ) -> impl Future<Output = Result<Vec<Client>, StoreError>> + Send;
     fn save_client(&self, client: &Client) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The associations from `client` to other clients.
-    fn associations_of(&self, practice: PracticeId, client: ClientId) -> impl Future<Output = Result<Vec<Association>, StoreError>> + Send;
-    fn save_association(&self, association: &Association) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn associations_of(
+        &self,
+        practice: PracticeId,
+        client: ClientId,
+    ) -> impl Future<Output = Result<Vec<Association>, StoreError>> + Send;
+    fn save_association(
+        &self,
+        association: &Association,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Removes an association from PM Hub; XPM keeps what it has.
-    fn remove_association(&self, practice: PracticeId, association: AssociationId) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn remove_association(
+        &self,
+        practice: PracticeId,
+        association: AssociationId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 pub trait SettingsStore: Send + Sync + 'static {
     /// The practice's settings; defaults when none were saved.
-    fn settings(&self, practice: PracticeId) -> impl Future<Output = Result<IntegrationSettings, StoreError>> + Send;
-    fn save_settings(&self, practice: PracticeId, settings: &IntegrationSettings) -> impl Future<Output = Result<(), StoreError>> + Send;
-    fn association_types(&self, practice: PracticeId) -> impl Future<Output = Result<Vec<AssociationType>, StoreError>> + Send;
-    fn association_type(&self, practice: PracticeId, id: AssociationTypeId) -> impl Future<Output = Result<Option<AssociationType>, StoreError>> + Send;
-    fn save_association_type(&self, association_type: &AssociationType) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn settings(
+        &self,
+        practice: PracticeId,
+    ) -> impl Future<Output = Result<IntegrationSettings, StoreError>> + Send;
+    fn save_settings(
+        &self,
+        practice: PracticeId,
+        settings: &IntegrationSettings,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn association_types(
+        &self,
+        practice: PracticeId,
+    ) -> impl Future<Output = Result<Vec<AssociationType>, StoreError>> + Send;
+    fn association_type(
+        &self,
+        practice: PracticeId,
+        id: AssociationTypeId,
+    ) -> impl Future<Output = Result<Option<AssociationType>, StoreError>> + Send;
+    fn save_association_type(
+        &self,
+        association_type: &AssociationType,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// A Xero login in progress, kept between Connect and the callback.
@@ -245,26 +334,75 @@ pub struct PendingAuthorisation {
 
 pub trait ConnectionStore: Send + Sync + 'static {
     /// The connection state; `NotConnected` when the practice never connected.
-    fn connection(&self, practice: PracticeId) -> impl Future<Output = Result<ConnectionState, StoreError>> + Send;
-    fn save_connection(&self, practice: PracticeId, state: &ConnectionState) -> impl Future<Output = Result<(), StoreError>> + Send;
-    fn tokens(&self, practice: PracticeId) -> impl Future<Output = Result<Option<TokenSet>, StoreError>> + Send;
+    fn connection(
+        &self,
+        practice: PracticeId,
+    ) -> impl Future<Output = Result<ConnectionState, StoreError>> + Send;
+    fn save_connection(
+        &self,
+        practice: PracticeId,
+        state: &ConnectionState,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn tokens(
+        &self,
+        practice: PracticeId,
+    ) -> impl Future<Output = Result<Option<TokenSet>, StoreError>> + Send;
     /// Stores a token pair. A rotated refresh token MUST be saved before the
     /// new access token is used, so a crash never loses the connection.
-    fn save_tokens(&self, practice: PracticeId, tokens: &TokenSet) -> impl Future<Output = Result<(), StoreError>> + Send;
-    fn clear_tokens(&self, practice: PracticeId) -> impl Future<Output = Result<(), StoreError>> + Send;
-    fn save_pending_authorisation(&self, practice: PracticeId, pending: &PendingAuthorisation) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn save_tokens(
+        &self,
+        practice: PracticeId,
+        tokens: &TokenSet,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn clear_tokens(
+        &self,
+        practice: PracticeId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn save_pending_authorisation(
+        &self,
+        practice: PracticeId,
+        pending: &PendingAuthorisation,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Removes and returns the pending login whose state matches; `None` if none does.
-    fn take_pending_authorisation(&self, practice: PracticeId, state: &str) -> impl Future<Output = Result<Option<PendingAuthorisation>, StoreError>> + Send;
+    fn take_pending_authorisation(
+        &self,
+        practice: PracticeId,
+        state: &str,
+    ) -> impl Future<Output = Result<Option<PendingAuthorisation>, StoreError>> + Send;
 }
 
 pub trait SyncRecordStore: Send + Sync + 'static {
-    fn record(&self, practice: PracticeId, client: ClientId, tenant: XpmTenantId) -> impl Future<Output = Result<Option<SyncRecord>, StoreError>> + Send;
-    fn save_record(&self, record: &SyncRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn record(
+        &self,
+        practice: PracticeId,
+        client: ClientId,
+        tenant: XpmTenantId,
+    ) -> impl Future<Output = Result<Option<SyncRecord>, StoreError>> + Send;
+    fn save_record(
+        &self,
+        record: &SyncRecord,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Notes a write about to be sent to XPM, before it is sent.
-    fn begin_operation(&self, practice: PracticeId, client: ClientId, tenant: XpmTenantId, operation: &PendingOperation) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn begin_operation(
+        &self,
+        practice: PracticeId,
+        client: ClientId,
+        tenant: XpmTenantId,
+        operation: &PendingOperation,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Clears every pending note of this client and organisation: their results are recorded.
-    fn finish_operations(&self, practice: PracticeId, client: ClientId, tenant: XpmTenantId) -> impl Future<Output = Result<(), StoreError>> + Send;
-    fn pending_operations(&self, practice: PracticeId, client: ClientId, tenant: XpmTenantId) -> impl Future<Output = Result<Vec<PendingOperation>, StoreError>> + Send;
+    fn finish_operations(
+        &self,
+        practice: PracticeId,
+        client: ClientId,
+        tenant: XpmTenantId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn pending_operations(
+        &self,
+        practice: PracticeId,
+        client: ClientId,
+        tenant: XpmTenantId,
+    ) -> impl Future<Output = Result<Vec<PendingOperation>, StoreError>> + Send;
 }
 
 /// Which entries to read.
@@ -295,12 +433,27 @@ pub struct ActivityPage {
 
 /// Append and read only: no entry is ever changed or removed.
 pub trait ActivityLog: Send + Sync + 'static {
-    fn append(&self, entries: &[ActivityEntry]) -> impl Future<Output = Result<(), StoreError>> + Send;
-    fn read(&self, practice: PracticeId, filter: &ActivityFilter, page: ActivityPage) -> impl Future<Output = Result<Vec<ActivityEntry>, StoreError>> + Send;
+    fn append(
+        &self,
+        entries: &[ActivityEntry],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn read(
+        &self,
+        practice: PracticeId,
+        filter: &ActivityFilter,
+        page: ActivityPage,
+    ) -> impl Future<Output = Result<Vec<ActivityEntry>, StoreError>> + Send;
 }
 
 /// Shorthand for code that builds entries.
-pub(crate) fn entry(ids: &impl IdGenerator, practice: PracticeId, at: OffsetDateTime, actor: crate::activity::Actor, client: Option<ClientId>, kind: ActivityKind) -> ActivityEntry {
+pub(crate) fn entry(
+    ids: &impl IdGenerator,
+    practice: PracticeId,
+    at: OffsetDateTime,
+    actor: crate::activity::Actor,
+    client: Option<ClientId>,
+    kind: ActivityKind,
+) -> ActivityEntry {
     ActivityEntry {
         id: ActivityEntryId::from_uuid(ids.next_uuid()),
         practice,

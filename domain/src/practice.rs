@@ -40,7 +40,11 @@ pub enum PermissionError {
 
 impl User {
     /// Refuses unless this user is an admin of `practice`.
-    pub fn ensure_admin_of(&self, practice: PracticeId, action: &'static str) -> Result<(), PermissionError> {
+    pub fn ensure_admin_of(
+        &self,
+        practice: PracticeId,
+        action: &'static str,
+    ) -> Result<(), PermissionError> {
         self.ensure_member_of(practice)?;
         match self.role {
             Role::Admin => Ok(()),
@@ -78,7 +82,9 @@ mod tests {
         let p = PracticeId::from_uuid(Uuid::from_u128(10));
         assert_eq!(
             user(Role::Staff).ensure_admin_of(p, "disconnect"),
-            Err(PermissionError::AdminOnly { action: "disconnect" })
+            Err(PermissionError::AdminOnly {
+                action: "disconnect"
+            })
         );
         assert_eq!(user(Role::Admin).ensure_admin_of(p, "disconnect"), Ok(()));
     }
@@ -86,7 +92,13 @@ mod tests {
     #[test]
     fn nobody_acts_on_another_practice() {
         let other = PracticeId::from_uuid(Uuid::from_u128(11));
-        assert_eq!(user(Role::Admin).ensure_admin_of(other, "connect"), Err(PermissionError::OtherPractice));
-        assert_eq!(user(Role::Staff).ensure_member_of(other), Err(PermissionError::OtherPractice));
+        assert_eq!(
+            user(Role::Admin).ensure_admin_of(other, "connect"),
+            Err(PermissionError::OtherPractice)
+        );
+        assert_eq!(
+            user(Role::Staff).ensure_member_of(other),
+            Err(PermissionError::OtherPractice)
+        );
     }
 }

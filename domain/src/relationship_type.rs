@@ -177,7 +177,10 @@ mod tests {
             .collect();
         assert_eq!(
             with_shares,
-            [XpmRelationshipType::Shareholder, XpmRelationshipType::ShareholderOf]
+            [
+                XpmRelationshipType::Shareholder,
+                XpmRelationshipType::ShareholderOf
+            ]
         );
     }
 }

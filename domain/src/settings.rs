@@ -36,7 +36,10 @@ impl Default for PushOptions {
 }
 
 impl IntegrationSettings {
-    pub fn new(mappings: BTreeMap<AssociationTypeId, XpmRelationshipType>, push: PushOptions) -> Self {
+    pub fn new(
+        mappings: BTreeMap<AssociationTypeId, XpmRelationshipType>,
+        push: PushOptions,
+    ) -> Self {
         Self { mappings, push }
     }
 

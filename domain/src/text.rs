@@ -31,12 +31,7 @@ pub enum TextError {
 
 /// Trims `raw`, then checks it is non-empty, at most `max` characters and
 /// free of control characters (newlines allowed only where `multiline`).
-fn clean(
-    field: &'static str,
-    raw: &str,
-    max: usize,
-    multiline: bool,
-) -> Result<String, TextError> {
+fn clean(field: &'static str, raw: &str, max: usize, multiline: bool) -> Result<String, TextError> {
     let value = raw.trim();
     if value.is_empty() {
         return Err(TextError::Empty { field });
@@ -156,12 +151,18 @@ text_type!(
 
 fn check_email(field: &'static str, value: &str) -> Result<(), TextError> {
     let reason = "expected one `@` between a name and a domain such as example.com, with no spaces";
-    let (local, domain) = value.split_once('@').ok_or(TextError::Format { field, reason })?;
+    let (local, domain) = value
+        .split_once('@')
+        .ok_or(TextError::Format { field, reason })?;
     let domain_ok = domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains("..");
-    if local.is_empty() || domain.contains('@') || value.chars().any(char::is_whitespace) || !domain_ok {
+    if local.is_empty()
+        || domain.contains('@')
+        || value.chars().any(char::is_whitespace)
+        || !domain_ok
+    {
         return Err(TextError::Format { field, reason });
     }
     Ok(())
@@ -194,7 +195,10 @@ fn check_website(field: &'static str, value: &str) -> Result<(), TextError> {
 }
 
 fn check_post_code(field: &'static str, value: &str) -> Result<(), TextError> {
-    if !value.chars().all(|c| c.is_alphanumeric() || c == ' ' || c == '-') {
+    if !value
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == ' ' || c == '-')
+    {
         return Err(TextError::Format {
             field,
             reason: "expected only letters, digits, spaces and dashes",
@@ -204,7 +208,10 @@ fn check_post_code(field: &'static str, value: &str) -> Result<(), TextError> {
 }
 
 fn check_reference(field: &'static str, value: &str) -> Result<(), TextError> {
-    if !value.chars().all(|c| c.is_ascii_alphanumeric() || " -/.".contains(c)) {
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || " -/.".contains(c))
+    {
         return Err(TextError::Format {
             field,
             reason: "expected only letters, digits, spaces, dashes, dots and slashes",
@@ -234,7 +241,10 @@ impl TaxNumber {
             field: Self::FIELD,
             reason: "expected 8 to 12 digits, optionally grouped by spaces or dashes",
         };
-        if !raw.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '-') {
+        if !raw
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ' ' || c == '-')
+        {
             return Err(format);
         }
         let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
@@ -291,12 +301,18 @@ mod tests {
 
     #[test]
     fn values_are_trimmed() {
-        assert_eq!(ClientName::new("  Acme Ltd \n").unwrap().as_str(), "Acme Ltd");
+        assert_eq!(
+            ClientName::new("  Acme Ltd \n").unwrap().as_str(),
+            "Acme Ltd"
+        );
     }
 
     #[test]
     fn empty_and_blank_values_are_refused() {
-        assert_eq!(ClientName::new("   "), Err(TextError::Empty { field: "Name" }));
+        assert_eq!(
+            ClientName::new("   "),
+            Err(TextError::Empty { field: "Name" })
+        );
     }
 
     #[test]
@@ -304,7 +320,11 @@ mod tests {
         assert!(ClientName::new("é".repeat(255)).is_ok());
         assert_eq!(
             ClientName::new("é".repeat(256)),
-            Err(TextError::TooLong { field: "Name", len: 256, max: 255 })
+            Err(TextError::TooLong {
+                field: "Name",
+                len: 256,
+                max: 255
+            })
         );
     }
 
@@ -320,7 +340,12 @@ mod tests {
 
     #[test]
     fn xml_special_and_non_latin_characters_are_plain_text() {
-        for name in ["Smith & Sons <Pty> \"Ltd\"", "株式会社 東京", "شركة", "🦀 Crab Co"] {
+        for name in [
+            "Smith & Sons <Pty> \"Ltd\"",
+            "株式会社 東京",
+            "شركة",
+            "🦀 Crab Co",
+        ] {
             assert_eq!(ClientName::new(name).unwrap().as_str(), name);
         }
     }
@@ -328,7 +353,15 @@ mod tests {
     #[test]
     fn emails_need_a_name_and_a_dotted_domain() {
         assert!(EmailAddress::new("anna@example.com").is_ok());
-        for bad in ["anna", "anna@", "@example.com", "anna@example", "an na@example.com", "a@b@example.com", "a@.example.com"] {
+        for bad in [
+            "anna",
+            "anna@",
+            "@example.com",
+            "anna@example",
+            "an na@example.com",
+            "a@b@example.com",
+            "a@.example.com",
+        ] {
             assert!(EmailAddress::new(bad).is_err(), "{bad} accepted");
         }
     }

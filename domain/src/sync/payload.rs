@@ -41,7 +41,10 @@ impl ClientPayload {
         check(a.website != b.website, "WebSite");
         check(a.physical_address != b.physical_address, "Address");
         check(a.postal_address != b.postal_address, "PostalAddress");
-        check(a.business_structure != b.business_structure, "BusinessStructure");
+        check(
+            a.business_structure != b.business_structure,
+            "BusinessStructure",
+        );
         check(a.tax_number != b.tax_number, "TaxNumber");
         check(a.company_number != b.company_number, "CompanyNumber");
         check(a.business_number != b.business_number, "BusinessNumber");

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::association::Association;
 use crate::client::{Client, ClientStatus};
 use crate::connection::SyncTarget;
-use crate::ids::{AssociationId, AssociationTypeId, ClientId, XpmClientUuid, XpmRelationshipUuid, XpmTenantId};
+use crate::ids::{
+    AssociationId, AssociationTypeId, ClientId, XpmClientUuid, XpmRelationshipUuid, XpmTenantId,
+};
 use crate::relationship_type::XpmRelationshipType;
 use crate::settings::IntegrationSettings;
 use crate::sync::payload::{ClientPayload, RelationshipTerms};
@@ -46,7 +48,10 @@ impl LookAlike {
 }
 
 fn normalise(name: &str) -> String {
-    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 fn digits(s: &str) -> String {
@@ -184,24 +189,35 @@ impl RelationshipStep {
 /// Why an association is not synced; shown to people as is (FAQ 5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum SkipReason {
-    #[error("its association type is not mapped to an XPM relationship type; map it under Association Types, then Sync")]
+    #[error(
+        "its association type is not mapped to an XPM relationship type; map it under Association Types, then Sync"
+    )]
     TypeNotMapped { association_type: AssociationTypeId },
     #[error("the related client is not in XPM yet; Sync the related client first")]
     RelatedClientNotInXpm { related: ClientId },
     #[error("the related client is {status:?} in PM Hub")]
-    RelatedClientInactive { related: ClientId, status: ClientStatus },
+    RelatedClientInactive {
+        related: ClientId,
+        status: ClientStatus,
+    },
     #[error("the related client no longer exists in PM Hub")]
     RelatedClientMissing { related: ClientId },
     #[error("this client has no business structure; XPM accepts relationships only once it is set")]
     ClientHasNoBusinessStructure,
-    #[error("the related client has no business structure; XPM accepts relationships only once it is set")]
+    #[error(
+        "the related client has no business structure; XPM accepts relationships only once it is set"
+    )]
     RelatedClientHasNoBusinessStructure { related: ClientId },
-    #[error("it was pushed as {pushed} and is now mapped to {now}; XPM cannot change a relationship's type, so change it in XPM")]
+    #[error(
+        "it was pushed as {pushed} and is now mapped to {now}; XPM cannot change a relationship's type, so change it in XPM"
+    )]
     MappingChangedSincePushed {
         pushed: XpmRelationshipType,
         now: XpmRelationshipType,
     },
-    #[error("the related client was linked to another XPM client since this relationship was pushed; change it in XPM")]
+    #[error(
+        "the related client was linked to another XPM client since this relationship was pushed; change it in XPM"
+    )]
     RelatedClientRelinked { related: ClientId },
     #[error("XPM already shows it: the related client's sync pushed it from the other side")]
     AlreadyInXpmFromRelatedClient,
@@ -217,9 +233,13 @@ pub enum PlanError {
     ClientNotActive(ClientStatus),
     #[error("association {0} does not belong to this client")]
     ForeignAssociation(AssociationId),
-    #[error("XPM client {0} is not one of the look-alikes found in XPM; search again and choose from the list")]
+    #[error(
+        "XPM client {0} is not one of the look-alikes found in XPM; search again and choose from the list"
+    )]
     NotALookAlike(XpmClientUuid),
-    #[error("this client is already synced to XPM client {0}; a link or create choice applies only to a first sync")]
+    #[error(
+        "this client is already synced to XPM client {0}; a link or create choice applies only to a first sync"
+    )]
     AlreadySynced(XpmClientUuid),
 }
 
@@ -236,7 +256,10 @@ impl SyncPlan {
     pub fn write_count(&self) -> usize {
         let client_writes = usize::from(matches!(
             self.client,
-            ClientStep::Create { .. } | ClientStep::Link { .. } | ClientStep::Recover { .. } | ClientStep::Update { .. }
+            ClientStep::Create { .. }
+                | ClientStep::Link { .. }
+                | ClientStep::Recover { .. }
+                | ClientStep::Update { .. }
         ));
         match self.client {
             ClientStep::NeedsDecision { .. } => 0,
@@ -247,7 +270,9 @@ impl SyncPlan {
 
 /// Decides every write of one manual sync. Pure: no I/O, no clock.
 pub fn plan_sync(input: PlanInput<'_>) -> Result<SyncPlan, PlanError> {
-    let PlanInput { request, client, .. } = input;
+    let PlanInput {
+        request, client, ..
+    } = input;
     if request.client() != client.id || request.practice() != client.practice {
         return Err(PlanError::RequestMismatch);
     }
@@ -274,7 +299,11 @@ fn plan_client(input: &PlanInput<'_>, payload: ClientPayload) -> Result<ClientSt
             Some(before) if *before == payload => ClientStep::Unchanged { xpm_client },
             Some(before) => ClientStep::Update {
                 xpm_client,
-                changed_fields: payload.changed_fields(before).into_iter().map(str::to_owned).collect(),
+                changed_fields: payload
+                    .changed_fields(before)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect(),
                 payload,
             },
             None => ClientStep::Update {
@@ -329,7 +358,9 @@ fn recover_lost_create(input: &PlanInput<'_>) -> Option<XpmClientUuid> {
         .pending
         .iter()
         .filter_map(|p| match p {
-            PendingOperation::CreateClient { known_look_alikes } => Some(known_look_alikes.iter().copied()),
+            PendingOperation::CreateClient { known_look_alikes } => {
+                Some(known_look_alikes.iter().copied())
+            }
             PendingOperation::AddRelationship { .. } => None,
         })
         .next()?
@@ -347,7 +378,9 @@ fn plan_relationships(input: &PlanInput<'_>) -> Result<Vec<RelationshipStep>, Pl
     let mut steps = Vec::with_capacity(input.associations.len());
     let mut claimed: BTreeMap<(ClientId, XpmRelationshipType), AssociationId> = BTreeMap::new();
     for association in input.associations {
-        if association.client() != input.client.id || association.practice() != input.client.practice {
+        if association.client() != input.client.id
+            || association.practice() != input.client.practice
+        {
             return Err(PlanError::ForeignAssociation(association.id()));
         }
         let step = match plan_relationship(input, association) {
@@ -357,7 +390,10 @@ fn plan_relationships(input: &PlanInput<'_>) -> Result<Vec<RelationshipStep>, Pl
                 reason,
             },
         };
-        let step = match (&step, input.settings.mapping_for(association.association_type())) {
+        let step = match (
+            &step,
+            input.settings.mapping_for(association.association_type()),
+        ) {
             (RelationshipStep::Skipped { .. }, _) | (_, None) => step,
             (_, Some(xpm_type)) => match claimed.get(&(association.related(), xpm_type)) {
                 Some(&other) => RelationshipStep::Skipped {
@@ -375,7 +411,10 @@ fn plan_relationships(input: &PlanInput<'_>) -> Result<Vec<RelationshipStep>, Pl
     Ok(steps)
 }
 
-fn plan_relationship(input: &PlanInput<'_>, association: &Association) -> Result<RelationshipStep, SkipReason> {
+fn plan_relationship(
+    input: &PlanInput<'_>,
+    association: &Association,
+) -> Result<RelationshipStep, SkipReason> {
     let id = association.id();
     let related_id = association.related();
     let xpm_type = input
@@ -387,7 +426,9 @@ fn plan_relationship(input: &PlanInput<'_>, association: &Association) -> Result
     let related = input
         .related
         .get(&related_id)
-        .ok_or(SkipReason::RelatedClientMissing { related: related_id })?;
+        .ok_or(SkipReason::RelatedClientMissing {
+            related: related_id,
+        })?;
     if related.status != ClientStatus::Active {
         return Err(SkipReason::RelatedClientInactive {
             related: related_id,
@@ -398,11 +439,15 @@ fn plan_relationship(input: &PlanInput<'_>, association: &Association) -> Result
         return Err(SkipReason::ClientHasNoBusinessStructure);
     }
     if !related.has_business_structure {
-        return Err(SkipReason::RelatedClientHasNoBusinessStructure { related: related_id });
+        return Err(SkipReason::RelatedClientHasNoBusinessStructure {
+            related: related_id,
+        });
     }
     let related_xpm_client = related
         .xpm_client
-        .ok_or(SkipReason::RelatedClientNotInXpm { related: related_id })?;
+        .ok_or(SkipReason::RelatedClientNotInXpm {
+            related: related_id,
+        })?;
     let terms = RelationshipTerms::new(association.terms(), xpm_type);
 
     if let Some(pushed) = input.record.and_then(|r| r.relationships.get(&id)) {
@@ -413,7 +458,9 @@ fn plan_relationship(input: &PlanInput<'_>, association: &Association) -> Result
             });
         }
         if pushed.related_xpm_client != related_xpm_client {
-            return Err(SkipReason::RelatedClientRelinked { related: related_id });
+            return Err(SkipReason::RelatedClientRelinked {
+                related: related_id,
+            });
         }
         return Ok(if pushed.terms == terms {
             RelationshipStep::Unchanged { association: id }
@@ -426,14 +473,16 @@ fn plan_relationship(input: &PlanInput<'_>, association: &Association) -> Result
         });
     }
 
-    if related.pushed_towards_this_client.contains(&xpm_type.reciprocal()) {
+    if related
+        .pushed_towards_this_client
+        .contains(&xpm_type.reciprocal())
+    {
         return Err(SkipReason::AlreadyInXpmFromRelatedClient);
     }
 
-    let add_was_interrupted = input
-        .pending
-        .iter()
-        .any(|p| matches!(p, PendingOperation::AddRelationship { association } if *association == id));
+    let add_was_interrupted = input.pending.iter().any(
+        |p| matches!(p, PendingOperation::AddRelationship { association } if *association == id),
+    );
     if add_was_interrupted
         && let Some(seen) = input
             .xpm_relationships

@@ -3,7 +3,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::ids::{AssociationId, ClientId, PracticeId, XpmClientUuid, XpmRelationshipUuid, XpmTenantId};
+use crate::ids::{
+    AssociationId, ClientId, PracticeId, XpmClientUuid, XpmRelationshipUuid, XpmTenantId,
+};
 use crate::relationship_type::XpmRelationshipType;
 use crate::sync::payload::{ClientPayload, RelationshipTerms};
 

@@ -1,6 +1,8 @@
 use crate::activity::ActivityEntry;
 use crate::ids::{PracticeId, UserId};
-use crate::ports::{ActivityFilter, ActivityPage, Clock, IdGenerator, StoreError, XpmAuthorization, XpmGateway};
+use crate::ports::{
+    ActivityFilter, ActivityPage, Clock, IdGenerator, StoreError, XpmAuthorization, XpmGateway,
+};
 use crate::practice::PermissionError;
 use crate::usecases::{Integration, Stores};
 

@@ -2,11 +2,14 @@
 //! None of these touches the integration settings or starts a sync (FAQ 1).
 
 use crate::activity::{ActivityKind, Actor};
-use crate::connection::{ConnectionError, ConnectionEvent, ConnectionProblem, ConnectionState, DisconnectConfirmation, XpmOrganisation};
+use crate::connection::{
+    ConnectionError, ConnectionEvent, ConnectionProblem, ConnectionState, DisconnectConfirmation,
+    XpmOrganisation,
+};
 use crate::ids::{PracticeId, UserId, XpmTenantId};
 use crate::ports::{
-    AuthorisationError, Clock, ConnectionProblemKind, IdGenerator,
-    PendingAuthorisation, StoreError, XpmAccess, XpmAuthorization, XpmGateway,
+    AuthorisationError, Clock, ConnectionProblemKind, IdGenerator, PendingAuthorisation,
+    StoreError, XpmAccess, XpmAuthorization, XpmGateway,
 };
 use crate::practice::PermissionError;
 use crate::usecases::{Integration, Stores};
@@ -20,7 +23,9 @@ pub enum ConnectionUseCaseError {
     #[error(transparent)]
     Authorisation(#[from] AuthorisationError),
     /// The callback's state matches no login started here: a forged or replayed callback.
-    #[error("this Xero login was not started here or has already been used; start again with Connect")]
+    #[error(
+        "this Xero login was not started here or has already been used; start again with Connect"
+    )]
     UnknownState,
     #[error("XPM organisation {0} was not granted in this login")]
     OrganisationNotGranted(XpmTenantId),
@@ -33,8 +38,15 @@ pub enum ConnectionUseCaseError {
 /// What Xero's login sent back to the redirect URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthorisationCallback {
-    Code { code: String, state: String },
-    Error { error: String, description: Option<String>, state: String },
+    Code {
+        code: String,
+        state: String,
+    },
+    Error {
+        error: String,
+        description: Option<String>,
+        state: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,8 +66,14 @@ where
 {
     /// Connect or Reconnect: starts Xero's login and answers the URL to send
     /// the admin to. Nothing else changes until the callback.
-    pub async fn connect(&self, practice: PracticeId, user: UserId) -> Result<String, ConnectionUseCaseError> {
-        let user = self.admin::<ConnectionUseCaseError>(practice, user, "connect to XPM").await?;
+    pub async fn connect(
+        &self,
+        practice: PracticeId,
+        user: UserId,
+    ) -> Result<String, ConnectionUseCaseError> {
+        let user = self
+            .admin::<ConnectionUseCaseError>(practice, user, "connect to XPM")
+            .await?;
         let start = self.authorization.start()?;
         let pending = PendingAuthorisation {
             state: start.state,
@@ -63,7 +81,9 @@ where
             started_by: user.id,
             started_at: self.now(),
         };
-        self.stores.save_pending_authorisation(practice, &pending).await?;
+        self.stores
+            .save_pending_authorisation(practice, &pending)
+            .await?;
         Ok(start.url)
     }
 
@@ -74,7 +94,8 @@ where
         callback: AuthorisationCallback,
     ) -> Result<AuthorisationOutcome, ConnectionUseCaseError> {
         let state = match &callback {
-            AuthorisationCallback::Code { state, .. } | AuthorisationCallback::Error { state, .. } => state,
+            AuthorisationCallback::Code { state, .. }
+            | AuthorisationCallback::Error { state, .. } => state,
         };
         let pending = self
             .stores
@@ -83,29 +104,52 @@ where
             .ok_or(ConnectionUseCaseError::UnknownState)?;
         let actor = Actor::User(pending.started_by);
         let grant = match callback {
-            AuthorisationCallback::Error { error, description, .. } => {
+            AuthorisationCallback::Error {
+                error, description, ..
+            } => {
                 let reason = description.map_or(error.clone(), |d| format!("{error}: {d}"));
-                return Err(self.authorisation_failed(practice, actor, AuthorisationError::Refused(reason)).await);
+                return Err(self
+                    .authorisation_failed(practice, actor, AuthorisationError::Refused(reason))
+                    .await);
             }
-            AuthorisationCallback::Code { code, .. } => match self.authorization.exchange_code(&code, &pending.pkce_verifier).await {
+            AuthorisationCallback::Code { code, .. } => match self
+                .authorization
+                .exchange_code(&code, &pending.pkce_verifier)
+                .await
+            {
                 Ok(grant) => grant,
                 Err(err) => return Err(self.authorisation_failed(practice, actor, err).await),
             },
         };
         let current = self.stores.connection(practice).await?;
         let organisation = match &grant.organisations[..] {
-            [] => return Err(self.authorisation_failed(practice, actor, AuthorisationError::NoOrganisationGranted).await),
+            [] => {
+                return Err(self
+                    .authorisation_failed(
+                        practice,
+                        actor,
+                        AuthorisationError::NoOrganisationGranted,
+                    )
+                    .await);
+            }
             [only] => only.clone(),
-            several => match current.organisation().and_then(|o| several.iter().find(|g| g.tenant == o.tenant)) {
+            several => match current
+                .organisation()
+                .and_then(|o| several.iter().find(|g| g.tenant == o.tenant))
+            {
                 Some(previous) => previous.clone(),
                 None => {
                     self.stores.save_tokens(practice, &grant.tokens).await?;
-                    return Ok(AuthorisationOutcome::ChooseOrganisation(grant.organisations));
+                    return Ok(AuthorisationOutcome::ChooseOrganisation(
+                        grant.organisations,
+                    ));
                 }
             },
         };
         self.stores.save_tokens(practice, &grant.tokens).await?;
-        let state = self.authorise(practice, actor, &current, organisation).await?;
+        let state = self
+            .authorise(practice, actor, &current, organisation)
+            .await?;
         Ok(AuthorisationOutcome::Connected(state))
     }
 
@@ -116,15 +160,22 @@ where
         user: UserId,
         tenant: XpmTenantId,
     ) -> Result<ConnectionState, ConnectionUseCaseError> {
-        let user = self.admin::<ConnectionUseCaseError>(practice, user, "connect to XPM").await?;
-        let tokens = self.stores.tokens(practice).await?.ok_or(ConnectionUseCaseError::NoGrantToChooseFrom)?;
+        let user = self
+            .admin::<ConnectionUseCaseError>(practice, user, "connect to XPM")
+            .await?;
+        let tokens = self
+            .stores
+            .tokens(practice)
+            .await?
+            .ok_or(ConnectionUseCaseError::NoGrantToChooseFrom)?;
         let granted = self.authorization.organisations(&tokens).await?;
         let organisation = granted
             .into_iter()
             .find(|o| o.tenant == tenant)
             .ok_or(ConnectionUseCaseError::OrganisationNotGranted(tenant))?;
         let current = self.stores.connection(practice).await?;
-        self.authorise(practice, Actor::User(user.id), &current, organisation).await
+        self.authorise(practice, Actor::User(user.id), &current, organisation)
+            .await
     }
 
     async fn authorise(
@@ -134,15 +185,28 @@ where
         current: &ConnectionState,
         organisation: XpmOrganisation,
     ) -> Result<ConnectionState, ConnectionUseCaseError> {
-        let transition = current.apply(ConnectionEvent::Authorised { organisation, at: self.now() })?;
-        self.commit(practice, actor, transition.state, transition.activity).await
+        let transition = current.apply(ConnectionEvent::Authorised {
+            organisation,
+            at: self.now(),
+        })?;
+        self.commit(practice, actor, transition.state, transition.activity)
+            .await
     }
 
-    async fn authorisation_failed(&self, practice: PracticeId, actor: Actor, err: AuthorisationError) -> ConnectionUseCaseError {
+    async fn authorisation_failed(
+        &self,
+        practice: PracticeId,
+        actor: Actor,
+        err: AuthorisationError,
+    ) -> ConnectionUseCaseError {
         let kind = ActivityKind::AuthorisationFailed {
             problem: ConnectionProblem::new(err.to_string()),
         };
-        match self.stores.append(&[self.entry(practice, actor, None, kind)]).await {
+        match self
+            .stores
+            .append(&[self.entry(practice, actor, None, kind)])
+            .await
+        {
             Ok(()) => err.into(),
             Err(store) => store.into(),
         }
@@ -157,11 +221,16 @@ where
     ) -> Result<ConnectionState, ConnectionUseCaseError> {
         let current = self.stores.connection(practice).await?;
         let event = match problem {
-            ConnectionProblemKind::Expired(problem) => ConnectionEvent::AuthorisationExpired { problem },
+            ConnectionProblemKind::Expired(problem) => {
+                ConnectionEvent::AuthorisationExpired { problem }
+            }
             ConnectionProblemKind::Revoked(problem) => ConnectionEvent::AccessRevoked { problem },
         };
         match current.apply(event) {
-            Ok(transition) => self.commit(practice, Actor::Xero, transition.state, transition.activity).await,
+            Ok(transition) => {
+                self.commit(practice, Actor::Xero, transition.state, transition.activity)
+                    .await
+            }
             Err(ConnectionError::IllegalTransition { .. }) => Ok(current),
             Err(other) => Err(other.into()),
         }
@@ -169,13 +238,25 @@ where
 
     /// The true status: asks Xero when connected, and records expiry or
     /// revocation if Xero reports it.
-    pub async fn check_connection(&self, practice: PracticeId, user: UserId) -> Result<ConnectionState, ConnectionUseCaseError> {
-        self.member::<ConnectionUseCaseError>(practice, user).await?;
+    pub async fn check_connection(
+        &self,
+        practice: PracticeId,
+        user: UserId,
+    ) -> Result<ConnectionState, ConnectionUseCaseError> {
+        self.member::<ConnectionUseCaseError>(practice, user)
+            .await?;
         let current = self.stores.connection(practice).await?;
         let Ok(target) = current.sync_target() else {
             return Ok(current);
         };
-        match self.xpm.check_connection(XpmAccess { practice, tenant: target.tenant() }).await {
+        match self
+            .xpm
+            .check_connection(XpmAccess {
+                practice,
+                tenant: target.tenant(),
+            })
+            .await
+        {
             Ok(()) => Ok(current),
             Err(err) => match err.connection_problem() {
                 Some(problem) => self.mark_connection_problem(practice, problem).await,
@@ -193,16 +274,27 @@ where
         user: UserId,
         confirmation: DisconnectConfirmation,
     ) -> Result<ConnectionState, ConnectionUseCaseError> {
-        let user = self.admin::<ConnectionUseCaseError>(practice, user, "disconnect from XPM").await?;
+        let user = self
+            .admin::<ConnectionUseCaseError>(practice, user, "disconnect from XPM")
+            .await?;
         let current = self.stores.connection(practice).await?;
-        let transition = current.apply(ConnectionEvent::Disconnect { confirmation, at: self.now() })?;
+        let transition = current.apply(ConnectionEvent::Disconnect {
+            confirmation,
+            at: self.now(),
+        })?;
         if let Some(tokens) = self.stores.tokens(practice).await? {
             // Best effort: a Xero outage must not keep a practice connected
             // against its will; the tokens are forgotten here either way.
             let _ = self.authorization.revoke(&tokens.refresh_token).await;
         }
         self.stores.clear_tokens(practice).await?;
-        self.commit(practice, Actor::User(user.id), transition.state, transition.activity).await
+        self.commit(
+            practice,
+            Actor::User(user.id),
+            transition.state,
+            transition.activity,
+        )
+        .await
     }
 
     async fn commit(
@@ -213,7 +305,10 @@ where
         activity: Vec<ActivityKind>,
     ) -> Result<ConnectionState, ConnectionUseCaseError> {
         self.stores.save_connection(practice, &state).await?;
-        let entries: Vec<_> = activity.into_iter().map(|kind| self.entry(practice, actor, None, kind)).collect();
+        let entries: Vec<_> = activity
+            .into_iter()
+            .map(|kind| self.entry(practice, actor, None, kind))
+            .collect();
         self.stores.append(&entries).await?;
         Ok(state)
     }

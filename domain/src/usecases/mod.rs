@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use crate::activity::{ActivityEntry, ActivityKind, Actor};
 use crate::ids::{ClientId, PracticeId, UserId};
 use crate::ports::{
-    ActivityLog, Clock, ClientStore, ConnectionStore, IdGenerator, PracticeStore, SettingsStore,
+    ActivityLog, ClientStore, Clock, ConnectionStore, IdGenerator, PracticeStore, SettingsStore,
     StoreError, SyncRecordStore, XpmAuthorization, XpmGateway, entry,
 };
 use crate::practice::{PermissionError, User};
@@ -28,7 +28,12 @@ pub trait Stores:
 }
 
 impl<T> Stores for T where
-    T: PracticeStore + ClientStore + SettingsStore + ConnectionStore + SyncRecordStore + ActivityLog
+    T: PracticeStore
+        + ClientStore
+        + SettingsStore
+        + ConnectionStore
+        + SyncRecordStore
+        + ActivityLog
 {
 }
 
@@ -60,7 +65,13 @@ where
         }
     }
 
-    fn entry(&self, practice: PracticeId, actor: Actor, client: Option<ClientId>, kind: ActivityKind) -> ActivityEntry {
+    fn entry(
+        &self,
+        practice: PracticeId,
+        actor: Actor,
+        client: Option<ClientId>,
+        kind: ActivityKind,
+    ) -> ActivityEntry {
         entry(&self.ids, practice, self.clock.now(), actor, client, kind)
     }
 
@@ -73,13 +84,22 @@ where
     where
         E: From<PermissionError> + From<StoreError>,
     {
-        let user = self.stores.user(practice, user).await?.ok_or(PermissionError::OtherPractice)?;
+        let user = self
+            .stores
+            .user(practice, user)
+            .await?
+            .ok_or(PermissionError::OtherPractice)?;
         user.ensure_member_of(practice)?;
         Ok(user)
     }
 
     /// Loads the acting user, who must be an admin of `practice`.
-    async fn admin<E>(&self, practice: PracticeId, user: UserId, action: &'static str) -> Result<User, E>
+    async fn admin<E>(
+        &self,
+        practice: PracticeId,
+        user: UserId,
+        action: &'static str,
+    ) -> Result<User, E>
     where
         E: From<PermissionError> + From<StoreError>,
     {

@@ -33,8 +33,14 @@ where
         association_type: AssociationTypeId,
         target: Option<XpmRelationshipType>,
     ) -> Result<IntegrationSettings, SettingsError> {
-        self.admin::<SettingsError>(practice, user, "configure association type mappings").await?;
-        if self.stores.association_type(practice, association_type).await?.is_none() {
+        self.admin::<SettingsError>(practice, user, "configure association type mappings")
+            .await?;
+        if self
+            .stores
+            .association_type(practice, association_type)
+            .await?
+            .is_none()
+        {
             return Err(SettingsError::UnknownAssociationType(association_type));
         }
         let mut settings = self.stores.settings(practice).await?;
@@ -59,13 +65,19 @@ where
         user: UserId,
         push: PushOptions,
     ) -> Result<IntegrationSettings, SettingsError> {
-        self.admin::<SettingsError>(practice, user, "change push options").await?;
+        self.admin::<SettingsError>(practice, user, "change push options")
+            .await?;
         let mut settings = self.stores.settings(practice).await?;
         if settings.push_options() != push {
             settings.set_push_options(push);
             self.stores.save_settings(practice, &settings).await?;
             self.stores
-                .append(&[self.entry(practice, Actor::User(user), None, ActivityKind::PushOptionsChanged)])
+                .append(&[self.entry(
+                    practice,
+                    Actor::User(user),
+                    None,
+                    ActivityKind::PushOptionsChanged,
+                )])
                 .await?;
         }
         Ok(settings)

@@ -16,8 +16,9 @@ use crate::ports::{
 };
 use crate::practice::PermissionError;
 use crate::sync::{
-    ClientPayload, ClientStep, LookAlike, PendingOperation, PlanError, PlanInput, PushedRelationship,
-    RelatedClientView, RelationshipStep, SyncPlan, SyncRecord, XpmRelationshipSeen, plan_sync, ManualSyncRequest,
+    ClientPayload, ClientStep, LookAlike, ManualSyncRequest, PendingOperation, PlanError,
+    PlanInput, PushedRelationship, RelatedClientView, RelationshipStep, SyncPlan, SyncRecord,
+    XpmRelationshipSeen, plan_sync,
 };
 use crate::usecases::{Integration, Stores};
 
@@ -58,7 +59,11 @@ impl SyncOutcome {
     pub fn is_complete(&self) -> bool {
         !matches!(self.plan.client, ClientStep::NeedsDecision { .. })
             && self.entries.iter().all(|e| {
-                !matches!(e.kind, ActivityKind::OperationFailed { .. } | ActivityKind::OperationNotAttempted { .. })
+                !matches!(
+                    e.kind,
+                    ActivityKind::OperationFailed { .. }
+                        | ActivityKind::OperationNotAttempted { .. }
+                )
             })
     }
 }
@@ -86,8 +91,12 @@ where
 {
     /// What a Sync of this client would do. Reads only: nothing is written
     /// to XPM, to PM Hub's records or to the activity log.
-    pub async fn preview_sync(&self, request: &ManualSyncRequest) -> Result<SyncPreview, SyncError> {
-        self.member::<SyncError>(request.practice(), request.requested_by()).await?;
+    pub async fn preview_sync(
+        &self,
+        request: &ManualSyncRequest,
+    ) -> Result<SyncPreview, SyncError> {
+        self.member::<SyncError>(request.practice(), request.requested_by())
+            .await?;
         let gathered = self.gather(request).await?;
         let plan = plan_sync(input(request, &gathered))?;
         let xpm_now = match plan.client.known_xpm_client() {
@@ -103,7 +112,8 @@ where
     pub async fn sync_client(&self, request: &ManualSyncRequest) -> Result<SyncOutcome, SyncError> {
         let practice = request.practice();
         let actor = Actor::User(request.requested_by());
-        self.member::<SyncError>(practice, request.requested_by()).await?;
+        self.member::<SyncError>(practice, request.requested_by())
+            .await?;
         let gathered = match self.gather(request).await {
             Ok(g) => g,
             Err(err) => {
@@ -140,14 +150,26 @@ where
         })
     }
 
-    async fn refuse(&self, practice: PracticeId, actor: Actor, client: ClientId, err: &SyncError) -> Result<(), StoreError> {
+    async fn refuse(
+        &self,
+        practice: PracticeId,
+        actor: Actor,
+        client: ClientId,
+        err: &SyncError,
+    ) -> Result<(), StoreError> {
         let logged = matches!(
             err,
-            SyncError::NotConnected(_) | SyncError::Plan(PlanError::ClientNotActive(_)) | SyncError::Xpm(_)
+            SyncError::NotConnected(_)
+                | SyncError::Plan(PlanError::ClientNotActive(_))
+                | SyncError::Xpm(_)
         );
         if logged {
-            let kind = ActivityKind::SyncRefused { reason: err.to_string() };
-            self.stores.append(&[self.entry(practice, actor, Some(client), kind)]).await?;
+            let kind = ActivityKind::SyncRefused {
+                reason: err.to_string(),
+            };
+            self.stores
+                .append(&[self.entry(practice, actor, Some(client), kind)])
+                .await?;
         }
         Ok(())
     }
@@ -167,7 +189,10 @@ where
         let associations = self.stores.associations_of(practice, client.id).await?;
         let settings = self.stores.settings(practice).await?;
         let record = self.stores.record(practice, client.id, tenant).await?;
-        let pending = self.stores.pending_operations(practice, client.id, tenant).await?;
+        let pending = self
+            .stores
+            .pending_operations(practice, client.id, tenant)
+            .await?;
 
         let mut related = BTreeMap::new();
         for association in &associations {
@@ -201,10 +226,16 @@ where
 
         let xpm = XpmAccess { practice, tenant };
         let search_results = match record {
-            None => self.xpm.search_clients(xpm, client.details.name.as_str()).await?,
+            None => {
+                self.xpm
+                    .search_clients(xpm, client.details.name.as_str())
+                    .await?
+            }
             Some(_) => Vec::new(),
         };
-        let add_interrupted = pending.iter().any(|p| matches!(p, PendingOperation::AddRelationship { .. }));
+        let add_interrupted = pending
+            .iter()
+            .any(|p| matches!(p, PendingOperation::AddRelationship { .. }));
         let xpm_relationships = match (&record, add_interrupted) {
             (Some(r), true) => self.xpm.get_client(xpm, r.xpm_client).await?.relationships,
             _ => Vec::new(),
@@ -265,8 +296,13 @@ where
 {
     /// Appends one entry at once, so a crash loses none that happened.
     async fn log(&mut self, kind: ActivityKind) -> Result<(), StoreError> {
-        let entry = self.integration.entry(self.access.practice, self.actor, Some(self.client), kind);
-        self.integration.stores.append(std::slice::from_ref(&entry)).await?;
+        let entry =
+            self.integration
+                .entry(self.access.practice, self.actor, Some(self.client), kind);
+        self.integration
+            .stores
+            .append(std::slice::from_ref(&entry))
+            .await?;
         self.entries.push(entry);
         Ok(())
     }
@@ -275,7 +311,11 @@ where
         if self.broken.is_none() {
             self.broken = err.connection_problem();
         }
-        self.log(ActivityKind::OperationFailed { operation, cause: err.to_string() }).await
+        self.log(ActivityKind::OperationFailed {
+            operation,
+            cause: err.to_string(),
+        })
+        .await
     }
 
     fn stores(&self) -> &S {
@@ -284,10 +324,16 @@ where
 
     async fn begin(&self, operation: &PendingOperation) -> Result<(), StoreError> {
         let a = self.access;
-        self.stores().begin_operation(a.practice, self.client, a.tenant, operation).await
+        self.stores()
+            .begin_operation(a.practice, self.client, a.tenant, operation)
+            .await
     }
 
-    async fn execute(&mut self, plan: &SyncPlan, g: &Gathered) -> Result<Option<XpmClientUuid>, StoreError> {
+    async fn execute(
+        &mut self,
+        plan: &SyncPlan,
+        g: &Gathered,
+    ) -> Result<Option<XpmClientUuid>, StoreError> {
         let now = self.integration.now();
         let tenant = self.access.tenant;
         let new_record = |xpm_client| SyncRecord {
@@ -301,15 +347,30 @@ where
         };
         let mut record = match (&plan.client, g.record.clone()) {
             (ClientStep::NeedsDecision { .. }, _) => return Ok(None),
-            (ClientStep::Create { payload, known_look_alikes }, _) => {
-                self.begin(&PendingOperation::CreateClient { known_look_alikes: known_look_alikes.clone() }).await?;
-                match self.integration.xpm.create_client(self.access, payload).await {
+            (
+                ClientStep::Create {
+                    payload,
+                    known_look_alikes,
+                },
+                _,
+            ) => {
+                self.begin(&PendingOperation::CreateClient {
+                    known_look_alikes: known_look_alikes.clone(),
+                })
+                .await?;
+                match self
+                    .integration
+                    .xpm
+                    .create_client(self.access, payload)
+                    .await
+                {
                     Ok(xpm_client) => {
                         let mut record = new_record(xpm_client);
                         record.last_pushed = Some(payload.clone());
                         self.stores().save_record(&record).await?;
                         self.finish().await?;
-                        self.log(ActivityKind::ClientCreated { tenant, xpm_client }).await?;
+                        self.log(ActivityKind::ClientCreated { tenant, xpm_client })
+                            .await?;
                         record
                     }
                     Err(err) => {
@@ -323,22 +384,61 @@ where
                     }
                 }
             }
-            (ClientStep::Link { xpm_client, payload } | ClientStep::Recover { xpm_client, payload }, _) => {
+            (
+                ClientStep::Link {
+                    xpm_client,
+                    payload,
+                }
+                | ClientStep::Recover {
+                    xpm_client,
+                    payload,
+                },
+                _,
+            ) => {
                 let record = new_record(*xpm_client);
                 self.stores().save_record(&record).await?;
                 self.finish().await?;
                 let kind = match plan.client {
-                    ClientStep::Link { .. } => ActivityKind::ClientLinked { tenant, xpm_client: *xpm_client },
-                    _ => ActivityKind::ClientRecovered { tenant, xpm_client: *xpm_client },
+                    ClientStep::Link { .. } => ActivityKind::ClientLinked {
+                        tenant,
+                        xpm_client: *xpm_client,
+                    },
+                    _ => ActivityKind::ClientRecovered {
+                        tenant,
+                        xpm_client: *xpm_client,
+                    },
                 };
                 self.log(kind).await?;
-                self.update(record, payload, vec!["all fields".to_owned()], Operation::LinkClient).await?
+                self.update(
+                    record,
+                    payload,
+                    vec!["all fields".to_owned()],
+                    Operation::LinkClient,
+                )
+                .await?
             }
-            (ClientStep::Update { payload, changed_fields, .. }, Some(record)) => {
-                self.update(record, payload, changed_fields.clone(), Operation::UpdateClient).await?
+            (
+                ClientStep::Update {
+                    payload,
+                    changed_fields,
+                    ..
+                },
+                Some(record),
+            ) => {
+                self.update(
+                    record,
+                    payload,
+                    changed_fields.clone(),
+                    Operation::UpdateClient,
+                )
+                .await?
             }
             (ClientStep::Unchanged { xpm_client }, Some(record)) => {
-                self.log(ActivityKind::ClientUnchanged { tenant, xpm_client: *xpm_client }).await?;
+                self.log(ActivityKind::ClientUnchanged {
+                    tenant,
+                    xpm_client: *xpm_client,
+                })
+                .await?;
                 record
             }
             // The planner only plans an update of a client it has a record of.
@@ -356,7 +456,9 @@ where
 
     async fn finish(&self) -> Result<(), StoreError> {
         let a = self.access;
-        self.stores().finish_operations(a.practice, self.client, a.tenant).await
+        self.stores()
+            .finish_operations(a.practice, self.client, a.tenant)
+            .await
     }
 
     async fn update(
@@ -367,12 +469,22 @@ where
         operation: Operation,
     ) -> Result<SyncRecord, StoreError> {
         let xpm_client = record.xpm_client;
-        match self.integration.xpm.update_client(self.access, xpm_client, payload).await {
+        match self
+            .integration
+            .xpm
+            .update_client(self.access, xpm_client, payload)
+            .await
+        {
             Ok(()) => {
                 record.last_pushed = Some(payload.clone());
                 self.stores().save_record(&record).await?;
                 let tenant = self.access.tenant;
-                self.log(ActivityKind::ClientUpdated { tenant, xpm_client, fields }).await?;
+                self.log(ActivityKind::ClientUpdated {
+                    tenant,
+                    xpm_client,
+                    fields,
+                })
+                .await?;
             }
             Err(err) => self.failed(operation, &err).await?,
         }
@@ -382,27 +494,49 @@ where
     async fn not_attempted(&mut self, plan: &SyncPlan) -> Result<(), StoreError> {
         for step in &plan.relationships {
             let operation = match step {
-                RelationshipStep::Add { association, .. } => Operation::AddRelationship(*association),
-                RelationshipStep::Update { association, .. } => Operation::UpdateRelationship(*association),
+                RelationshipStep::Add { association, .. } => {
+                    Operation::AddRelationship(*association)
+                }
+                RelationshipStep::Update { association, .. } => {
+                    Operation::UpdateRelationship(*association)
+                }
                 _ => continue,
             };
-            self.log(ActivityKind::OperationNotAttempted { operation }).await?;
+            self.log(ActivityKind::OperationNotAttempted { operation })
+                .await?;
         }
         Ok(())
     }
 
-    async fn relationships(&mut self, plan: &SyncPlan, record: &mut SyncRecord) -> Result<(), StoreError> {
+    async fn relationships(
+        &mut self,
+        plan: &SyncPlan,
+        record: &mut SyncRecord,
+    ) -> Result<(), StoreError> {
         let mut writes = Vec::new();
         let mut planned: Vec<(AssociationId, PushedRelationship, bool)> = Vec::new();
         for step in &plan.relationships {
             match step {
-                RelationshipStep::Skipped { association, reason } => {
-                    self.log(ActivityKind::RelationshipSkipped { association: *association, reason: reason.clone() }).await?;
+                RelationshipStep::Skipped {
+                    association,
+                    reason,
+                } => {
+                    self.log(ActivityKind::RelationshipSkipped {
+                        association: *association,
+                        reason: reason.clone(),
+                    })
+                    .await?;
                 }
                 RelationshipStep::Unchanged { association } => {
-                    self.log(ActivityKind::RelationshipUnchanged { association: *association }).await?;
+                    self.log(ActivityKind::RelationshipUnchanged {
+                        association: *association,
+                    })
+                    .await?;
                 }
-                RelationshipStep::Adopt { association, pushed } => {
+                RelationshipStep::Adopt {
+                    association,
+                    pushed,
+                } => {
                     record.relationships.insert(*association, pushed.clone());
                     let kind = ActivityKind::RelationshipAdded {
                         association: *association,
@@ -411,44 +545,80 @@ where
                     };
                     self.log(kind).await?;
                 }
-                RelationshipStep::Add { association, related_xpm_client, xpm_type, terms } => {
-                    self.begin(&PendingOperation::AddRelationship { association: *association }).await?;
+                RelationshipStep::Add {
+                    association,
+                    related_xpm_client,
+                    xpm_type,
+                    terms,
+                } => {
+                    self.begin(&PendingOperation::AddRelationship {
+                        association: *association,
+                    })
+                    .await?;
                     writes.push(RelationshipWrite::Add {
                         related_xpm_client: *related_xpm_client,
                         xpm_type: *xpm_type,
                         terms: *terms,
                     });
                     let pushed = PushedRelationship {
-                        xpm_relationship: crate::ids::XpmRelationshipUuid::from_uuid(uuid::Uuid::nil()),
+                        xpm_relationship: crate::ids::XpmRelationshipUuid::from_uuid(
+                            uuid::Uuid::nil(),
+                        ),
                         related_xpm_client: *related_xpm_client,
                         xpm_type: *xpm_type,
                         terms: *terms,
                     };
                     planned.push((*association, pushed, true));
                 }
-                RelationshipStep::Update { association, pushed, terms } => {
+                RelationshipStep::Update {
+                    association,
+                    pushed,
+                    terms,
+                } => {
                     writes.push(RelationshipWrite::Update {
                         xpm_relationship: pushed.xpm_relationship,
                         terms: *terms,
                     });
-                    planned.push((*association, PushedRelationship { terms: *terms, ..pushed.clone() }, false));
+                    planned.push((
+                        *association,
+                        PushedRelationship {
+                            terms: *terms,
+                            ..pushed.clone()
+                        },
+                        false,
+                    ));
                 }
             }
         }
         if writes.is_empty() {
             return Ok(());
         }
-        let results = self.integration.xpm.write_relationships(self.access, record.xpm_client, writes).await;
+        let results = self
+            .integration
+            .xpm
+            .write_relationships(self.access, record.xpm_client, writes)
+            .await;
         let mut still_ambiguous = Vec::new();
         for ((association, mut pushed, is_add), result) in planned.into_iter().zip(results) {
-            let operation = if is_add { Operation::AddRelationship(association) } else { Operation::UpdateRelationship(association) };
+            let operation = if is_add {
+                Operation::AddRelationship(association)
+            } else {
+                Operation::UpdateRelationship(association)
+            };
             match result {
                 Ok(xpm_relationship) => {
                     pushed.xpm_relationship = xpm_relationship;
                     let kind = if is_add {
-                        ActivityKind::RelationshipAdded { association, xpm_type: pushed.xpm_type, xpm_relationship }
+                        ActivityKind::RelationshipAdded {
+                            association,
+                            xpm_type: pushed.xpm_type,
+                            xpm_relationship,
+                        }
                     } else {
-                        ActivityKind::RelationshipUpdated { association, xpm_relationship }
+                        ActivityKind::RelationshipUpdated {
+                            association,
+                            xpm_relationship,
+                        }
                     };
                     record.relationships.insert(association, pushed);
                     self.log(kind).await?;
@@ -464,7 +634,8 @@ where
         self.stores().save_record(record).await?;
         self.finish().await?;
         for association in still_ambiguous {
-            self.begin(&PendingOperation::AddRelationship { association }).await?;
+            self.begin(&PendingOperation::AddRelationship { association })
+                .await?;
         }
         Ok(())
     }

@@ -1,0 +1,452 @@
+//! Properties of the planner and the connection state machine, over random inputs.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use domain::association::{Association, AssociationTerms, Percentage};
+use domain::client::{BusinessStructure, Client, ClientDetails, ClientKind, ClientStatus};
+use domain::connection::{
+    ConnectionEvent, ConnectionProblem, ConnectionState, ConnectionStatus, DisconnectConfirmation,
+    XpmOrganisation,
+};
+use domain::ids::*;
+use domain::practice::{Role, User};
+use domain::relationship_type::XpmRelationshipType;
+use domain::settings::{IntegrationSettings, PushOptions};
+use domain::sync::{
+    ClientPayload, ClientStep, ManualSyncRequest, PlanInput, PushedRelationship, RelatedClientView,
+    RelationshipStep, RelationshipTerms, SyncRecord, plan_sync,
+};
+use domain::text::{ClientName, DisplayName, EmailAddress};
+use proptest::prelude::*;
+use time::macros::datetime;
+use uuid::Uuid;
+
+const PRACTICE: PracticeId = PracticeId::from_uuid(Uuid::from_u128(1));
+const CLIENT: ClientId = ClientId::from_uuid(Uuid::from_u128(2));
+const TENANT: XpmTenantId = XpmTenantId::from_uuid(Uuid::from_u128(3));
+
+fn organisation() -> XpmOrganisation {
+    XpmOrganisation {
+        tenant: TENANT,
+        name: DisplayName::new("Org").unwrap(),
+    }
+}
+
+fn related_id(i: usize) -> ClientId {
+    ClientId::from_uuid(Uuid::from_u128(100 + i as u128))
+}
+
+fn type_id(i: usize) -> AssociationTypeId {
+    AssociationTypeId::from_uuid(Uuid::from_u128(200 + i as u128))
+}
+
+fn association_id(i: usize) -> AssociationId {
+    AssociationId::from_uuid(Uuid::from_u128(300 + i as u128))
+}
+
+fn related_xpm(i: usize) -> XpmClientUuid {
+    XpmClientUuid::from_uuid(Uuid::from_u128(400 + i as u128))
+}
+
+/// (association index, mapped type index, pushed with the same terms)
+type Pushed = (usize, usize, bool);
+
+#[derive(Debug, Clone)]
+struct Scenario {
+    client_has_structure: bool,
+    client_name: String,
+    related: Vec<(ClientStatus, bool, bool)>, // status, has structure, in XPM
+    mappings: Vec<Option<XpmRelationshipType>>,
+    associations: Vec<(usize, usize, Option<u16>)>, // related, type, percentage hundredths
+    record: Option<(bool, Vec<Pushed>)>, // last pushed equals now; pushed (association, type, same terms)
+    removed_pushed: Vec<usize>,          // pushed associations that no longer exist
+}
+
+fn status() -> impl Strategy<Value = ClientStatus> {
+    prop_oneof![4 => Just(ClientStatus::Active), 1 => Just(ClientStatus::Deactivated), 1 => Just(ClientStatus::Deleted)]
+}
+
+fn xpm_type() -> impl Strategy<Value = XpmRelationshipType> {
+    proptest::sample::select(XpmRelationshipType::ALL.to_vec())
+}
+
+fn scenario() -> impl Strategy<Value = Scenario> {
+    (
+        any::<bool>(),
+        "[A-Za-z&<> ]{1,20}",
+        prop::collection::vec((status(), any::<bool>(), any::<bool>()), 1..5),
+        prop::collection::vec(prop::option::of(xpm_type()), 1..4),
+    )
+        .prop_flat_map(|(client_has_structure, client_name, related, mappings)| {
+            let (n_related, n_types) = (related.len(), mappings.len());
+            let associations = prop::collection::vec(
+                (0..n_related, 0..n_types, prop::option::of(0u16..=10_000)),
+                0..8,
+            );
+            let record = prop::option::of((
+                any::<bool>(),
+                prop::collection::vec((0..8usize, 0..n_types, any::<bool>()), 0..4),
+            ));
+            let removed = prop::collection::vec(8..12usize, 0..3);
+            (
+                Just(client_has_structure),
+                Just(client_name),
+                Just(related),
+                Just(mappings),
+                associations,
+                record,
+                removed,
+            )
+        })
+        .prop_map(
+            |(
+                client_has_structure,
+                client_name,
+                related,
+                mappings,
+                associations,
+                record,
+                removed_pushed,
+            )| Scenario {
+                client_has_structure,
+                client_name,
+                related,
+                mappings,
+                associations,
+                record,
+                removed_pushed,
+            },
+        )
+}
+
+struct Built {
+    request: ManualSyncRequest,
+    target: domain::connection::SyncTarget,
+    client: Client,
+    associations: Vec<Association>,
+    related: BTreeMap<ClientId, RelatedClientView>,
+    settings: IntegrationSettings,
+    record: Option<SyncRecord>,
+}
+
+fn build(s: &Scenario) -> Built {
+    let user = User {
+        id: UserId::from_uuid(Uuid::from_u128(9)),
+        practice: PRACTICE,
+        name: DisplayName::new("Sam").unwrap(),
+        email: EmailAddress::new("sam@example.com").unwrap(),
+        role: Role::Staff,
+    };
+    let mut details = ClientDetails::named(
+        ClientName::new(&s.client_name).unwrap_or_else(|_| ClientName::new("X").unwrap()),
+        ClientKind::Organisation,
+    );
+    details.business_structure = s.client_has_structure.then_some(BusinessStructure::Company);
+    let client = Client {
+        id: CLIENT,
+        practice: PRACTICE,
+        status: ClientStatus::Active,
+        details,
+    };
+    let settings = IntegrationSettings::new(
+        s.mappings
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| m.map(|t| (type_id(i), t)))
+            .collect(),
+        PushOptions::default(),
+    );
+    let associations: Vec<Association> = s
+        .associations
+        .iter()
+        .enumerate()
+        .map(|(i, (r, t, pct))| {
+            let terms = AssociationTerms {
+                percentage: pct.map(|p| Percentage::from_hundredths(u64::from(p)).unwrap()),
+                ..Default::default()
+            };
+            Association::new(
+                association_id(i),
+                PRACTICE,
+                CLIENT,
+                related_id(*r),
+                type_id(*t),
+                terms,
+            )
+            .unwrap()
+        })
+        .collect();
+    let related = s
+        .related
+        .iter()
+        .enumerate()
+        .map(|(i, (status, structure, in_xpm))| {
+            (
+                related_id(i),
+                RelatedClientView {
+                    status: *status,
+                    has_business_structure: *structure,
+                    xpm_client: in_xpm.then(|| related_xpm(i)),
+                    pushed_towards_this_client: Vec::new(),
+                },
+            )
+        })
+        .collect();
+    let record = s.record.as_ref().map(|(same, pushed)| {
+        let payload = ClientPayload::new(&client.details, PushOptions::default());
+        let mut relationships = BTreeMap::new();
+        let all_pushed = pushed
+            .iter()
+            .copied()
+            .chain(s.removed_pushed.iter().map(|&a| (a, 0, true)));
+        for (a, t, same_terms) in all_pushed {
+            let (related_index, percentage) = s
+                .associations
+                .get(a)
+                .map_or((0, None), |(r, _, p)| (*r, *p));
+            let xpm_type = s.mappings[t % s.mappings.len()].unwrap_or(XpmRelationshipType::Spouse);
+            let pct = if same_terms {
+                percentage
+            } else {
+                Some(percentage.map_or(1, |p| (p + 1) % 10_001))
+            };
+            let terms = RelationshipTerms::new(
+                AssociationTerms {
+                    percentage: pct.map(|p| Percentage::from_hundredths(u64::from(p)).unwrap()),
+                    ..Default::default()
+                },
+                xpm_type,
+            );
+            relationships.insert(
+                association_id(a),
+                PushedRelationship {
+                    xpm_relationship: XpmRelationshipUuid::from_uuid(Uuid::from_u128(
+                        500 + a as u128,
+                    )),
+                    related_xpm_client: related_xpm(related_index),
+                    xpm_type,
+                    terms,
+                },
+            );
+        }
+        let mut last = payload.clone();
+        if !same {
+            let mut d = last.details().clone();
+            d.is_prospect = !d.is_prospect;
+            last = ClientPayload::new(&d, PushOptions::default());
+        }
+        SyncRecord {
+            practice: PRACTICE,
+            client: CLIENT,
+            tenant: TENANT,
+            xpm_client: XpmClientUuid::from_uuid(Uuid::from_u128(600)),
+            last_pushed: Some(last),
+            relationships,
+            last_synced_at: datetime!(2026-01-01 0:00 UTC),
+        }
+    });
+    let connected = ConnectionState::Connected {
+        organisation: organisation(),
+        connected_since: datetime!(2026-01-01 0:00 UTC),
+    };
+    Built {
+        request: ManualSyncRequest::new(&user, PRACTICE, CLIENT, None).unwrap(),
+        target: connected.sync_target().unwrap(),
+        client,
+        associations,
+        related,
+        settings,
+        record,
+    }
+}
+
+fn plan(b: &Built) -> domain::sync::SyncPlan {
+    plan_sync(PlanInput {
+        request: &b.request,
+        target: &b.target,
+        client: &b.client,
+        associations: &b.associations,
+        related: &b.related,
+        settings: &b.settings,
+        record: b.record.as_ref(),
+        search_results: &[],
+        pending: &[],
+        xpm_relationships: &[],
+    })
+    .unwrap()
+}
+
+proptest! {
+    #[test]
+    fn the_planner_never_writes_an_unmapped_removed_or_unready_relationship(s in scenario()) {
+        let b = build(&s);
+        let plan = plan(&b);
+        let current: BTreeMap<_, _> = b.associations.iter().map(|a| (a.id(), a)).collect();
+        prop_assert_eq!(plan.relationships.len(), b.associations.len(), "one step per current association, none for removed ones");
+        for step in plan.relationships.iter().filter(|s| s.is_write()) {
+            let association = current.get(&step.association());
+            prop_assert!(association.is_some(), "a write for a removed association");
+            let association = association.unwrap();
+            prop_assert!(b.settings.mapping_for(association.association_type()).is_some(), "a write for an unmapped type");
+            let related = &b.related[&association.related()];
+            prop_assert_eq!(related.status, ClientStatus::Active);
+            prop_assert!(related.xpm_client.is_some(), "the related client must already be in XPM");
+            prop_assert!(related.has_business_structure && b.client.details.business_structure.is_some());
+        }
+    }
+
+    #[test]
+    fn an_unchanged_client_yields_no_client_write(s in scenario()) {
+        let mut s = s;
+        if let Some(record) = s.record.as_mut() { record.0 = true; } else { s.record = Some((true, Vec::new())); }
+        let plan = plan(&build(&s));
+        let unchanged = matches!(plan.client, ClientStep::Unchanged { .. });
+        prop_assert!(unchanged, "expected no client write, got {:?}", plan.client);
+    }
+
+    #[test]
+    fn a_resync_after_a_complete_sync_writes_nothing(s in scenario()) {
+        let mut b = build(&s);
+        let first = plan(&b);
+        // Pretend every write of the first plan succeeded, as the use case records it.
+        let mut record = b.record.clone().unwrap_or(SyncRecord {
+            practice: PRACTICE, client: CLIENT, tenant: TENANT,
+            xpm_client: XpmClientUuid::from_uuid(Uuid::from_u128(600)), last_pushed: None,
+            relationships: BTreeMap::new(), last_synced_at: datetime!(2026-01-01 0:00 UTC),
+        });
+        record.last_pushed = Some(ClientPayload::new(&b.client.details, b.settings.push_options()));
+        for step in &first.relationships {
+            match step {
+                RelationshipStep::Add { association, related_xpm_client, xpm_type, terms } => {
+                    record.relationships.insert(*association, PushedRelationship {
+                        xpm_relationship: XpmRelationshipUuid::from_uuid(Uuid::from_u128(700)),
+                        related_xpm_client: *related_xpm_client, xpm_type: *xpm_type, terms: *terms,
+                    });
+                }
+                RelationshipStep::Update { association, pushed, terms } => {
+                    record.relationships.insert(*association, PushedRelationship { terms: *terms, ..pushed.clone() });
+                }
+                _ => {}
+            }
+        }
+        b.record = Some(record);
+        prop_assert_eq!(plan(&b).write_count(), 0);
+    }
+
+    #[test]
+    fn no_plan_contains_anything_but_creates_updates_and_adds(s in scenario()) {
+        let plan = plan(&build(&s));
+        // Exhaustive matches: a delete or archive step would not compile here
+        // without being named, and none exists.
+        let client_ok = match plan.client {
+            ClientStep::Create { .. } | ClientStep::Link { .. } | ClientStep::Recover { .. }
+            | ClientStep::Update { .. } | ClientStep::Unchanged { .. } | ClientStep::NeedsDecision { .. } => true,
+        };
+        prop_assert!(client_ok);
+        for step in &plan.relationships {
+            let ok = match step {
+                RelationshipStep::Add { .. } | RelationshipStep::Update { .. } | RelationshipStep::Unchanged { .. }
+                | RelationshipStep::Adopt { .. } | RelationshipStep::Skipped { .. } => true,
+            };
+            prop_assert!(ok);
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Event {
+    Authorise(u8),
+    Expire,
+    Revoke,
+    Disconnect,
+}
+
+fn event() -> impl Strategy<Value = Event> {
+    prop_oneof![
+        (0u8..3).prop_map(Event::Authorise),
+        Just(Event::Expire),
+        Just(Event::Revoke),
+        Just(Event::Disconnect)
+    ]
+}
+
+fn to_event(e: &Event, step: i64) -> ConnectionEvent {
+    let at = datetime!(2026-01-01 0:00 UTC) + time::Duration::minutes(step);
+    match e {
+        Event::Authorise(n) => ConnectionEvent::Authorised {
+            organisation: XpmOrganisation {
+                tenant: XpmTenantId::from_uuid(Uuid::from_u128(u128::from(*n) + 1)),
+                name: DisplayName::new(format!("Org {n}")).unwrap(),
+            },
+            at,
+        },
+        Event::Expire => ConnectionEvent::AuthorisationExpired {
+            problem: ConnectionProblem::new("invalid_grant"),
+        },
+        Event::Revoke => ConnectionEvent::AccessRevoked {
+            problem: ConnectionProblem::new("revoked"),
+        },
+        Event::Disconnect => ConnectionEvent::Disconnect {
+            confirmation: DisconnectConfirmation::from_answer(true).unwrap(),
+            at,
+        },
+    }
+}
+
+proptest! {
+    #[test]
+    fn sync_is_allowed_exactly_when_connected(events in prop::collection::vec(event(), 0..30)) {
+        let mut state = ConnectionState::NotConnected;
+        for (i, e) in events.iter().enumerate() {
+            if let Ok(t) = state.apply(to_event(e, i as i64)) {
+                prop_assert_eq!(t.activity.len(), 1);
+                state = t.state;
+            }
+            prop_assert_eq!(state.sync_target().is_ok(), state.status() == ConnectionStatus::Connected);
+        }
+    }
+
+    #[test]
+    fn every_authorisation_connects_and_refreshes_connected_since(events in prop::collection::vec(event(), 0..30)) {
+        let mut state = ConnectionState::NotConnected;
+        for (i, e) in events.iter().enumerate() {
+            let event = to_event(e, i as i64);
+            let result = state.apply(event);
+            if let (Event::Authorise(_), Ok(t)) = (e, &result) {
+                prop_assert_eq!(t.state.status(), ConnectionStatus::Connected);
+                prop_assert_eq!(t.state.connected_since(), Some(datetime!(2026-01-01 0:00 UTC) + time::Duration::minutes(i as i64)));
+            }
+            prop_assert!(!matches!((e, &result), (Event::Authorise(_), Err(_))), "Connect and Reconnect are always possible");
+            if let Ok(t) = result { state = t.state; }
+        }
+    }
+
+    #[test]
+    fn any_sequence_of_connection_use_cases_leaves_the_settings_equal(
+        mappings in prop::collection::vec(prop::option::of(xpm_type()), 1..4),
+        push_tax_numbers in any::<bool>(),
+        events in prop::collection::vec(event(), 0..15),
+    ) {
+        use support::world::World;
+        use futures::executor::block_on;
+        use domain::ports::ConnectionProblemKind;
+        let mut w = World::new();
+        let types: Vec<_> = (0..mappings.len()).map(|i| w.association_type(&format!("Type {i}"))).collect();
+        for (t, m) in types.iter().zip(&mappings) { w.map(*t, *m); }
+        block_on(w.app.configure_push_options(w.practice, w.admin, PushOptions { push_tax_numbers })).unwrap();
+        let settings = || block_on(domain::ports::SettingsStore::settings(w.stores(), w.practice)).unwrap();
+        let before = settings();
+        for e in &events {
+            match e {
+                Event::Authorise(n) => { w.connect_to(u128::from(*n) + 1); }
+                Event::Expire => { block_on(w.app.mark_connection_problem(w.practice, ConnectionProblemKind::Expired(ConnectionProblem::new("x")))).unwrap(); }
+                Event::Revoke => { block_on(w.app.mark_connection_problem(w.practice, ConnectionProblemKind::Revoked(ConnectionProblem::new("x")))).unwrap(); }
+                Event::Disconnect => { let _ = block_on(w.app.disconnect(w.practice, w.admin, DisconnectConfirmation::from_answer(true).unwrap())); }
+            }
+            prop_assert_eq!(settings(), before.clone());
+            prop_assert!(w.xpm().calls().is_empty(), "no connection event calls XPM, let alone syncs");
+        }
+    }
+}
