@@ -82,6 +82,9 @@ pub enum ActivityKind {
     ClientCreated {
         tenant: XpmTenantId,
         xpm_client: XpmClientUuid,
+        /// Look-alikes already in XPM that the person chose not to link to
+        /// (their create decision); empty when XPM held none.
+        passed_over: Vec<XpmClientUuid>,
     },
     /// A person chose to link this client to a client already in XPM.
     ClientLinked {

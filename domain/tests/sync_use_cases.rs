@@ -351,6 +351,11 @@ fn choosing_create_makes_a_new_client_despite_look_alikes() {
     let outcome = w.sync_deciding(acme, FirstSyncDecision::CreateNew).unwrap();
     assert!(outcome.is_complete());
     assert_eq!(w.xpm().with(|s| s.clients.len()), 1);
+    let passed_over = vec![look_alike(1, "Acme").xpm_client];
+    assert!(
+        matches!(&outcome.entries[0].kind, ActivityKind::ClientCreated { passed_over: p, .. } if *p == passed_over),
+        "the create decision is in the activity log"
+    );
 }
 
 #[test]

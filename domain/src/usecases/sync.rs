@@ -369,8 +369,12 @@ where
                         record.last_pushed = Some(payload.clone());
                         self.stores().save_record(&record).await?;
                         self.finish().await?;
-                        self.log(ActivityKind::ClientCreated { tenant, xpm_client })
-                            .await?;
+                        self.log(ActivityKind::ClientCreated {
+                            tenant,
+                            xpm_client,
+                            passed_over: known_look_alikes.clone(),
+                        })
+                        .await?;
                         record
                     }
                     Err(err) => {
