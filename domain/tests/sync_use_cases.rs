@@ -492,3 +492,16 @@ fn nothing_read_from_xpm_changes_pm_hub_clients() {
     w.sync(acme).unwrap();
     assert_eq!(w.client(acme), before);
 }
+
+#[test]
+fn a_revocation_met_while_looking_for_look_alikes_marks_the_connection_revoked() {
+    let mut w = World::new();
+    let acme = w.company("Acme");
+    w.connect();
+    w.xpm()
+        .with(|s| s.search_error = Some(XpmError::AccessRevoked("connection removed".into())));
+    let err = w.sync(acme).unwrap_err();
+    assert!(matches!(err, SyncError::Xpm(XpmError::AccessRevoked(_))));
+    assert_eq!(w.connection().status(), ConnectionStatus::Revoked);
+    assert_eq!(w.xpm().writes(), 0);
+}

@@ -37,6 +37,8 @@ pub enum SyncError {
     Xpm(#[from] XpmError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("recording the connection problem failed: {0}")]
+    Connection(#[from] crate::usecases::ConnectionUseCaseError),
 }
 
 /// What a sync would do, with XPM's current copy of the client to show beside PM Hub's.
@@ -97,10 +99,20 @@ where
     ) -> Result<SyncPreview, SyncError> {
         self.member::<SyncError>(request.practice(), request.requested_by())
             .await?;
-        let gathered = self.gather(request).await?;
+        let gathered = match self.gather(request).await {
+            Ok(g) => g,
+            Err(err) => return Err(self.note_connection_problem(request.practice(), err).await),
+        };
         let plan = plan_sync(input(request, &gathered))?;
         let xpm_now = match plan.client.known_xpm_client() {
-            Some(xpm_client) => Some(self.xpm.get_client(access(&gathered), xpm_client).await?),
+            Some(xpm_client) => match self.xpm.get_client(access(&gathered), xpm_client).await {
+                Ok(view) => Some(view),
+                Err(err) => {
+                    return Err(self
+                        .note_connection_problem(request.practice(), err.into())
+                        .await);
+                }
+            },
             None => None,
         };
         Ok(SyncPreview { plan, xpm_now })
@@ -118,7 +130,7 @@ where
             Ok(g) => g,
             Err(err) => {
                 self.refuse(practice, actor, request.client(), &err).await?;
-                return Err(err);
+                return Err(self.note_connection_problem(practice, err).await);
             }
         };
         let plan = match plan_sync(input(request, &gathered)) {
@@ -139,15 +151,27 @@ where
         };
         let xpm_client = run.execute(&plan, &gathered).await?;
         if let Some(problem) = run.broken.take() {
-            self.mark_connection_problem(practice, problem)
-                .await
-                .map_err(|e| SyncError::Store(StoreError::Unavailable(e.to_string())))?;
+            self.mark_connection_problem(practice, problem).await?;
         }
         Ok(SyncOutcome {
             plan,
             entries: run.entries,
             xpm_client,
         })
+    }
+
+    /// An XPM read that met an expired or revoked authorisation marks the connection.
+    async fn note_connection_problem(&self, practice: PracticeId, err: SyncError) -> SyncError {
+        let SyncError::Xpm(xpm) = &err else {
+            return err;
+        };
+        match xpm.connection_problem() {
+            Some(problem) => match self.mark_connection_problem(practice, problem).await {
+                Ok(_) => err,
+                Err(marking) => marking.into(),
+            },
+            None => err,
+        }
     }
 
     async fn refuse(

@@ -398,6 +398,7 @@ pub struct XpmState {
     /// Look-alikes a search answers, besides the clients created here.
     pub existing: Vec<LookAlike>,
     pub connection_error: Option<XpmError>,
+    pub search_error: Option<XpmError>,
     next: u128,
 }
 
@@ -550,6 +551,9 @@ impl XpmGateway for FakeXpm {
     ) -> impl Future<Output = Result<Vec<LookAlike>, XpmError>> + Send {
         ready(self.with(|s| {
             s.calls.push(XpmCall::Search(name.to_owned()));
+            if let Some(err) = s.search_error.clone() {
+                return Err(err);
+            }
             let wanted = name.to_lowercase();
             let mut found: Vec<LookAlike> = s
                 .existing
