@@ -372,6 +372,17 @@ pub trait ConnectionStore: Send + Sync + 'static {
 }
 
 pub trait SyncRecordStore: Send + Sync + 'static {
+    /// Held while one sync of a client runs; dropping it lets the next in.
+    type SyncGuard: Send;
+
+    /// Waits until no other sync of this client runs, across every process
+    /// sharing the store. Answers the guard, and whether it had to wait.
+    fn lock_client_sync(
+        &self,
+        practice: PracticeId,
+        client: ClientId,
+    ) -> impl Future<Output = Result<(Self::SyncGuard, bool), StoreError>> + Send;
+
     fn record(
         &self,
         practice: PracticeId,

@@ -505,3 +505,22 @@ fn a_revocation_met_while_looking_for_look_alikes_marks_the_connection_revoked()
     assert_eq!(w.connection().status(), ConnectionStatus::Revoked);
     assert_eq!(w.xpm().writes(), 0);
 }
+
+#[test]
+fn a_second_sync_of_the_same_client_waits_and_then_finds_nothing_to_do() {
+    let mut w = World::new();
+    let acme = w.company("Acme");
+    w.connect();
+    // The first sync pauses inside XPM's create, holding the client's lock.
+    w.xpm().with(|s| s.pause_in_create = true);
+    let request = w.request(acme, None);
+    let (first, second) = block_on(async {
+        futures::join!(w.app.sync_client(&request), w.app.sync_client(&request))
+    });
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert!(!first.waited_for_another_sync);
+    assert!(matches!(first.plan.client, ClientStep::Create { .. }));
+    assert!(second.waited_for_another_sync);
+    assert!(matches!(second.plan.client, ClientStep::Unchanged { .. }));
+    assert_eq!(w.xpm().with(|s| s.clients.len()), 1, "no duplicate client");
+}

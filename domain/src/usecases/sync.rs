@@ -51,6 +51,8 @@ pub struct SyncPreview {
 /// What a sync did: one activity entry per operation, in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SyncOutcome {
+    /// Another sync of the same client was running, and this one waited for it.
+    pub waited_for_another_sync: bool,
     pub plan: SyncPlan,
     pub entries: Vec<ActivityEntry>,
     pub xpm_client: Option<XpmClientUuid>,
@@ -126,6 +128,12 @@ where
         let actor = Actor::User(request.requested_by());
         self.member::<SyncError>(practice, request.requested_by())
             .await?;
+        // Two syncs of one client run one after the other: the second then
+        // plans against what the first pushed, and finds nothing left to do.
+        let (_guard, waited_for_another_sync) = self
+            .stores
+            .lock_client_sync(practice, request.client())
+            .await?;
         let gathered = match self.gather(request).await {
             Ok(g) => g,
             Err(err) => {
@@ -154,6 +162,7 @@ where
             self.mark_connection_problem(practice, problem).await?;
         }
         Ok(SyncOutcome {
+            waited_for_another_sync,
             plan,
             entries: run.entries,
             xpm_client,

@@ -38,6 +38,7 @@ pub struct StoreState {
     pub records: BTreeMap<(ClientId, XpmTenantId), SyncRecord>,
     pub pending_ops: BTreeMap<(ClientId, XpmTenantId), Vec<PendingOperation>>,
     pub activity: Vec<ActivityEntry>,
+    pub sync_locks: BTreeMap<ClientId, Arc<futures::lock::Mutex<()>>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -268,6 +269,22 @@ impl ConnectionStore for MemoryStores {
 }
 
 impl SyncRecordStore for MemoryStores {
+    type SyncGuard = futures::lock::OwnedMutexGuard<()>;
+
+    fn lock_client_sync(
+        &self,
+        _practice: PracticeId,
+        client: ClientId,
+    ) -> impl Future<Output = Result<(Self::SyncGuard, bool), StoreError>> + Send {
+        let lock = self.with(|s| s.sync_locks.entry(client).or_default().clone());
+        async move {
+            match lock.clone().try_lock_owned() {
+                Some(guard) => Ok((guard, false)),
+                None => Ok((lock.lock_owned().await, true)),
+            }
+        }
+    }
+
     fn record(
         &self,
         practice: PracticeId,
@@ -399,6 +416,8 @@ pub struct XpmState {
     pub existing: Vec<LookAlike>,
     pub connection_error: Option<XpmError>,
     pub search_error: Option<XpmError>,
+    /// Makes a create yield once to the executor, as a slow XPM would.
+    pub pause_in_create: bool,
     next: u128,
 }
 
@@ -437,7 +456,8 @@ impl XpmGateway for FakeXpm {
         _: XpmAccess,
         payload: &ClientPayload,
     ) -> impl Future<Output = Result<XpmClientUuid, XpmError>> + Send {
-        ready(self.with(|s| {
+        let pause = self.with(|s| s.pause_in_create);
+        let result = self.with(|s| {
             s.calls
                 .push(XpmCall::Create(payload.details().name.to_string()));
             let id = XpmClientUuid::from_uuid(s.uuid());
@@ -453,7 +473,13 @@ impl XpmGateway for FakeXpm {
                     Ok(id)
                 }
             }
-        }))
+        });
+        async move {
+            if pause {
+                YieldOnce(false).await;
+            }
+            result
+        }
     }
 
     fn update_client(
@@ -696,5 +722,23 @@ pub struct CountingIds(pub Arc<AtomicU64>);
 impl IdGenerator for CountingIds {
     fn next_uuid(&self) -> Uuid {
         Uuid::from_u128(0x1_0000_0000 + u128::from(self.0.fetch_add(1, Ordering::SeqCst)))
+    }
+}
+
+/// A future that is pending once, then ready.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
     }
 }

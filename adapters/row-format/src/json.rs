@@ -1,0 +1,45 @@
+use domain::ports::StoreError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
+
+/// A domain value as the JSON body of its row.
+pub fn encode<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Unavailable(format!("cannot encode a row: {e}")))
+}
+
+/// A row's JSON body back into its domain value. A body that no longer
+/// parses (or no longer validates) is reported, never half-read.
+pub fn decode<T: DeserializeOwned>(what: &str, body: &str) -> Result<T, StoreError> {
+    serde_json::from_str(body).map_err(|e| StoreError::Unavailable(format!("a stored {what} cannot be read: {e}")))
+}
+
+/// Microseconds since the Unix epoch: ordered and exact in both stores.
+pub fn micros(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX)
+}
+
+pub fn from_micros(micros: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
+        .map_err(|e| StoreError::Unavailable(format!("a stored time is out of range: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::text::ClientName;
+
+    #[test]
+    fn a_value_round_trips_and_a_bad_body_is_a_clear_error() {
+        let name = ClientName::new("Smith & Sons <Ltd> 🦀").unwrap();
+        assert_eq!(decode::<ClientName>("name", &encode(&name).unwrap()).unwrap(), name);
+        let err = decode::<ClientName>("client name", "\"\"").unwrap_err();
+        assert!(err.to_string().contains("a stored client name cannot be read"));
+    }
+
+    #[test]
+    fn micros_round_trip() {
+        let at = time::macros::datetime!(2026-11-27 10:11:12.123456 UTC);
+        assert_eq!(from_micros(micros(at)).unwrap(), at);
+    }
+}
