@@ -1,0 +1,255 @@
+//! Adding, updating, archiving and deleting clients as XPM does.
+
+use super::{XpmError, parse_uuid};
+use crate::doc::{Doc, norm};
+use crate::fields::{
+    AUTO_BAS_FIELDS, AUTO_BAS_PREFIX, CLIENT_FIELDS, CONTACT_FIELDS, Kind, normalise, yes_no,
+};
+use crate::ids::DetRng;
+use crate::state::{Client, Contact, Org};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Most contacts accepted in one add, so one request cannot grow state unboundedly.
+const MAX_CONTACTS: usize = 100;
+
+/// A parsed, format-checked client request. An empty value clears the field.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClientInput {
+    pub uuid: Option<String>,
+    pub fields: BTreeMap<String, String>,
+    pub contacts: Option<Vec<BTreeMap<String, String>>>,
+}
+
+/// Reads and checks every known field of a request document; unknown ones are ignored.
+pub fn parse(doc: &Doc) -> Result<ClientInput, XpmError> {
+    let mut input = ClientInput {
+        uuid: doc.text("uuid"),
+        ..ClientInput::default()
+    };
+    for spec in CLIENT_FIELDS {
+        if let Some(v) = doc.text(&norm(spec.xml)) {
+            let v = if v.is_empty() {
+                v
+            } else {
+                normalise(spec.xml, spec.kind, &v).map_err(XpmError)?
+            };
+            input.fields.insert(spec.xml.to_string(), v);
+        }
+    }
+    if let Some(auto) = doc.obj("autobasoptincriteria") {
+        for (xml, _) in AUTO_BAS_FIELDS {
+            if let Some(v) = auto.text(&norm(xml)) {
+                let v = if v.is_empty() {
+                    v
+                } else {
+                    yes_no(&v).ok_or_else(|| {
+                        XpmError(format!("AutoBasOptInCriteria {xml} must be Yes or No"))
+                    })?
+                };
+                input.fields.insert(format!("{AUTO_BAS_PREFIX}{xml}"), v);
+            }
+        }
+    }
+    if let Some(list) = doc.list("contacts") {
+        if list.len() > MAX_CONTACTS {
+            return Err(XpmError(format!(
+                "A client can be added with at most {MAX_CONTACTS} contacts"
+            )));
+        }
+        let mut contacts = Vec::new();
+        for c in list {
+            let mut fields = BTreeMap::new();
+            for (xml, _, kind) in CONTACT_FIELDS {
+                if let Some(v) = c.text(&norm(xml))
+                    && !v.is_empty()
+                {
+                    let v = normalise(&format!("Contact {xml}"), *kind, &v).map_err(XpmError)?;
+                    fields.insert((*xml).to_string(), v);
+                }
+            }
+            if !fields.contains_key("Name") {
+                return Err(XpmError::new("Contact Name is required"));
+            }
+            contacts.push(fields);
+        }
+        input.contacts = Some(contacts);
+    }
+    Ok(input)
+}
+
+/// Checks that references point at staff and clients of this organisation.
+fn check_refs(org: &Org, input: &ClientInput, this: Option<Uuid>) -> Result<(), XpmError> {
+    for spec in CLIENT_FIELDS {
+        let Some(v) = input.fields.get(spec.xml).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let Ok(id) = Uuid::parse_str(v) else {
+            continue;
+        };
+        match spec.kind {
+            Kind::StaffRef if !org.staff.iter().any(|s| s.uuid == id) => {
+                return Err(XpmError(format!(
+                    "{} '{v}' is not a staff member",
+                    spec.xml
+                )));
+            }
+            Kind::ClientRef => {
+                if Some(id) == this {
+                    return Err(XpmError(format!(
+                        "{} cannot be the client itself",
+                        spec.xml
+                    )));
+                }
+                if org.live_client(id).is_none() {
+                    return Err(XpmError(format!("{} '{v}' is not a client", spec.xml)));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Creates a client with its contacts. Not idempotent, as in XPM.
+pub fn add(
+    org: &mut Org,
+    rng: &mut DetRng,
+    now: OffsetDateTime,
+    input: ClientInput,
+) -> Result<Uuid, XpmError> {
+    if input.fields.get("Name").is_none_or(|n| n.is_empty()) {
+        return Err(XpmError::new("Name is required"));
+    }
+    check_refs(org, &input, None)?;
+    let uuid = rng.uuid();
+    let contacts = input
+        .contacts
+        .unwrap_or_default()
+        .into_iter()
+        .map(|fields| Contact {
+            uuid: rng.uuid(),
+            fields,
+        })
+        .collect();
+    let fields = input
+        .fields
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    org.clients.insert(
+        uuid,
+        Client {
+            uuid,
+            fields,
+            contacts,
+            archived: false,
+            deleted: false,
+            created: now,
+            modified: now,
+        },
+    );
+    Ok(uuid)
+}
+
+/// Changes the given fields of a client; others stay. Contacts are not
+/// changed by update (the spec's update request has none).
+pub fn update(org: &mut Org, now: OffsetDateTime, input: ClientInput) -> Result<Uuid, XpmError> {
+    let uuid = parse_uuid("UUID", input.uuid.clone())?;
+    if org.live_client(uuid).is_none() {
+        return Err(XpmError::new("Client not found"));
+    }
+    if input.fields.get("Name").is_some_and(|n| n.is_empty()) {
+        return Err(XpmError::new("Name is required"));
+    }
+    let clears_structure = input
+        .fields
+        .get("BusinessStructure")
+        .is_some_and(|v| v.is_empty());
+    if clears_structure
+        && org
+            .relationships
+            .values()
+            .any(|r| r.client == uuid || r.related == uuid)
+    {
+        return Err(XpmError::new(
+            "BusinessStructure cannot be removed while the client has relationships",
+        ));
+    }
+    check_refs(org, &input, Some(uuid))?;
+    let Some(client) = org.clients.get_mut(&uuid) else {
+        return Err(XpmError::new("Client not found"));
+    };
+    for (k, v) in input.fields {
+        if v.is_empty() {
+            client.fields.remove(&k);
+        } else {
+            client.fields.insert(k, v);
+        }
+    }
+    client.modified = now;
+    Ok(uuid)
+}
+
+/// Archives a client (it stays readable, with IsArchived Yes).
+pub fn archive(org: &mut Org, now: OffsetDateTime, uuid: Option<String>) -> Result<Uuid, XpmError> {
+    let uuid = parse_uuid("UUID", uuid)?;
+    let Some(client) = org.clients.get_mut(&uuid).filter(|c| !c.deleted) else {
+        return Err(XpmError::new("Client not found"));
+    };
+    client.archived = true;
+    client.modified = now;
+    Ok(uuid)
+}
+
+/// Deletes a client and its relationships; it can no longer be read.
+pub fn delete(org: &mut Org, now: OffsetDateTime, uuid: Option<String>) -> Result<Uuid, XpmError> {
+    let uuid = parse_uuid("UUID", uuid)?;
+    let Some(client) = org.clients.get_mut(&uuid).filter(|c| !c.deleted) else {
+        return Err(XpmError::new("Client not found"));
+    };
+    client.deleted = true;
+    client.modified = now;
+    let gone: Vec<Uuid> = org
+        .relationships
+        .values()
+        .filter(|r| r.client == uuid || r.related == uuid)
+        .map(|r| r.uuid)
+        .collect();
+    for id in gone {
+        if let Some(r) = org.relationships.remove(&id) {
+            for other in [r.client, r.related] {
+                if let Some(c) = org.clients.get_mut(&other) {
+                    c.modified = now;
+                }
+            }
+        }
+    }
+    Ok(uuid)
+}
+
+/// Live clients in XPM's list order (by name).
+pub fn listed(org: &Org) -> Vec<&Client> {
+    let mut v: Vec<&Client> = org.clients.values().filter(|c| !c.deleted).collect();
+    v.sort_by(|a, b| {
+        a.name()
+            .to_lowercase()
+            .cmp(&b.name().to_lowercase())
+            .then(a.uuid.cmp(&b.uuid))
+    });
+    v
+}
+
+/// Case-insensitive search over name, first/last name, email and client code.
+pub fn search<'a>(org: &'a Org, query: &str) -> Vec<&'a Client> {
+    let q = query.trim().to_lowercase();
+    listed(org)
+        .into_iter()
+        .filter(|c| {
+            ["Name", "FirstName", "LastName", "Email", "ClientCode"]
+                .iter()
+                .any(|k| c.field(k).is_some_and(|v| v.to_lowercase().contains(&q)))
+        })
+        .collect()
+}
