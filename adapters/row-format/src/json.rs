@@ -5,13 +5,15 @@ use time::OffsetDateTime;
 
 /// A domain value as the JSON body of its row.
 pub fn encode<T: Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Unavailable(format!("cannot encode a row: {e}")))
+    serde_json::to_string(value)
+        .map_err(|e| StoreError::Unavailable(format!("cannot encode a row: {e}")))
 }
 
 /// A row's JSON body back into its domain value. A body that no longer
 /// parses (or no longer validates) is reported, never half-read.
 pub fn decode<T: DeserializeOwned>(what: &str, body: &str) -> Result<T, StoreError> {
-    serde_json::from_str(body).map_err(|e| StoreError::Unavailable(format!("a stored {what} cannot be read: {e}")))
+    serde_json::from_str(body)
+        .map_err(|e| StoreError::Unavailable(format!("a stored {what} cannot be read: {e}")))
 }
 
 /// Microseconds since the Unix epoch: ordered and exact in both stores.
@@ -32,9 +34,15 @@ mod tests {
     #[test]
     fn a_value_round_trips_and_a_bad_body_is_a_clear_error() {
         let name = ClientName::new("Smith & Sons <Ltd> 🦀").unwrap();
-        assert_eq!(decode::<ClientName>("name", &encode(&name).unwrap()).unwrap(), name);
+        assert_eq!(
+            decode::<ClientName>("name", &encode(&name).unwrap()).unwrap(),
+            name
+        );
         let err = decode::<ClientName>("client name", "\"\"").unwrap_err();
-        assert!(err.to_string().contains("a stored client name cannot be read"));
+        assert!(
+            err.to_string()
+                .contains("a stored client name cannot be read")
+        );
     }
 
     #[test]

@@ -142,7 +142,8 @@ impl TokenSealer {
 
     pub fn open_tokens(&self, practice: PracticeId, sealed: &[u8]) -> Result<TokenSet, SealError> {
         let bytes = self.open(practice, sealed)?;
-        let plain: SealedTokenSet = serde_json::from_slice(&bytes).map_err(|_| SealError::CannotOpen)?;
+        let plain: SealedTokenSet =
+            serde_json::from_slice(&bytes).map_err(|_| SealError::CannotOpen)?;
         Ok(TokenSet {
             access_token: SecretString::from(plain.access_token),
             refresh_token: SecretString::from(plain.refresh_token),
@@ -154,7 +155,11 @@ impl TokenSealer {
         self.seal(practice, secret.expose_secret().as_bytes())
     }
 
-    pub fn open_secret(&self, practice: PracticeId, sealed: &[u8]) -> Result<SecretString, SealError> {
+    pub fn open_secret(
+        &self,
+        practice: PracticeId,
+        sealed: &[u8],
+    ) -> Result<SecretString, SealError> {
         let bytes = self.open(practice, sealed)?;
         String::from_utf8(bytes)
             .map(SecretString::from)
@@ -220,15 +225,31 @@ mod tests {
     fn tokens_do_not_open_for_another_practice_or_with_another_key() {
         let key = TokenKey::generate();
         let sealed = TokenSealer::new(&key).seal_tokens(practice(1), &tokens());
-        assert_eq!(TokenSealer::new(&key).open_tokens(practice(2), &sealed).unwrap_err(), SealError::CannotOpen);
-        assert!(TokenSealer::new(&TokenKey::generate()).open_tokens(practice(1), &sealed).is_err());
-        assert!(TokenSealer::new(&key).open_tokens(practice(1), &sealed[..5]).is_err());
+        assert_eq!(
+            TokenSealer::new(&key)
+                .open_tokens(practice(2), &sealed)
+                .unwrap_err(),
+            SealError::CannotOpen
+        );
+        assert!(
+            TokenSealer::new(&TokenKey::generate())
+                .open_tokens(practice(1), &sealed)
+                .is_err()
+        );
+        assert!(
+            TokenSealer::new(&key)
+                .open_tokens(practice(1), &sealed[..5])
+                .is_err()
+        );
     }
 
     #[test]
     fn two_seals_of_the_same_tokens_differ() {
         let sealer = TokenSealer::new(&TokenKey::generate());
-        assert_ne!(sealer.seal_tokens(practice(1), &tokens()), sealer.seal_tokens(practice(1), &tokens()));
+        assert_ne!(
+            sealer.seal_tokens(practice(1), &tokens()),
+            sealer.seal_tokens(practice(1), &tokens())
+        );
     }
 
     #[test]
@@ -236,8 +257,18 @@ mod tests {
         let key = TokenKey::generate();
         let again = TokenKey::from_base64(key.to_base64().expose_secret()).unwrap();
         assert_eq!(again.0, key.0);
-        assert!(TokenKey::from_base64("not base64!").unwrap_err().to_string().contains("base64"));
-        assert!(TokenKey::from_base64("c2hvcnQ=").unwrap_err().to_string().contains("32 bytes"));
+        assert!(
+            TokenKey::from_base64("not base64!")
+                .unwrap_err()
+                .to_string()
+                .contains("base64")
+        );
+        assert!(
+            TokenKey::from_base64("c2hvcnQ=")
+                .unwrap_err()
+                .to_string()
+                .contains("32 bytes")
+        );
         assert_eq!(format!("{key:?}"), "TokenKey(..)");
     }
 

@@ -1,0 +1,102 @@
+//! The embedded store: every store port of the domain on SQLite, for local
+//! runs and `pmhub-xpm demo`. One process owns the file; syncs of one client
+//! are serialised by an in-process lock (SQLite has no advisory locks).
+//!
+//! Every query is scoped by practice. Tokens and PKCE verifiers are sealed
+//! (store-row-format). The activity log is append-only, down to triggers.
+
+mod activity;
+mod clients;
+mod connection;
+mod people;
+mod settings;
+mod sync_records;
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use domain::ids::{ClientId, PracticeId};
+use domain::ports::StoreError;
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult};
+use store_row_format::{TokenKey, TokenSealer};
+
+/// The SQLite store. Cheap to clone: clones share the pool and the locks.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    sealer: TokenSealer,
+    sync_locks: Arc<Mutex<SyncLocks>>,
+}
+
+/// One lock per client being synced (or synced before) in this process.
+type SyncLocks = HashMap<(PracticeId, ClientId), Arc<tokio::sync::Mutex<()>>>;
+
+/// The store's migrations, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url` (`sqlite://path`).
+    pub async fn connect(url: &str, key: &TokenKey) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(format!("bad SQLite URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(db)?;
+        Ok(Self {
+            pool,
+            sealer: TokenSealer::new(key),
+            sync_locks: Arc::default(),
+        })
+    }
+
+    /// Applies the embedded migrations that have not run yet.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("migrating the SQLite store failed: {e}")))
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn db(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::RowNotFound => StoreError::NotFound("row".into()),
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+            StoreError::Conflict(format!("a record it refers to does not exist: {d}"))
+        }
+        other => StoreError::Unavailable(other.to_string()),
+    }
+}
+
+/// An upsert that changed no row hit a row of another practice.
+fn owned(result: SqliteQueryResult, what: &str) -> Result<(), StoreError> {
+    if result.rows_affected() == 0 {
+        Err(StoreError::Conflict(format!(
+            "{what} belongs to another practice"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+fn id_of(text: &str) -> Result<uuid::Uuid, StoreError> {
+    uuid::Uuid::parse_str(text)
+        .map_err(|e| StoreError::Unavailable(format!("a stored id is not a UUID: {e}")))
+}

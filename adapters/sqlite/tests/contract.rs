@@ -1,0 +1,111 @@
+//! The store contract, and what only SQLite can show, on a fresh database file per test.
+
+use domain::ports::{ActivityLog, ConnectionStore, PracticeStore, TokenSet};
+use secrecy::SecretString;
+use sqlite_store::SqliteStore;
+use store_contract::{Fixture, TestDatabase};
+use store_row_format::TokenKey;
+
+struct TempFile(std::path::PathBuf);
+
+impl TestDatabase for TempFile {
+    async fn remove(self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = self.0.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+async fn fresh() -> (SqliteStore, TempFile) {
+    let path = std::env::temp_dir().join(format!("pmhub-xpm-test-{}.db", uuid::Uuid::new_v4()));
+    let store = SqliteStore::connect(
+        &format!("sqlite://{}", path.display()),
+        &TokenKey::generate(),
+    )
+    .await
+    .expect("open SQLite");
+    store.migrate().await.expect("migrate");
+    (store, TempFile(path))
+}
+
+store_contract::store_contract_tests!(fresh());
+
+#[tokio::test]
+async fn stored_token_bytes_do_not_contain_the_tokens() {
+    let (store, file) = fresh().await;
+    let f = Fixture::new(1);
+    store.save_practice(&f.practice()).await.unwrap();
+    let tokens = TokenSet {
+        access_token: SecretString::from("ACCESS-TOKEN-VALUE"),
+        refresh_token: SecretString::from("REFRESH-TOKEN-VALUE"),
+        access_expires_at: time::OffsetDateTime::UNIX_EPOCH,
+    };
+    store.save_tokens(f.practice_id(), &tokens).await.unwrap();
+    store.close().await;
+    let bytes = [std::fs::read(&file.0).unwrap_or_default(), {
+        let mut wal = file.0.clone().into_os_string();
+        wal.push("-wal");
+        std::fs::read(wal).unwrap_or_default()
+    }]
+    .concat();
+    assert!(!bytes.is_empty());
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        !text.contains("TOKEN-VALUE"),
+        "a token is stored in clear text"
+    );
+    file.remove().await;
+}
+
+#[tokio::test]
+async fn the_activity_log_refuses_updates_and_deletes_even_in_sql() {
+    let (store, file) = fresh().await;
+    let f = Fixture::new(1);
+    store.save_practice(&f.practice()).await.unwrap();
+    let entry = f.entry(
+        1,
+        None,
+        time::OffsetDateTime::UNIX_EPOCH,
+        domain::activity::ActivityKind::PushOptionsChanged,
+    );
+    store.append(&[entry]).await.unwrap();
+    for sql in [
+        "UPDATE activity_log SET kind = 'x'",
+        "DELETE FROM activity_log",
+    ] {
+        let err = sqlx::query(sql).execute(store.pool()).await.unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{err}");
+    }
+    file.remove().await;
+}
+
+#[tokio::test]
+async fn tokens_sealed_under_another_key_are_a_clear_error() {
+    let (store, file) = fresh().await;
+    let f = Fixture::new(1);
+    store.save_practice(&f.practice()).await.unwrap();
+    store
+        .save_tokens(
+            f.practice_id(),
+            &TokenSet {
+                access_token: SecretString::from("a"),
+                refresh_token: SecretString::from("r"),
+                access_expires_at: time::OffsetDateTime::UNIX_EPOCH,
+            },
+        )
+        .await
+        .unwrap();
+    store.close().await;
+    let other = SqliteStore::connect(
+        &format!("sqlite://{}", file.0.display()),
+        &TokenKey::generate(),
+    )
+    .await
+    .unwrap();
+    let err = other.tokens(f.practice_id()).await.unwrap_err();
+    assert!(err.to_string().contains("token key"), "{err}");
+    other.close().await;
+    file.remove().await;
+}
