@@ -1,0 +1,555 @@
+//! Xero's OAuth 2.0 (login with PKCE, code exchange, refresh, revocation)
+//! and the connections list, as the domain's [`XpmAuthorization`] port.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use domain::connection::XpmOrganisation;
+use domain::ids::XpmTenantId;
+use domain::ports::{
+    AuthorisationError, AuthorisationStart, Clock, Grant, TokenSet, XpmAuthorization,
+};
+use domain::text::DisplayName;
+use oauth2::basic::{BasicClient, BasicErrorResponseType};
+use oauth2::{
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError,
+    RevocationUrl, Scope, StandardErrorResponse, StandardRevocableToken, TokenResponse, TokenUrl,
+};
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, AUTHORIZATION};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::config::{ConfigError, Resilience, XpmConfig};
+use crate::http;
+
+type OAuthClient =
+    BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointSet, EndpointSet>;
+
+/// How long an access token lives when Xero does not say (Xero: 30 minutes).
+const DEFAULT_ACCESS_LIFETIME: Duration = Duration::from_secs(30 * 60);
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> time::OffsetDateTime {
+        time::OffsetDateTime::now_utc()
+    }
+}
+
+/// Xero identity: the domain's [`XpmAuthorization`]. Cheap to clone.
+#[derive(Clone)]
+pub struct XeroAuthorization {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    oauth: OAuthClient,
+    http: reqwest::Client,
+    scopes: Vec<String>,
+    connections_url: String,
+    resilience: Resilience,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for XeroAuthorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("XeroAuthorization")
+            .field("connections_url", &self.inner.connections_url)
+            .finish_non_exhaustive()
+    }
+}
+
+fn url<T>(
+    name: &'static str,
+    raw: &str,
+    make: impl FnOnce(String) -> Result<T, url::ParseError>,
+) -> Result<T, ConfigError> {
+    make(raw.to_owned()).map_err(|e| ConfigError::InvalidUrl {
+        name,
+        reason: e.to_string(),
+    })
+}
+
+/// A tenant in `GET /connections`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ConnectionJson {
+    pub tenant_id: String,
+    #[serde(default)]
+    pub tenant_type: Option<String>,
+    #[serde(default)]
+    pub tenant_name: Option<String>,
+}
+
+/// Why `GET /connections` failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ConnectionsError {
+    /// 401: the access token was refused.
+    Unauthorized,
+    /// 403: the grant is gone.
+    Forbidden,
+    Unavailable(String),
+    Unexpected(String),
+}
+
+/// Xero's tenant types for XPM. The identity spec says PRACTICE; newer
+/// documents may say PRACTICEMANAGER (uncertain): both are accepted.
+fn is_practice(tenant_type: Option<&str>) -> bool {
+    tenant_type.is_some_and(|t| {
+        let t = t.trim();
+        t.eq_ignore_ascii_case("PRACTICE") || t.eq_ignore_ascii_case("PRACTICEMANAGER")
+    })
+}
+
+/// The XPM organisations among the connections; a tenant with a bad id is skipped.
+pub(crate) fn practices(connections: &[ConnectionJson]) -> Vec<XpmOrganisation> {
+    connections
+        .iter()
+        .filter(|c| is_practice(c.tenant_type.as_deref()))
+        .filter_map(|c| {
+            let tenant: XpmTenantId = c.tenant_id.parse().ok()?;
+            let raw: String = c
+                .tenant_name
+                .as_deref()
+                .unwrap_or_default()
+                .chars()
+                .filter(|ch| !ch.is_control())
+                .take(DisplayName::MAX_CHARS)
+                .collect();
+            let name = DisplayName::new(&raw)
+                .or_else(|_| DisplayName::new(format!("XPM organisation {tenant}")))
+                .ok()?;
+            Some(XpmOrganisation { tenant, name })
+        })
+        .collect()
+}
+
+/// Errors of the HTTP function handed to the oauth2 crate: 5xx and 429 are
+/// errors here, so they are told apart from Xero's OAuth error answers.
+#[derive(Debug, thiserror::Error)]
+enum IdentityHttpError {
+    #[error("{0}")]
+    Transport(String, bool),
+    #[error("Xero identity answered HTTP {0}")]
+    Server(u16),
+    #[error("Xero identity is rate limiting")]
+    RateLimited(Option<Duration>),
+    #[error("the answer could not be read: {0}")]
+    Body(String),
+}
+
+impl IdentityHttpError {
+    /// Whether a retry can do no harm: nothing reached Xero, or the refresh
+    /// grace rule lets the same refresh token be sent again.
+    fn connect_failed(&self) -> bool {
+        matches!(self, Self::Transport(_, true))
+    }
+}
+
+async fn identity_call(
+    http: reqwest::Client,
+    max: usize,
+    request: oauth2::HttpRequest,
+) -> Result<oauth2::HttpResponse, IdentityHttpError> {
+    let request = reqwest::Request::try_from(request)
+        .map_err(|e| IdentityHttpError::Transport(http::describe(&e), false))?;
+    let response = http
+        .execute(request)
+        .await
+        .map_err(|e| IdentityHttpError::Transport(http::describe(&e), e.is_connect()))?;
+    let status = response.status();
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        return Err(IdentityHttpError::RateLimited(http::retry_after(
+            response.headers(),
+        )));
+    }
+    if status.is_server_error() {
+        return Err(IdentityHttpError::Server(status.as_u16()));
+    }
+    let mut builder = oauth2::http::Response::builder().status(status.as_u16());
+    for (name, value) in response.headers() {
+        builder = builder.header(name.as_str(), value.as_bytes());
+    }
+    let body = http::read_body(response, max).await.map_err(|e| match e {
+        http::BodyError::TooLarge(n) => IdentityHttpError::Body(format!("larger than {n} bytes")),
+        http::BodyError::Transport(e) => IdentityHttpError::Transport(http::describe(&e), false),
+        http::BodyError::NotUtf8 => IdentityHttpError::Body("not UTF-8".into()),
+    })?;
+    builder
+        .body(body.into_bytes())
+        .map_err(|e| IdentityHttpError::Body(e.to_string()))
+}
+
+type TokenError =
+    RequestTokenError<IdentityHttpError, StandardErrorResponse<BasicErrorResponseType>>;
+
+/// What a token call's failure means. OAuth error answers carry only the
+/// error code and Xero's description (never a token).
+fn token_failure(
+    err: &TokenError,
+    on_invalid_grant: fn(String) -> AuthorisationError,
+) -> AuthorisationError {
+    match err {
+        RequestTokenError::ServerResponse(answer) => {
+            let code = answer.error().as_ref().to_owned();
+            let reason = match answer.error_description() {
+                Some(d) => format!("{code}: {}", d.chars().take(200).collect::<String>()),
+                None => code,
+            };
+            match answer.error() {
+                BasicErrorResponseType::InvalidGrant => on_invalid_grant(reason),
+                BasicErrorResponseType::InvalidClient
+                | BasicErrorResponseType::UnauthorizedClient => {
+                    AuthorisationError::Refused(format!(
+                        "Xero refused the app's credentials ({reason}); check the client id and secret"
+                    ))
+                }
+                _ => AuthorisationError::Refused(reason),
+            }
+        }
+        RequestTokenError::Request(IdentityHttpError::RateLimited(_)) => {
+            AuthorisationError::Unavailable(
+                "Xero identity is rate limiting; try again shortly".into(),
+            )
+        }
+        RequestTokenError::Request(e) => AuthorisationError::Unavailable(e.to_string()),
+        // The parse error's body may hold a token: only say what failed.
+        RequestTokenError::Parse(..) => {
+            AuthorisationError::UnexpectedAnswer("the token answer could not be read".into())
+        }
+        RequestTokenError::Other(_) => {
+            AuthorisationError::UnexpectedAnswer("the token answer was not JSON as expected".into())
+        }
+    }
+}
+
+impl XeroAuthorization {
+    pub fn new(config: &XpmConfig) -> Result<Self, ConfigError> {
+        Self::with_clock(config, Arc::new(SystemClock))
+    }
+
+    /// With a clock of the caller's (tests pin time; the sim's clock may be frozen).
+    pub fn with_clock(config: &XpmConfig, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let e = &config.endpoints;
+        let oauth = BasicClient::new(ClientId::new(config.client_id.clone()))
+            .set_client_secret(ClientSecret::new(
+                config.client_secret.expose_secret().to_owned(),
+            ))
+            .set_auth_uri(url("authorize_url", &e.authorize_url, AuthUrl::new)?)
+            .set_token_uri(url("token_url", &e.token_url, TokenUrl::new)?)
+            .set_revocation_url(url(
+                "revocation_url",
+                &e.revocation_url,
+                RevocationUrl::new,
+            )?)
+            .set_redirect_uri(url("redirect_url", &config.redirect_url, RedirectUrl::new)?);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                oauth,
+                http: http::client(&config.resilience)?,
+                scopes: config.scopes.clone(),
+                connections_url: e.connections_url.clone(),
+                resilience: config.resilience.clone(),
+                clock,
+            }),
+        })
+    }
+
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        self.inner.clock.as_ref()
+    }
+
+    fn token_set(
+        &self,
+        answer: &oauth2::basic::BasicTokenResponse,
+        previous_refresh: Option<&SecretString>,
+    ) -> Result<TokenSet, AuthorisationError> {
+        let refresh_token = match (answer.refresh_token(), previous_refresh) {
+            (Some(r), _) => SecretString::from(r.secret().clone()),
+            // Xero always rotates; should it not, the old token stays valid.
+            (None, Some(old)) => old.clone(),
+            (None, None) => {
+                return Err(AuthorisationError::UnexpectedAnswer(
+                    "Xero answered no refresh token; the offline_access scope is needed".into(),
+                ));
+            }
+        };
+        let lifetime = answer.expires_in().unwrap_or(DEFAULT_ACCESS_LIFETIME);
+        let lifetime = time::Duration::try_from(lifetime).unwrap_or(time::Duration::minutes(30));
+        Ok(TokenSet {
+            access_token: SecretString::from(answer.access_token().secret().clone()),
+            refresh_token,
+            access_expires_at: self.inner.clock.now() + lifetime,
+        })
+    }
+
+    async fn call_token<F, Fut>(
+        &self,
+        retry_lost_answers: bool,
+        mut send: F,
+    ) -> Result<oauth2::basic::BasicTokenResponse, TokenError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<oauth2::basic::BasicTokenResponse, TokenError>>,
+    {
+        let r = &self.inner.resilience;
+        let mut attempt = 1;
+        let mut waits = 0;
+        loop {
+            let result = send().await;
+            let Err(RequestTokenError::Request(err)) = &result else {
+                return result;
+            };
+            let retry = match err {
+                IdentityHttpError::RateLimited(after) if waits < r.rate_limit_retries => {
+                    let wait = after.unwrap_or(r.default_retry_after);
+                    if wait > r.max_retry_after {
+                        None
+                    } else {
+                        waits += 1;
+                        Some(wait)
+                    }
+                }
+                IdentityHttpError::RateLimited(_) => None,
+                e if e.connect_failed() && attempt < r.connect_attempts => {
+                    Some(http::backoff(r, attempt))
+                }
+                IdentityHttpError::Server(_) | IdentityHttpError::Transport(..)
+                    if retry_lost_answers && attempt < r.read_attempts =>
+                {
+                    Some(http::backoff(r, attempt))
+                }
+                _ => None,
+            };
+            match retry {
+                Some(wait) => {
+                    tracing::debug!(attempt, ?wait, error = %err, "retrying a Xero token call");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                None => return result,
+            }
+        }
+    }
+
+    /// `GET /connections` with an access token; reads retried on 5xx, timeouts and dropped connections.
+    pub(crate) async fn connections(
+        &self,
+        access_token: &SecretString,
+    ) -> Result<Vec<ConnectionJson>, ConnectionsError> {
+        let r = &self.inner.resilience;
+        let mut attempt = 1;
+        let mut waits = 0;
+        loop {
+            let sent = self
+                .inner
+                .http
+                .get(&self.inner.connections_url)
+                .header(
+                    AUTHORIZATION,
+                    format!("Bearer {}", access_token.expose_secret()),
+                )
+                .header(ACCEPT, "application/json")
+                .send()
+                .await;
+            let wait = match sent {
+                Err(e) if attempt < r.read_attempts => {
+                    tracing::debug!(attempt, error = %http::describe(&e), "retrying GET /connections");
+                    http::backoff(r, attempt)
+                }
+                Err(e) => {
+                    return Err(ConnectionsError::Unavailable(format!(
+                        "GET /connections: {}",
+                        http::describe(&e)
+                    )));
+                }
+                Ok(response) => {
+                    let status = response.status();
+                    match status {
+                        StatusCode::UNAUTHORIZED => return Err(ConnectionsError::Unauthorized),
+                        StatusCode::FORBIDDEN => return Err(ConnectionsError::Forbidden),
+                        StatusCode::TOO_MANY_REQUESTS => {
+                            let wait = http::retry_after(response.headers())
+                                .unwrap_or(r.default_retry_after);
+                            if waits >= r.rate_limit_retries || wait > r.max_retry_after {
+                                return Err(ConnectionsError::Unavailable(
+                                    "Xero is rate limiting GET /connections".into(),
+                                ));
+                            }
+                            waits += 1;
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                        s if s.is_server_error() && attempt < r.read_attempts => {
+                            http::backoff(r, attempt)
+                        }
+                        s if s.is_server_error() => {
+                            return Err(ConnectionsError::Unavailable(format!(
+                                "GET /connections answered HTTP {}",
+                                s.as_u16()
+                            )));
+                        }
+                        s if !s.is_success() => {
+                            return Err(ConnectionsError::Unexpected(format!(
+                                "GET /connections answered HTTP {}",
+                                s.as_u16()
+                            )));
+                        }
+                        _ => {
+                            let body = http::read_body(response, r.max_answer_bytes)
+                                .await
+                                .map_err(|e| match e {
+                                    http::BodyError::Transport(e) => {
+                                        ConnectionsError::Unavailable(http::describe(&e))
+                                    }
+                                    http::BodyError::TooLarge(n) => ConnectionsError::Unexpected(
+                                        format!("GET /connections answered more than {n} bytes"),
+                                    ),
+                                    http::BodyError::NotUtf8 => ConnectionsError::Unexpected(
+                                        "GET /connections answered non-UTF-8 text".into(),
+                                    ),
+                                })?;
+                            return serde_json::from_str(&body).map_err(|e| {
+                                ConnectionsError::Unexpected(format!(
+                                    "GET /connections answered unexpected JSON: {e}"
+                                ))
+                            });
+                        }
+                    }
+                }
+            };
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+}
+
+fn connections_failure(err: ConnectionsError) -> AuthorisationError {
+    match err {
+        ConnectionsError::Unauthorized => AuthorisationError::Expired(
+            "Xero refused the access token when listing the organisations granted".into(),
+        ),
+        ConnectionsError::Forbidden => AuthorisationError::Refused(
+            "Xero refused to list the organisations granted (HTTP 403)".into(),
+        ),
+        ConnectionsError::Unavailable(m) => AuthorisationError::Unavailable(m),
+        ConnectionsError::Unexpected(m) => AuthorisationError::UnexpectedAnswer(m),
+    }
+}
+
+impl XpmAuthorization for XeroAuthorization {
+    fn start(&self) -> Result<AuthorisationStart, AuthorisationError> {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (url, state) = self
+            .inner
+            .oauth
+            .authorize_url(CsrfToken::new_random)
+            .add_scopes(self.inner.scopes.iter().cloned().map(Scope::new))
+            .set_pkce_challenge(challenge)
+            .url();
+        Ok(AuthorisationStart {
+            url: url.to_string(),
+            state: state.secret().clone(),
+            pkce_verifier: SecretString::from(verifier.secret().clone()),
+        })
+    }
+
+    async fn exchange_code(
+        &self,
+        code: &str,
+        pkce_verifier: &SecretString,
+    ) -> Result<Grant, AuthorisationError> {
+        let http = self.inner.http.clone();
+        let max = self.inner.resilience.max_answer_bytes;
+        let call = move |req| identity_call(http.clone(), max, req);
+        // A code works once: only a call that never reached Xero is retried.
+        let answer = self
+            .call_token(false, || {
+                self.inner
+                    .oauth
+                    .exchange_code(AuthorizationCode::new(code.to_owned()))
+                    .set_pkce_verifier(PkceCodeVerifier::new(
+                        pkce_verifier.expose_secret().to_owned(),
+                    ))
+                    .request_async(&call)
+            })
+            .await
+            .map_err(|e| {
+                token_failure(&e, |reason| {
+                    AuthorisationError::Refused(format!(
+                        "the login code was refused ({reason}); start again with Connect"
+                    ))
+                })
+            })?;
+        let tokens = self.token_set(&answer, None)?;
+        let organisations = self.organisations(&tokens).await?;
+        if organisations.is_empty() {
+            return Err(AuthorisationError::NoOrganisationGranted);
+        }
+        Ok(Grant {
+            tokens,
+            organisations,
+        })
+    }
+
+    async fn organisations(
+        &self,
+        tokens: &TokenSet,
+    ) -> Result<Vec<XpmOrganisation>, AuthorisationError> {
+        let connections = self
+            .connections(&tokens.access_token)
+            .await
+            .map_err(connections_failure)?;
+        Ok(practices(&connections))
+    }
+
+    async fn refresh(&self, refresh_token: &SecretString) -> Result<TokenSet, AuthorisationError> {
+        let http = self.inner.http.clone();
+        let max = self.inner.resilience.max_answer_bytes;
+        let call = move |req| identity_call(http.clone(), max, req);
+        let token = RefreshToken::new(refresh_token.expose_secret().to_owned());
+        // Xero lets a refresh token be sent again for 30 minutes when the
+        // answer was lost, so lost answers and 5xx are retried here.
+        let answer = self
+            .call_token(true, || {
+                self.inner
+                    .oauth
+                    .exchange_refresh_token(&token)
+                    .request_async(&call)
+            })
+            .await
+            .map_err(|e| token_failure(&e, AuthorisationError::Expired))?;
+        self.token_set(&answer, Some(refresh_token))
+    }
+
+    async fn revoke(&self, refresh_token: &SecretString) -> Result<(), AuthorisationError> {
+        let http = self.inner.http.clone();
+        let max = self.inner.resilience.max_answer_bytes;
+        let call = move |req| identity_call(http.clone(), max, req);
+        let token = StandardRevocableToken::RefreshToken(RefreshToken::new(
+            refresh_token.expose_secret().to_owned(),
+        ));
+        let request = self
+            .inner
+            .oauth
+            .revoke_token(token)
+            .map_err(|e| AuthorisationError::UnexpectedAnswer(e.to_string()))?;
+        request.request_async(&call).await.map_err(|e| match e {
+            RequestTokenError::ServerResponse(answer) => AuthorisationError::Refused(format!(
+                "Xero refused the revocation: {}",
+                answer.error().as_ref()
+            )),
+            RequestTokenError::Request(e) => AuthorisationError::Unavailable(e.to_string()),
+            RequestTokenError::Parse(..) | RequestTokenError::Other(_) => {
+                AuthorisationError::UnexpectedAnswer(
+                    "the revocation answer could not be read".into(),
+                )
+            }
+        })
+    }
+}

@@ -1,0 +1,110 @@
+//! Access tokens for API calls: read from the store, renewed when due, the
+//! rotated pair saved through the store BEFORE the new access token is used.
+//! One renewal at a time per practice, so two calls never spend the same
+//! refresh token.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use domain::ids::PracticeId;
+use domain::ports::{AuthorisationError, ConnectionStore, XpmAuthorization, XpmError};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::identity::XeroAuthorization;
+
+pub(crate) struct TokenKeeper<S> {
+    store: S,
+    identity: XeroAuthorization,
+    margin: Duration,
+    locks: Mutex<HashMap<PracticeId, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// What a failed renewal means for the connection.
+fn renewal_failure(err: AuthorisationError) -> XpmError {
+    match err {
+        AuthorisationError::Expired(reason) => XpmError::AuthorisationExpired(format!(
+            "Xero would not renew the access token ({reason}); an administrator must Reconnect"
+        )),
+        // A refusal other than invalid_grant (invalid_client...) is the app's
+        // configuration, not the practice's grant: the connection is left as is.
+        AuthorisationError::Refused(reason) => {
+            XpmError::Unavailable(format!("Xero refused to renew the access token: {reason}"))
+        }
+        AuthorisationError::Unavailable(reason) => {
+            XpmError::Unavailable(format!("the access token could not be renewed: {reason}"))
+        }
+        AuthorisationError::UnexpectedAnswer(reason) => XpmError::UnexpectedAnswer(reason),
+        AuthorisationError::NoOrganisationGranted => {
+            XpmError::UnexpectedAnswer("no XPM organisation is granted".into())
+        }
+    }
+}
+
+impl<S: ConnectionStore> TokenKeeper<S> {
+    pub(crate) fn new(store: S, identity: XeroAuthorization, margin: Duration) -> Self {
+        Self {
+            store,
+            identity,
+            margin,
+            locks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn identity(&self) -> &XeroAuthorization {
+        &self.identity
+    }
+
+    fn lock_of(&self, practice: PracticeId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.locks.lock().unwrap_or_else(|e| e.into_inner());
+        locks.entry(practice).or_default().clone()
+    }
+
+    /// An access token good for a call. `refused` is the token an API call
+    /// just had refused with 401: it is renewed unless another call already did.
+    pub(crate) async fn access_token(
+        &self,
+        practice: PracticeId,
+        refused: Option<&SecretString>,
+    ) -> Result<SecretString, XpmError> {
+        let lock = self.lock_of(practice);
+        let _renewing = lock.lock().await;
+        let tokens = self
+            .store
+            .tokens(practice)
+            .await
+            .map_err(|e| {
+                XpmError::Unavailable(format!("the stored Xero tokens could not be read: {e}"))
+            })?
+            .ok_or_else(|| {
+                XpmError::AuthorisationExpired(
+                    "no Xero tokens are stored for this practice; an administrator must Reconnect"
+                        .into(),
+                )
+            })?;
+        let now = self.identity.clock().now();
+        let margin = time::Duration::try_from(self.margin).unwrap_or(time::Duration::minutes(2));
+        let due = tokens.access_expires_at - now < margin;
+        let was_refused =
+            refused.is_some_and(|r| r.expose_secret() == tokens.access_token.expose_secret());
+        if !due && !was_refused {
+            return Ok(tokens.access_token);
+        }
+        tracing::info!(practice = %practice, due, was_refused, "renewing the Xero access token");
+        let renewed = self
+            .identity
+            .refresh(&tokens.refresh_token)
+            .await
+            .map_err(renewal_failure)?;
+        // Saved before use: if the process dies now, the store holds the live refresh token.
+        self.store
+            .save_tokens(practice, &renewed)
+            .await
+            .map_err(|e| {
+                XpmError::Unavailable(format!(
+                    "the renewed Xero tokens could not be saved ({e}); the call was not made"
+                ))
+            })?;
+        Ok(renewed.access_token)
+    }
+}

@@ -1,0 +1,369 @@
+//! Answers: the envelope, one client, a list of clients, one relationship.
+
+use std::str::FromStr;
+
+use domain::ids::{XpmClientUuid, XpmRelationshipUuid};
+use domain::ports::XpmClientView;
+use domain::relationship_type::XpmRelationshipType;
+use domain::sync::{LookAlike, XpmRelationshipSeen};
+use quick_xml::events::Event;
+use quick_xml::reader::Reader;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::{Answer, XmlError};
+
+/// Deeper nesting than any XPM answer has is refused before deserialising.
+const MAX_DEPTH: usize = 16;
+
+/// Checks the answer is one well-formed `<Response>` element, without DOCTYPE, not too deep.
+fn inspect(body: &str) -> Result<(), XmlError> {
+    let mut reader = Reader::from_str(body);
+    reader.config_mut().check_end_names = true;
+    let mut depth = 0usize;
+    let mut seen_root = false;
+    let malformed = |reader: &Reader<&[u8]>, reason: String| XmlError::Malformed {
+        position: reader.error_position(),
+        reason,
+    };
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| malformed(&reader, e.to_string()))?;
+        match event {
+            Event::Eof => break,
+            Event::DocType(_) => return Err(XmlError::Doctype),
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                if depth == 0 {
+                    if seen_root {
+                        return Err(XmlError::TrailingContent);
+                    }
+                    let name = e.name();
+                    let name: &str = name.as_ref();
+                    if name != "Response" {
+                        return Err(XmlError::WrongRoot(name.chars().take(100).collect()));
+                    }
+                    seen_root = true;
+                }
+                if matches!(event, Event::Start(_)) {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return Err(XmlError::TooDeep(MAX_DEPTH));
+                    }
+                }
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Text(ref t) if depth == 0 => {
+                let text: &str = t.as_ref();
+                if !text.chars().all(char::is_whitespace) {
+                    return Err(if seen_root {
+                        XmlError::TrailingContent
+                    } else {
+                        malformed(&reader, "text before the root element".into())
+                    });
+                }
+            }
+            Event::CData(_) | Event::GeneralRef(_) if depth == 0 => {
+                return Err(if seen_root {
+                    XmlError::TrailingContent
+                } else {
+                    malformed(&reader, "content before the root element".into())
+                });
+            }
+            _ => {}
+        }
+    }
+    if !seen_root {
+        return Err(XmlError::Empty);
+    }
+    if depth != 0 {
+        return Err(XmlError::Malformed {
+            position: body.len() as u64,
+            reason: "the answer ends before its elements are closed".into(),
+        });
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+struct Envelope {
+    #[serde(rename = "Status")]
+    status: Option<String>,
+    #[serde(rename = "ErrorDescription")]
+    error_description: Option<String>,
+}
+
+/// Reads the envelope, then (for OK) the typed payload.
+fn parse<T: DeserializeOwned>(body: &str) -> Result<Answer<T>, XmlError> {
+    inspect(body)?;
+    let envelope: Envelope = de(body)?;
+    let status = envelope.status.ok_or(XmlError::Missing("Status"))?;
+    match status.trim() {
+        "OK" => de(body).map(Answer::Ok),
+        "ERROR" => Ok(Answer::Error(
+            envelope
+                .error_description
+                .map(|d| d.trim().to_owned())
+                .filter(|d| !d.is_empty())
+                .unwrap_or_else(|| "XPM gave no description".to_owned()),
+        )),
+        other => Err(XmlError::UnknownStatus(other.chars().take(100).collect())),
+    }
+}
+
+fn de<T: DeserializeOwned>(body: &str) -> Result<T, XmlError> {
+    quick_xml::de::from_str(body)
+        .map_err(|e| XmlError::Shape(e.to_string().chars().take(300).collect()))
+}
+
+fn uuid<T: FromStr>(element: &'static str, value: &str) -> Result<T, XmlError> {
+    value.trim().parse().map_err(|_| XmlError::InvalidUuid {
+        element,
+        value: value.chars().take(100).collect(),
+    })
+}
+
+fn non_empty(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// Declares the client's text fields once: the struct and the list the preview shows.
+macro_rules! client_in {
+    ($($field:ident => $xml:literal $(| $alias:literal)?),* $(,)?) => {
+        #[derive(Debug, Deserialize)]
+        struct ClientIn {
+            #[serde(rename = "UUID")]
+            uuid: Option<String>,
+            #[serde(rename = "Name")]
+            name: Option<String>,
+            $(
+                #[serde(rename = $xml $(, alias = $alias)?, default)]
+                $field: Option<String>,
+            )*
+            #[serde(rename = "Relationships", default)]
+            relationships: Option<RelationshipsIn>,
+        }
+
+        impl ClientIn {
+            /// XPM's non-empty values, by XPM's field name, in XPM's order.
+            fn fields(&self, name: &str) -> Vec<(String, String)> {
+                let mut out = vec![("Name".to_owned(), name.to_owned())];
+                $(
+                    if let Some(v) = non_empty(&self.$field) {
+                        out.push(($xml.to_owned(), v));
+                    }
+                )*
+                out
+            }
+        }
+    };
+}
+
+client_in! {
+    title => "Title",
+    gender => "Gender",
+    first_name => "FirstName",
+    middle_name => "MiddleName",
+    last_name => "LastName",
+    other_name => "OtherName",
+    email => "Email",
+    date_of_birth => "DateOfBirth",
+    date_of_death => "DateOfDeath",
+    place_of_birth_city => "PlaceOfBirthCity",
+    place_of_birth_country_code => "PlaceOfBirthCountryCode",
+    address => "Address",
+    city => "City",
+    region => "Region",
+    post_code => "PostCode",
+    country => "Country",
+    postal_address => "PostalAddress",
+    postal_city => "PostalCity",
+    postal_region => "PostalRegion",
+    postal_post_code => "PostalPostCode",
+    postal_country => "PostalCountry",
+    phone => "Phone",
+    fax => "Fax",
+    website => "WebSite" | "Website",
+    referral_source => "ReferralSource",
+    export_code => "ExportCode",
+    is_prospect => "IsProspect",
+    is_archived => "IsArchived",
+    tax_number => "TaxNumber",
+    company_number => "CompanyNumber",
+    business_number => "BusinessNumber",
+    branch_number => "BranchNumber",
+    business_structure => "BusinessStructure",
+    gst_registered => "GSTRegistered",
+    client_code => "ClientCode",
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RelationshipsIn {
+    #[serde(rename = "Relationship", default)]
+    items: Vec<RelationshipIn>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RelationshipIn {
+    #[serde(rename = "UUID")]
+    uuid: Option<String>,
+    #[serde(rename = "Type")]
+    kind: Option<String>,
+    #[serde(rename = "RelatedClient")]
+    related_client: Option<NamedIn>,
+}
+
+#[derive(Debug, Deserialize)]
+struct NamedIn {
+    #[serde(rename = "UUID")]
+    uuid: Option<String>,
+}
+
+/// One client as `client.api/get` (and add, update) answers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ClientAnswer {
+    pub view: XpmClientView,
+    pub name: String,
+    pub email: Option<String>,
+    pub business_number: Option<String>,
+    /// Relationship types the domain does not know (regional extras): left out of `view`.
+    pub unknown_relationship_types: Vec<String>,
+}
+
+impl ClientIn {
+    fn into_answer(self) -> Result<ClientAnswer, XmlError> {
+        let xpm_client: XpmClientUuid = uuid(
+            "UUID",
+            self.uuid.as_deref().ok_or(XmlError::Missing("UUID"))?,
+        )?;
+        let name = non_empty(&self.name).ok_or(XmlError::Missing("Name"))?;
+        let mut relationships = Vec::new();
+        let mut unknown_relationship_types = Vec::new();
+        for r in self
+            .relationships
+            .as_ref()
+            .map(|r| r.items.as_slice())
+            .unwrap_or_default()
+        {
+            let xpm_relationship: XpmRelationshipUuid =
+                uuid("UUID", r.uuid.as_deref().ok_or(XmlError::Missing("UUID"))?)?;
+            let related = r
+                .related_client
+                .as_ref()
+                .and_then(|c| c.uuid.as_deref())
+                .ok_or(XmlError::Missing("RelatedClient"))?;
+            let related_xpm_client: XpmClientUuid = uuid("RelatedClient", related)?;
+            let kind = r.kind.as_deref().ok_or(XmlError::Missing("Type"))?;
+            match XpmRelationshipType::from_xpm_name(kind) {
+                Ok(xpm_type) => relationships.push(XpmRelationshipSeen {
+                    xpm_relationship,
+                    related_xpm_client,
+                    xpm_type,
+                }),
+                Err(_) => unknown_relationship_types.push(kind.chars().take(100).collect()),
+            }
+        }
+        Ok(ClientAnswer {
+            view: XpmClientView {
+                xpm_client,
+                fields: self.fields(&name),
+                relationships,
+            },
+            email: non_empty(&self.email),
+            business_number: non_empty(&self.business_number),
+            name,
+            unknown_relationship_types,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ClientEnvelope {
+    #[serde(rename = "Client")]
+    client: Option<ClientIn>,
+}
+
+/// Reads an answer carrying one `<Client>`.
+pub(crate) fn parse_client(body: &str) -> Result<Answer<ClientAnswer>, XmlError> {
+    Ok(match parse::<ClientEnvelope>(body)? {
+        Answer::Ok(e) => Answer::Ok(e.client.ok_or(XmlError::Missing("Client"))?.into_answer()?),
+        Answer::Error(msg) => Answer::Error(msg),
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ClientsIn {
+    #[serde(rename = "Client", default)]
+    items: Vec<ClientIn>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ClientsEnvelope {
+    #[serde(rename = "Clients")]
+    clients: Option<ClientsIn>,
+}
+
+/// The clients of a search or list answer.
+pub(crate) type ClientsAnswer = Vec<LookAlike>;
+
+/// Reads an answer carrying `<Clients>`.
+pub(crate) fn parse_clients(body: &str) -> Result<Answer<ClientsAnswer>, XmlError> {
+    Ok(match parse::<ClientsEnvelope>(body)? {
+        Answer::Ok(e) => {
+            let clients = e.clients.ok_or(XmlError::Missing("Clients"))?;
+            let mut out = Vec::with_capacity(clients.items.len());
+            for c in clients.items {
+                let a = c.into_answer()?;
+                out.push(LookAlike {
+                    xpm_client: a.view.xpm_client,
+                    name: a.name,
+                    email: a.email,
+                    business_number: a.business_number,
+                });
+            }
+            Answer::Ok(out)
+        }
+        Answer::Error(msg) => Answer::Error(msg),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct RelationshipDetailIn {
+    #[serde(rename = "UUID")]
+    uuid: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RelationshipEnvelope {
+    #[serde(rename = "Relationship")]
+    relationship: Option<RelationshipDetailIn>,
+}
+
+/// The relationship's UUID an add or update answers.
+pub(crate) type RelationshipAnswer = XpmRelationshipUuid;
+
+/// Reads an answer carrying one `<Relationship>`.
+pub(crate) fn parse_relationship(body: &str) -> Result<Answer<RelationshipAnswer>, XmlError> {
+    Ok(match parse::<RelationshipEnvelope>(body)? {
+        Answer::Ok(e) => {
+            let r = e.relationship.ok_or(XmlError::Missing("Relationship"))?;
+            Answer::Ok(uuid(
+                "UUID",
+                r.uuid.as_deref().ok_or(XmlError::Missing("UUID"))?,
+            )?)
+        }
+        Answer::Error(msg) => Answer::Error(msg),
+    })
+}
+
+/// XPM's message when `body` is a well-formed ERROR answer.
+pub(crate) fn error_envelope(body: &str) -> Option<String> {
+    match parse::<Envelope>(body) {
+        Ok(Answer::Error(message)) => Some(message),
+        _ => None,
+    }
+}
