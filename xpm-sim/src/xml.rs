@@ -152,7 +152,7 @@ impl XmlOut {
         } else {
             self.buf.push_str(&format!(
                 "<{name}>{}</{name}>\n",
-                quick_xml::escape::escape(text)
+                quick_xml::escape::partial_escape(text)
             ));
         }
     }

@@ -1,0 +1,348 @@
+use crate::common::{error_of, first, start};
+use reqwest::Method;
+use xpm_sim::seed::demo;
+
+#[tokio::test]
+async fn get_answers_the_client_with_relationships_contacts_and_masked_tax_number() {
+    let t = start().await;
+    let (s, body) = t.get_xml(&format!("get/{}", demo::JANE_UUID)).await;
+    assert_eq!(s, 200);
+    assert!(body.contains("<TaxNumber>******782</TaxNumber>"), "{body}");
+    insta::assert_snapshot!("get_jane", body);
+    let (_, acme) = t.get_xml(&format!("get/{}", demo::ACME_UUID)).await;
+    insta::assert_snapshot!("get_acme", acme);
+}
+
+#[tokio::test]
+async fn list_answers_live_clients_by_name_and_detailed_adds_relationships() {
+    let t = start().await;
+    let (s, body) = t.get_xml("list").await;
+    assert_eq!(s, 200);
+    assert!(body.starts_with("<Response api-method=\"List\">"));
+    let acme = body.find("Acme Holdings").unwrap();
+    let jane = body.find(demo::JANE_UUID).unwrap();
+    assert!(acme < jane);
+    assert!(!body.contains("<Relationships>"));
+    assert!(
+        !body.contains("Other Co"),
+        "another practice's client leaked"
+    );
+    let (_, detailed) = t.get_xml("list?detailed=true").await;
+    assert!(detailed.contains("<Relationships>"));
+}
+
+#[tokio::test]
+async fn list_modifiedsince_filters_by_modification_time() {
+    let t = start().await;
+    t.sim.control().advance_clock(time::Duration::minutes(20));
+    let id = t.add_client("<Name>Later Ltd</Name>").await;
+    let (_, body) = t.get_xml("list?modifiedsince=2026-01-05T09:10:00").await;
+    assert!(body.contains(&id));
+    assert!(!body.contains(demo::ACME_UUID));
+    let (_, bad) = t.get_xml("list?modifiedsince=yesterday").await;
+    assert!(error_of(&bad).unwrap().contains("modifiedsince"));
+}
+
+#[tokio::test]
+async fn search_matches_names_case_insensitively() {
+    let t = start().await;
+    let (_, body) = t.get_xml("search?query=acme").await;
+    assert!(body.starts_with("<Response api-method=\"Search\">"));
+    assert!(body.contains(demo::ACME_UUID));
+    assert!(!body.contains(demo::JANE_UUID));
+    let (_, none) = t.get_xml("search?query=zzz").await;
+    assert!(none.contains("<Clients />"));
+    let (_, missing) = t.get_xml("search").await;
+    assert_eq!(error_of(&missing).as_deref(), Some("query is required"));
+}
+
+#[tokio::test]
+async fn add_creates_the_client_with_contacts_and_answers_it() {
+    let t = start().await;
+    let (s, body) = t
+        .xml(
+            Method::POST,
+            "add",
+            Some(
+                "<Client><Name>New &amp; Co</Name><Email>a@new.test</Email><IsProspect>no</IsProspect>\
+                 <BusinessStructure>Company</BusinessStructure><TaxNumber>98 765 4321</TaxNumber>\
+                 <AccountManagerUUID>5a1e0c2b-7d3f-4a8e-9b6c-2e4f6a8b0c1d</AccountManagerUUID>\
+                 <Contacts><Contact><Name>Bo</Name><Email>bo@new.test</Email><IsPrimary>Yes</IsPrimary></Contact></Contacts></Client>",
+            ),
+        )
+        .await;
+    assert_eq!(s, 200);
+    insta::assert_snapshot!("add_new_co", body);
+    let id = first(&body, "UUID").unwrap();
+    let stored = t
+        .sim
+        .control()
+        .client(demo::TENANT_ID.parse().unwrap(), id.parse().unwrap())
+        .unwrap();
+    assert_eq!(stored.field("TaxNumber"), Some("987654321"));
+    assert_eq!(stored.field("Name"), Some("New & Co"));
+    assert_eq!(stored.contacts.len(), 1);
+}
+
+#[tokio::test]
+async fn add_is_not_idempotent() {
+    let t = start().await;
+    let a = t.add_client("<Name>Twice</Name>").await;
+    let b = t.add_client("<Name>Twice</Name>").await;
+    assert_ne!(a, b);
+    let (_, body) = t.get_xml("search?query=Twice").await;
+    assert_eq!(body.matches("<Name>Twice</Name>").count(), 2);
+}
+
+#[tokio::test]
+async fn add_validates_like_xpm() {
+    let t = start().await;
+    let cases = [
+        (
+            "<Client><Email>x@y.test</Email></Client>",
+            "Name is required",
+        ),
+        ("<Client><Name>  </Name></Client>", "Name is required"),
+        (
+            "<Client><Name>A</Name><Email>nope</Email></Client>",
+            "Email is not a valid email address",
+        ),
+        (
+            "<Client><Name>A</Name><DateOfBirth>31/12/1990</DateOfBirth></Client>",
+            "DateOfBirth is not a valid date (expected yyyy-MM-dd)",
+        ),
+        (
+            "<Client><Name>A</Name><IsProspect>maybe</IsProspect></Client>",
+            "IsProspect must be Yes or No",
+        ),
+        (
+            "<Client><Name>A</Name><BusinessStructure>Cooperative</BusinessStructure></Client>",
+            "BusinessStructure 'Cooperative' is not a valid business structure",
+        ),
+        (
+            "<Client><Name>A</Name><TaxNumber>12x</TaxNumber></Client>",
+            "TaxNumber must be 8 to 12 digits",
+        ),
+        (
+            "<Client><Name>A</Name><BalanceMonth>13</BalanceMonth></Client>",
+            "BalanceMonth must be a month (1-12)",
+        ),
+        (
+            "<Client><Name>A</Name><GSTPeriod>5</GSTPeriod></Client>",
+            "GSTPeriod must be 1, 2, 3, 4, 6 or 12 (months)",
+        ),
+        (
+            "<Client><Name>A</Name><Gender>X</Gender></Client>",
+            "Gender must be Male or Female",
+        ),
+        (
+            "<Client><Name>A</Name><ProvisionalTaxRatio>lots</ProvisionalTaxRatio></Client>",
+            "ProvisionalTaxRatio must be a decimal number",
+        ),
+        (
+            "<Client><Name>A</Name><AccountManagerUUID>not-a-uuid</AccountManagerUUID></Client>",
+            "AccountManagerUUID is not a valid UUID",
+        ),
+        (
+            "<Client><Name>A</Name><JobManagerUUID>00000000-0000-4000-8000-000000000000</JobManagerUUID></Client>",
+            "JobManagerUUID '00000000-0000-4000-8000-000000000000' is not a staff member",
+        ),
+        (
+            "<Client><Name>A</Name><BillingClientUUID>00000000-0000-4000-8000-000000000000</BillingClientUUID></Client>",
+            "BillingClientUUID '00000000-0000-4000-8000-000000000000' is not a client",
+        ),
+        (
+            "<Client><Name>A</Name><Contacts><Contact><Email>c@d.test</Email></Contact></Contacts></Client>",
+            "Contact Name is required",
+        ),
+        (
+            "<Client><Name>A</Name><Phone>012345678901234567890123456789012345678901234567890</Phone></Client>",
+            "Phone exceeds the maximum length of 50 characters",
+        ),
+        (
+            "<Relationship><Name>A</Name></Relationship>",
+            "Invalid XML: the root element must be <Client>",
+        ),
+        ("<Client><Name>A</Client>", "Invalid XML"),
+        ("", "The request body is empty"),
+    ];
+    for (xml, expected) in cases {
+        let (s, body) = t.xml(Method::POST, "add", Some(xml)).await;
+        assert_eq!(s, 200, "{xml}");
+        let err = error_of(&body).unwrap_or_else(|| panic!("no error for {xml}: {body}"));
+        assert!(err.starts_with(expected), "{xml}: got {err}");
+        assert!(
+            !body.contains("api-method"),
+            "error envelope has no api-method"
+        );
+    }
+    let (_, list) = t.get_xml("list").await;
+    assert_eq!(list.matches("<Client>").count(), 2, "nothing was added");
+}
+
+#[tokio::test]
+async fn error_status_is_configurable() {
+    let t = crate::common::start_with(xpm_sim::SimConfig {
+        error_status: 400,
+        ..xpm_sim::SimConfig::default()
+    })
+    .await;
+    let (s, body) = t.xml(Method::POST, "add", Some("<Client/>")).await;
+    assert_eq!(s, 400);
+    insta::assert_snapshot!("error_envelope", body);
+}
+
+#[tokio::test]
+async fn update_changes_only_given_fields_and_empty_clears() {
+    let t = start().await;
+    let xml = format!(
+        "<Client><UUID>{}</UUID><Email>new@acme.test</Email><CompanyNumber/></Client>",
+        demo::ACME_UUID
+    );
+    let (s, body) = t.xml(Method::PUT, "update", Some(&xml)).await;
+    assert_eq!(s, 200);
+    assert!(body.starts_with("<Response api-method=\"Update\">"));
+    assert!(body.contains("<Email>new@acme.test</Email>"));
+    assert!(body.contains("<CompanyNumber />"));
+    assert!(body.contains("<Name>Acme Holdings Pty Ltd</Name>"));
+    assert!(body.contains("<Type>Director</Type>"), "relationships kept");
+}
+
+#[tokio::test]
+async fn update_validates() {
+    let t = start().await;
+    let cases = [
+        (
+            "<Client><Name>X</Name></Client>".to_string(),
+            "UUID is required",
+        ),
+        (
+            "<Client><UUID>nope</UUID></Client>".to_string(),
+            "UUID 'nope' is not a valid UUID",
+        ),
+        (
+            "<Client><UUID>00000000-0000-4000-8000-000000000000</UUID><Name>X</Name></Client>"
+                .to_string(),
+            "Client not found",
+        ),
+        (
+            format!("<Client><UUID>{}</UUID><Name/></Client>", demo::ACME_UUID),
+            "Name is required",
+        ),
+        (
+            format!(
+                "<Client><UUID>{}</UUID><BusinessStructure/></Client>",
+                demo::ACME_UUID
+            ),
+            "BusinessStructure cannot be removed while the client has relationships",
+        ),
+        (
+            format!(
+                "<Client><UUID>{0}</UUID><BillingClientUUID>{0}</BillingClientUUID></Client>",
+                demo::ACME_UUID
+            ),
+            "BillingClientUUID cannot be the client itself",
+        ),
+    ];
+    for (xml, expected) in cases {
+        let (_, body) = t.xml(Method::PUT, "update", Some(&xml)).await;
+        assert_eq!(error_of(&body).as_deref(), Some(expected), "{xml}");
+    }
+    let (s, _) = t.xml(Method::POST, "update", Some("<Client/>")).await;
+    assert_eq!(s, 405, "update is PUT only");
+}
+
+#[tokio::test]
+async fn archive_keeps_the_client_readable_and_delete_removes_it_with_its_relationships() {
+    let t = start().await;
+    let xml = format!("<Client><UUID>{}</UUID></Client>", demo::JANE_UUID);
+    let (_, body) = t.xml(Method::PUT, "archive", Some(&xml)).await;
+    assert_eq!(
+        body,
+        "<Response api-method=\"Archive\">\n  <Status>OK</Status>\n</Response>\n"
+    );
+    let (_, jane) = t.get_xml(&format!("get/{}", demo::JANE_UUID)).await;
+    assert!(jane.contains("<IsArchived>Yes</IsArchived>"));
+
+    let (_, body) = t.xml(Method::POST, "delete", Some(&xml)).await;
+    assert!(body.contains("<Status>OK</Status>"));
+    let (_, gone) = t.get_xml(&format!("get/{}", demo::JANE_UUID)).await;
+    assert_eq!(error_of(&gone).as_deref(), Some("Client not found"));
+    let (_, acme) = t.get_xml(&format!("get/{}", demo::ACME_UUID)).await;
+    assert!(acme.contains("<Relationships />"), "{acme}");
+    let (_, again) = t.xml(Method::POST, "delete", Some(&xml)).await;
+    assert_eq!(error_of(&again).as_deref(), Some("Client not found"));
+    let (_, arch) = t
+        .xml(
+            Method::PUT,
+            "archive",
+            Some("<Client><UUID>bad</UUID></Client>"),
+        )
+        .await;
+    assert_eq!(
+        error_of(&arch).as_deref(),
+        Some("UUID 'bad' is not a valid UUID")
+    );
+}
+
+#[tokio::test]
+async fn get_unknown_client_is_an_error() {
+    let t = start().await;
+    for id in [
+        "not-a-uuid",
+        "00000000-0000-4000-8000-000000000000",
+        "2f7e5c3a-4d6b-4e8f-a09b-1c2d3e4f5a6b",
+    ] {
+        let (_, body) = t.get_xml(&format!("get/{id}")).await;
+        assert_eq!(error_of(&body).as_deref(), Some("Client not found"), "{id}");
+    }
+}
+
+#[tokio::test]
+async fn json_form_answers_camel_case_envelopes() {
+    let t = start().await;
+    let (s, v) = t
+        .json(Method::GET, &format!("get/{}", demo::JANE_UUID), None)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(v["status"], "OK");
+    assert_eq!(v["client"]["name"], "Jane Citizen");
+    assert_eq!(v["client"]["taxNumber"], "******782");
+    assert_eq!(v["client"]["relationships"][0]["type"], "Director Of");
+    let (_, added) = t
+        .json(
+            Method::POST,
+            "add",
+            Some(serde_json::json!({"name": "Json Ltd", "balanceMonth": "6", "gstPeriod": 2})),
+        )
+        .await;
+    assert_eq!(added["client"]["balanceMonth"], 6);
+    assert_eq!(added["client"]["gstPeriod"], "2");
+    let (_, err) = t
+        .json(
+            Method::POST,
+            "add",
+            Some(serde_json::json!({"email": "x@y.test"})),
+        )
+        .await;
+    assert_eq!(
+        err,
+        serde_json::json!({"status": "ERROR", "errorDescription": "Name is required"})
+    );
+    let resp = t
+        .req(Method::POST, "add")
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    let v: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(v["status"], "ERROR");
+    assert!(
+        v["errorDescription"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid JSON")
+    );
+}

@@ -1,0 +1,380 @@
+use crate::common::{http, start};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use xpm_sim::seed::demo;
+use xpm_sim::{Sim, SimConfig};
+
+async fn call(method: Method, url: String, body: Option<Value>) -> (StatusCode, Value) {
+    let mut r = http().request(method, url);
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let resp = r.send().await.unwrap();
+    let s = resp.status();
+    (s, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn control_api_seeds_reads_and_edits_state() {
+    let t = start().await;
+    let c = t.sim.control_url();
+    let (s, index) = call(Method::GET, c.clone(), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(index["xpm"], t.sim.xpm_base_url());
+
+    let seed = json!({
+        "orgs": [{ "name": "QA Practice", "clients": [{ "Name": "QA Client", "TaxNumber": "111222333" }] }],
+        "users": [{ "email": "qa@qa.test", "name": "QA Admin", "memberships": [{ "org": "QA Practice", "admin": true, "third_party_access": true }] }],
+        "apps": [{ "client_id": "qa-app", "client_secret": null, "redirect_uris": ["http://qa/cb"], "name": "QA" }]
+    });
+    let (s, report) = call(Method::POST, format!("{c}/seed"), Some(seed)).await;
+    assert_eq!(s, StatusCode::OK, "{report}");
+    let qa = report["orgs"]["QA Practice"].as_str().unwrap().to_string();
+    let (_, orgs) = call(Method::GET, format!("{c}/orgs"), None).await;
+    assert_eq!(orgs.as_array().unwrap().len(), 3);
+    let (_, state) = call(Method::GET, format!("{c}/orgs/{qa}"), None).await;
+    let client = state["org"]["clients"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        client["fields"]["TaxNumber"], "111222333",
+        "control reads are unmasked"
+    );
+
+    let (s, edited) = call(
+        Method::PATCH,
+        format!("{c}/orgs/{}/clients/{}", demo::TENANT_ID, demo::ACME_UUID),
+        Some(json!({ "Email": "edited@acme.test", "Phone": "09 123" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{edited}");
+    let (_, body) = t.get_xml(&format!("get/{}", demo::ACME_UUID)).await;
+    assert!(
+        body.contains("<Email>edited@acme.test</Email>"),
+        "an edit in XPM is seen by the API"
+    );
+    let (s, err) = call(
+        Method::PATCH,
+        format!("{c}/orgs/{}/clients/{}", demo::TENANT_ID, demo::ACME_UUID),
+        Some(json!({ "Email": "broken" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        err,
+        json!({ "error": "invalid", "message": "Email is not a valid email address" })
+    );
+    let (s, added) = call(
+        Method::POST,
+        format!("{c}/orgs/{}/clients", demo::TENANT_ID),
+        Some(json!({ "Name": "By Hand" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(added["fields"]["Name"], "By Hand");
+    let (s, _) = call(
+        Method::GET,
+        format!("{c}/orgs/{}/clients/{}", demo::TENANT_ID, demo::ACME_UUID),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn control_api_errors_are_clear_json() {
+    let t = start().await;
+    let c = t.sim.control_url();
+    let (s, e) = call(
+        Method::GET,
+        format!("{c}/orgs/00000000-0000-4000-8000-000000000000"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(e["error"], "not_found");
+    let (s, e) = call(Method::GET, format!("{c}/orgs/nope"), None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(e["error"], "invalid");
+    let resp = http()
+        .post(format!("{c}/seed"))
+        .body("{oops")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        resp.json::<Value>().await.unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("request body")
+    );
+    let (s, e) = call(Method::GET, format!("{c}/nothing/here"), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(e["error"], "not_found");
+    let (s, _) = call(
+        Method::POST,
+        format!("{c}/seed"),
+        Some(json!({"orgs": [{"name": "X", "clients": [{"Email": "a@b.test"}]}]})),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "a client without a name is refused"
+    );
+    assert_eq!(
+        t.sim.control().orgs().len(),
+        2,
+        "a failed seed changes nothing"
+    );
+    let (s, e) = call(
+        Method::POST,
+        format!("{c}/faults"),
+        Some(json!({"action": {"kind": "explode"}})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    let (s, _) = call(Method::DELETE, format!("{c}/faults/99"), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn control_api_journal_filters() {
+    let t = start().await;
+    let c = t.sim.control_url();
+    t.get_xml("list").await;
+    t.sim.control().advance_clock(time::Duration::minutes(5));
+    t.xml(
+        Method::POST,
+        "add",
+        Some("<Client><Name>Journal Ltd</Name></Client>"),
+    )
+    .await;
+    t.xml(Method::POST, "add", Some("<Client/>")).await;
+    let (_, all) = call(Method::GET, format!("{c}/journal"), None).await;
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        3,
+        "control calls are not journalled"
+    );
+    let q = |s: &str| format!("{c}/journal?{s}");
+    let (_, posts) = call(Method::GET, q("method=post"), None).await;
+    assert_eq!(posts.as_array().unwrap().len(), 2);
+    let (_, named) = call(Method::GET, q("request_contains=Journal%20Ltd"), None).await;
+    assert_eq!(named.as_array().unwrap().len(), 1);
+    let (_, errors) = call(Method::GET, q("response_contains=ERROR"), None).await;
+    assert_eq!(errors.as_array().unwrap().len(), 1);
+    let (_, later) = call(Method::GET, q("since=2026-01-05T09:01:00Z"), None).await;
+    assert_eq!(later.as_array().unwrap().len(), 2);
+    let (_, before) = call(
+        Method::GET,
+        q("until=2026-01-05T09:01:00Z&path=/list&status=200"),
+        None,
+    )
+    .await;
+    assert_eq!(before.as_array().unwrap().len(), 1);
+    assert_eq!(before[0]["tenant"], demo::TENANT_ID);
+    let (_, last) = call(Method::GET, q("limit=1"), None).await;
+    assert_eq!(last[0]["request_body"], "<Client/>");
+    let (s, _) = call(Method::GET, q("status=abc"), None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    call(Method::DELETE, format!("{c}/journal"), None).await;
+    let (_, none) = call(Method::GET, format!("{c}/journal"), None).await;
+    assert_eq!(none, json!([]));
+}
+
+#[tokio::test]
+async fn control_api_faults_tokens_connections_clock_limits_reset() {
+    let t = start().await;
+    let c = t.sim.control_url();
+    let (s, f) = call(
+        Method::POST,
+        format!("{c}/faults"),
+        Some(json!({ "method": "GET", "path": "/practicemanager/3.1/client.api/list", "action": { "kind": "status", "status": 500 }, "times": 1 })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(t.get_xml("list").await.0, 500);
+    let (_, list) = call(Method::GET, format!("{c}/faults"), None).await;
+    assert_eq!(list[0]["fired"], 1);
+    call(Method::DELETE, format!("{c}/faults/{}", f["id"]), None).await;
+    call(
+        Method::POST,
+        format!("{c}/faults"),
+        Some(json!({ "action": { "kind": "commit_then_drop" } })),
+    )
+    .await;
+    call(Method::DELETE, format!("{c}/faults"), None).await;
+    assert_eq!(t.get_xml("list").await.0, 200);
+
+    let (_, conns) = call(Method::GET, format!("{c}/connections"), None).await;
+    assert_eq!(conns.as_array().unwrap().len(), 2);
+    let (_, n) = call(Method::POST, format!("{c}/tokens/expire"), None).await;
+    assert_eq!(n["expired"], 1);
+    assert_eq!(t.get_xml("list").await.0, 401);
+    let (s, tokens) = call(
+        Method::POST,
+        format!("{c}/connect"),
+        Some(json!({ "client_id": demo::CLIENT_ID, "user_email": demo::ADMIN_EMAIL })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(tokens["refresh_token"].is_string());
+    let (_, r) = call(
+        Method::POST,
+        format!("{c}/connections/revoke"),
+        Some(json!({ "tenant_id": demo::TENANT_ID })),
+    )
+    .await;
+    assert_eq!(r["revoked"], 1);
+
+    let (_, clock) = call(
+        Method::POST,
+        format!("{c}/clock/advance"),
+        Some(json!({ "seconds": 90 })),
+    )
+    .await;
+    assert_eq!(clock["now"], "2026-01-05T09:01:30Z");
+    let (_, clock) = call(
+        Method::POST,
+        format!("{c}/clock/set"),
+        Some(json!({ "now": "2027-02-03T04:05:06Z" })),
+    )
+    .await;
+    assert_eq!(clock["now"], "2027-02-03T04:05:06Z");
+    let (_, clock) = call(Method::GET, format!("{c}/clock"), None).await;
+    assert_eq!(clock["now"], "2027-02-03T04:05:06Z");
+
+    let (_, limits) = call(Method::GET, format!("{c}/limits"), None).await;
+    assert_eq!(
+        limits,
+        json!({ "enabled": true, "concurrent": 5, "per_minute": 60, "per_day": 5000, "app_per_minute": 10000 })
+    );
+    let (s, _) = call(Method::PUT, format!("{c}/limits"), Some(json!({ "enabled": false, "concurrent": 5, "per_minute": 60, "per_day": 5000, "app_per_minute": 10000 }))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!t.sim.control().limits().enabled);
+
+    let (s, _) = call(Method::POST, format!("{c}/reset"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(t.sim.control().connections().is_empty());
+    assert!(t.sim.control().journal_all().is_empty());
+    assert!(t.sim.control().limits().enabled);
+    assert_eq!(
+        t.sim.control().now().to_string(),
+        "2026-01-05 9:00:00.0 +00:00:00"
+    );
+    let (s, report) = call(
+        Method::POST,
+        format!("{c}/reset"),
+        Some(json!({ "orgs": [{ "name": "Only" }] })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{report}");
+    assert_eq!(t.sim.control().orgs().len(), 1);
+}
+
+#[tokio::test]
+async fn ui_shows_state_and_its_buttons_work() {
+    let t = start().await;
+    t.get_xml("list").await;
+    let c = http();
+    let page = c
+        .get(format!("{}/_sim/ui", t.sim.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    for needle in [
+        "Demo Practice",
+        "Acme Holdings Pty Ltd",
+        "Director Jane Citizen",
+        "Director Of Acme Holdings Pty Ltd",
+        "******782",
+        "/practicemanager/3.1/client.api/list",
+        "pmhub-local",
+        "2026-01-05T09:00:00Z",
+    ] {
+        assert!(html.contains(needle), "missing {needle}");
+    }
+    let r = c
+        .post(format!("{}/_sim/ui/expire-tokens", t.sim.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(t.get_xml("list").await.0, 401);
+    let r = c
+        .post(format!("{}/_sim/ui/revoke", t.sim.base_url()))
+        .form(&[("tenant_id", demo::TENANT_ID)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(t.sim.control().connections().len(), 1);
+    let r = c
+        .post(format!("{}/_sim/ui/advance", t.sim.base_url()))
+        .form(&[("seconds", "60")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(t.sim.control().now().minute(), 1);
+}
+
+async fn script(sim: &xpm_sim::RunningSim) -> String {
+    let token = sim
+        .control()
+        .connect(&xpm_sim::ConnectRequest {
+            client_id: demo::CLIENT_ID.into(),
+            user_email: demo::ADMIN_EMAIL.into(),
+            tenants: vec![],
+            scopes: vec![],
+        })
+        .unwrap()
+        .access_token;
+    let c = http();
+    let base = sim.xpm_base_url();
+    for body in [
+        "<Client><Name>One</Name></Client>",
+        "<Client><Name>Two</Name><BusinessStructure>Trust</BusinessStructure></Client>",
+        "<Client/>",
+    ] {
+        c.post(format!("{base}/client.api/add"))
+            .bearer_auth(&token)
+            .header("xero-tenant-id", demo::TENANT_ID)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+    }
+    c.get(format!("{base}/client.api/list?detailed=true"))
+        .bearer_auth(&token)
+        .header("xero-tenant-id", demo::TENANT_ID)
+        .send()
+        .await
+        .unwrap();
+    serde_json::to_string(&sim.control().journal_all()).unwrap()
+}
+
+#[tokio::test]
+async fn the_same_script_gives_the_same_journal() {
+    let a = Sim::start(SimConfig::default()).await.unwrap();
+    let b = Sim::start(SimConfig::default()).await.unwrap();
+    let ja = script(&a).await;
+    let jb = script(&b).await;
+    assert_eq!(ja, jb);
+    assert!(ja.contains("Two"));
+    let c = Sim::start(SimConfig {
+        rng_seed: 7,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    assert_ne!(script(&c).await, ja, "another seed gives other UUIDs");
+}

@@ -1,0 +1,11 @@
+//! The sim's integration tests: each test starts its own sim on port 0.
+
+mod clients;
+mod common;
+mod conformance;
+mod control;
+mod faults;
+mod identity;
+mod limits;
+mod relationships;
+mod robustness;
