@@ -660,7 +660,7 @@ pub async fn practice_a_can_neither_read_nor_change_practice_b<S: Stores>(store:
     );
 }
 
-pub async fn syncs_of_one_client_are_serialised<S: Stores>(store: &S)
+pub async fn syncs_of_one_client_are_serialised<S: Stores + Clone>(store: &S)
 where
     S::SyncGuard: 'static,
 {
@@ -680,12 +680,25 @@ where
         .unwrap();
     assert!(!waited);
     drop(other);
-    // The same client waits until the first guard goes.
-    let release = async {
-        tokio::task::yield_now().await;
-        drop(guard);
+    // A second sync of the same client is held until the first guard goes...
+    let second = {
+        let store = store.clone();
+        let (practice, client) = (f.practice_id(), acme.id);
+        tokio::spawn(async move {
+            store
+                .lock_client_sync(practice, client)
+                .await
+                .map(|(_, waited)| waited)
+        })
     };
-    let (_, second) = tokio::join!(release, store.lock_client_sync(f.practice_id(), acme.id));
-    let (_second_guard, waited) = second.unwrap();
+    let mut second = std::pin::pin!(second);
+    let held = tokio::time::timeout(std::time::Duration::from_millis(500), &mut second).await;
+    assert!(
+        held.is_err(),
+        "a second sync of the same client ran while the first held the lock"
+    );
+    drop(guard);
+    // ...then goes on, and says it waited.
+    let waited = second.await.expect("the second sync's task").expect("lock");
     assert!(waited, "the second sync of a client reports that it waited");
 }

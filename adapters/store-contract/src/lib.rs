@@ -43,9 +43,13 @@ macro_rules! store_contract_tests {
             #[tokio::test]
             async fn $check() {
                 let (store, database) = $fresh.await;
-                $crate::$check(&store).await;
-                drop(store);
+                // Run the check apart so that the database is removed even
+                // when it fails; then fail as it did.
+                let outcome = tokio::spawn(async move { $crate::$check(&store).await }).await;
                 $crate::TestDatabase::remove(database).await;
+                if let Err(failure) = outcome {
+                    std::panic::resume_unwind(failure.into_panic());
+                }
             }
         )+
     };

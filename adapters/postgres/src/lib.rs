@@ -1,0 +1,87 @@
+//! The production store: every store port of the domain on PostgreSQL.
+//! Syncs of one client are serialised across every app process by a
+//! transaction-level advisory lock.
+//!
+//! Every query is scoped by practice. Tokens and PKCE verifiers are sealed
+//! (store-row-format). The activity log is append-only, down to triggers.
+
+mod activity;
+mod clients;
+mod connection;
+mod people;
+mod settings;
+mod sync_records;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use domain::ports::StoreError;
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgQueryResult};
+use store_row_format::{TokenKey, TokenSealer};
+
+pub use sync_records::PgSyncGuard;
+
+/// The Postgres store. Cheap to clone: clones share the pool.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+    sealer: TokenSealer,
+}
+
+/// The store's migrations, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://user@host:port/database`).
+    pub async fn connect(url: &str, key: &TokenKey) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(format!("bad PostgreSQL URL: {e}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(db)?;
+        Ok(Self {
+            pool,
+            sealer: TokenSealer::new(key),
+        })
+    }
+
+    /// Applies the embedded migrations that have not run yet.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR.run(&self.pool).await.map_err(|e| {
+            StoreError::Unavailable(format!("migrating the PostgreSQL store failed: {e}"))
+        })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn db(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::RowNotFound => StoreError::NotFound("row".into()),
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+            StoreError::Conflict(format!("a record it refers to does not exist: {d}"))
+        }
+        other => StoreError::Unavailable(other.to_string()),
+    }
+}
+
+/// An upsert that changed no row hit a row of another practice.
+fn owned(result: PgQueryResult, what: &str) -> Result<(), StoreError> {
+    if result.rows_affected() == 0 {
+        Err(StoreError::Conflict(format!(
+            "{what} belongs to another practice"
+        )))
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,149 @@
+use domain::ids::{ClientId, PracticeId, XpmTenantId};
+use domain::ports::{StoreError, SyncRecordStore};
+use domain::sync::{PendingOperation, SyncRecord};
+use sqlx::Row;
+use store_row_format::{decode, encode};
+
+use crate::{PostgresStore, db, owned};
+
+/// Holds a transaction-level advisory lock on one client's syncs. Dropping
+/// it ends the transaction, which releases the lock; a crashed process's
+/// lock goes with its connection.
+#[derive(Debug)]
+pub struct PgSyncGuard(Option<sqlx::Transaction<'static, sqlx::Postgres>>);
+
+impl Drop for PgSyncGuard {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            // Roll back now rather than whenever the pool next uses the
+            // connection, so a waiting sync goes on at once.
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    let _ = tx.rollback().await;
+                });
+            }
+        }
+    }
+}
+
+/// One advisory lock key per (practice, client).
+fn lock_key(practice: PracticeId, client: ClientId) -> i64 {
+    let (p, c) = (
+        practice.as_uuid().as_u64_pair(),
+        client.as_uuid().as_u64_pair(),
+    );
+    i64::from_ne_bytes((p.0 ^ p.1 ^ c.0.rotate_left(17) ^ c.1).to_ne_bytes())
+}
+
+impl SyncRecordStore for PostgresStore {
+    type SyncGuard = PgSyncGuard;
+
+    async fn lock_client_sync(
+        &self,
+        practice: PracticeId,
+        client: ClientId,
+    ) -> Result<(Self::SyncGuard, bool), StoreError> {
+        let key = lock_key(practice, client);
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+        if !got {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(key)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        Ok((PgSyncGuard(Some(tx)), !got))
+    }
+
+    async fn record(
+        &self,
+        practice: PracticeId,
+        client: ClientId,
+        tenant: XpmTenantId,
+    ) -> Result<Option<SyncRecord>, StoreError> {
+        let row = sqlx::query("SELECT body::text AS body FROM sync_records WHERE practice_id = $1 AND client_id = $2 AND tenant_id = $3")
+            .bind(practice.as_uuid())
+            .bind(client.as_uuid())
+            .bind(tenant.as_uuid())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(|r| decode("sync record", r.get("body")))
+            .transpose()
+    }
+
+    async fn save_record(&self, record: &SyncRecord) -> Result<(), StoreError> {
+        let result = sqlx::query(
+            "INSERT INTO sync_records (practice_id, client_id, tenant_id, body) VALUES ($1, $2, $3, $4::jsonb)
+             ON CONFLICT (client_id, tenant_id) DO UPDATE SET body = excluded.body
+             WHERE sync_records.practice_id = excluded.practice_id",
+        )
+        .bind(record.practice.as_uuid())
+        .bind(record.client.as_uuid())
+        .bind(record.tenant.as_uuid())
+        .bind(encode(record)?)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        owned(result, "this sync record")
+    }
+
+    async fn begin_operation(
+        &self,
+        practice: PracticeId,
+        client: ClientId,
+        tenant: XpmTenantId,
+        operation: &PendingOperation,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO pending_operations (practice_id, client_id, tenant_id, body) VALUES ($1, $2, $3, $4::jsonb)")
+            .bind(practice.as_uuid())
+            .bind(client.as_uuid())
+            .bind(tenant.as_uuid())
+            .bind(encode(operation)?)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn finish_operations(
+        &self,
+        practice: PracticeId,
+        client: ClientId,
+        tenant: XpmTenantId,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM pending_operations WHERE practice_id = $1 AND client_id = $2 AND tenant_id = $3")
+            .bind(practice.as_uuid())
+            .bind(client.as_uuid())
+            .bind(tenant.as_uuid())
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn pending_operations(
+        &self,
+        practice: PracticeId,
+        client: ClientId,
+        tenant: XpmTenantId,
+    ) -> Result<Vec<PendingOperation>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT body::text AS body FROM pending_operations WHERE practice_id = $1 AND client_id = $2 AND tenant_id = $3 ORDER BY seq",
+        )
+        .bind(practice.as_uuid())
+        .bind(client.as_uuid())
+        .bind(tenant.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| decode("pending operation", r.get("body")))
+            .collect()
+    }
+}

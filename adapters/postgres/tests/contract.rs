@@ -1,0 +1,158 @@
+//! The store contract, and what only Postgres can show, each test on a
+//! fresh database of its own (created here, dropped after), so tests run in
+//! parallel and leave nothing behind.
+
+use domain::ports::{ActivityLog, ConnectionStore, PracticeStore, TokenSet};
+use postgres_store::PostgresStore;
+use secrecy::SecretString;
+use sqlx::Connection;
+use store_contract::{Fixture, TestDatabase};
+use store_row_format::TokenKey;
+
+const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+fn server_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned())
+}
+
+/// The same server, another database.
+fn url_of(database: &str) -> String {
+    let server = server_url();
+    let base = server
+        .rsplit_once('/')
+        .map_or(server.as_str(), |(base, _)| base);
+    format!("{base}/{database}")
+}
+
+async fn admin() -> sqlx::PgConnection {
+    let url = server_url();
+    sqlx::PgConnection::connect(&url).await.unwrap_or_else(|e| {
+        panic!(
+            "PostgreSQL is not reachable at {url} ({e}). These tests need it: start it with \
+             `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, \
+             or point DATABASE_URL at another server."
+        )
+    })
+}
+
+struct FreshDatabase(String);
+
+impl TestDatabase for FreshDatabase {
+    async fn remove(self) {
+        let mut admin = admin().await;
+        let drop = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.0);
+        sqlx::query(sqlx::AssertSqlSafe(drop))
+            .execute(&mut admin)
+            .await
+            .expect("drop the test database");
+    }
+}
+
+async fn fresh() -> (PostgresStore, FreshDatabase) {
+    let name = format!("pmhub_xpm_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = admin().await;
+    // The name is ours, made of hex digits: safe to put in the statement.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut admin)
+        .await
+        .expect("create a test database");
+    let store = PostgresStore::connect(&url_of(&name), &TokenKey::generate())
+        .await
+        .expect("connect to the test database");
+    store.migrate().await.expect("migrate");
+    (store, FreshDatabase(name))
+}
+
+store_contract::store_contract_tests!(fresh());
+
+#[tokio::test]
+async fn stored_token_bytes_do_not_contain_the_tokens() {
+    let (store, database) = fresh().await;
+    let f = Fixture::new(1);
+    store.save_practice(&f.practice()).await.unwrap();
+    let tokens = TokenSet {
+        access_token: SecretString::from("ACCESS-TOKEN-VALUE"),
+        refresh_token: SecretString::from("REFRESH-TOKEN-VALUE"),
+        access_expires_at: time::OffsetDateTime::UNIX_EPOCH,
+    };
+    store.save_tokens(f.practice_id(), &tokens).await.unwrap();
+    let rows: Vec<Vec<u8>> = sqlx::query_scalar("SELECT sealed FROM connection_tokens")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(!String::from_utf8_lossy(&rows[0]).contains("TOKEN-VALUE"));
+    store.close().await;
+    database.remove().await;
+}
+
+#[tokio::test]
+async fn the_activity_log_refuses_updates_deletes_and_truncation_even_in_sql() {
+    let (store, database) = fresh().await;
+    let f = Fixture::new(1);
+    store.save_practice(&f.practice()).await.unwrap();
+    let entry = f.entry(
+        1,
+        None,
+        time::OffsetDateTime::UNIX_EPOCH,
+        domain::activity::ActivityKind::PushOptionsChanged,
+    );
+    store.append(&[entry]).await.unwrap();
+    for sql in [
+        "UPDATE activity_log SET kind = 'x'",
+        "DELETE FROM activity_log",
+        "TRUNCATE activity_log",
+    ] {
+        let err = sqlx::query(sql).execute(store.pool()).await.unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{err}");
+    }
+    store.close().await;
+    database.remove().await;
+}
+
+#[tokio::test]
+async fn a_sync_lock_is_held_across_connections_until_released() {
+    let (store, database) = fresh().await;
+    let f = Fixture::new(1);
+    store.save_practice(&f.practice()).await.unwrap();
+    let client = f.client_id(1);
+    let other_process = PostgresStore::connect(&url_of(&database.0), &TokenKey::generate())
+        .await
+        .unwrap();
+    let (guard, _) =
+        domain::ports::SyncRecordStore::lock_client_sync(&store, f.practice_id(), client)
+            .await
+            .unwrap();
+    let waiting = tokio::spawn(async move {
+        let (_guard, waited) = domain::ports::SyncRecordStore::lock_client_sync(
+            &other_process,
+            f.practice_id(),
+            client,
+        )
+        .await
+        .unwrap();
+        waited
+    });
+    // Release only once Postgres shows the second holder waiting.
+    let mut waiters = 0;
+    for _ in 0..500 {
+        waiters = sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        if waiters > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(waiters, 1, "the second holder never queued for the lock");
+    drop(guard);
+    assert!(
+        waiting.await.unwrap(),
+        "the second holder waited for the first"
+    );
+    store.close().await;
+    database.remove().await;
+}
