@@ -42,6 +42,9 @@ pub const KNOWN_SCOPES: &[&str] = &[
     "practicemanager.time.read",
 ];
 
+/// Logins in progress kept at most.
+const MAX_LOGIN_SESSIONS: usize = 1000;
+
 /// Xero's text for a user who may not connect any practice.
 pub const NO_ACCESS_MESSAGE: &str =
     "You don't have access to connect to any Xero Practice Manager accounts";
@@ -200,6 +203,10 @@ async fn authorize(
             "code_challenge is required",
             st_ref,
         );
+    }
+    // Abandoned logins are dropped once there are many.
+    while st.auth_sessions.len() >= MAX_LOGIN_SESSIONS {
+        st.auth_sessions.pop_first();
     }
     let session = st.rng.token();
     st.auth_sessions.insert(

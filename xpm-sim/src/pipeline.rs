@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
 /// Most of a body kept in the journal.
-const JOURNAL_BODY_MAX: usize = 64 * 1024;
+const JOURNAL_BODY_MAX: usize = 16 * 1024;
 
 /// How a call ended on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +33,15 @@ fn clip(bytes: &[u8]) -> String {
 pub async fn pipeline(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     if path.starts_with("/_sim") {
-        return next.run(req).await;
+        // Control calls are not journalled, but their bodies are limited too.
+        let (parts, body) = req.into_parts();
+        return match to_bytes(body, sh.config.body_limit).await {
+            Ok(bytes) => {
+                next.run(Request::from_parts(parts, Body::from(bytes)))
+                    .await
+            }
+            Err(_) => (StatusCode::PAYLOAD_TOO_LARGE, "Request entity too large").into_response(),
+        };
     }
     let time = sh.clock.now();
     let method = req.method().to_string();
@@ -93,6 +101,15 @@ pub async fn pipeline(State(sh): State<Arc<Shared>>, req: Request, next: Next) -
     if secret_bodies {
         response_body = redact(&response_body);
     }
+    // Paths and statuses only: never headers (tokens) or bodies (secrets).
+    tracing::info!(
+        method = %method,
+        path = %path,
+        tenant = tenant.as_deref().unwrap_or("-"),
+        status = parts.status.as_u16(),
+        dropped = wire != Wire::Answer,
+        "call"
+    );
     {
         let mut st = sh.lock();
         st.journal.push(JournalEntry {

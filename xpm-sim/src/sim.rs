@@ -55,7 +55,7 @@ impl Default for SimConfig {
             limits: LimitsConfig::default(),
             body_limit: 3_500_000,
             error_status: 200,
-            journal_capacity: 10_000,
+            journal_capacity: 5_000,
             state_file: None,
         }
     }

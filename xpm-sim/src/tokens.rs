@@ -50,6 +50,11 @@ pub fn issue(
     scopes: &[String],
     auth_event_id: Uuid,
 ) -> TokenSet {
+    // Forget what can no longer be used, so long runs do not grow without bound.
+    st.access_tokens
+        .retain(|_, t| t.expires + Duration::days(1) > now);
+    st.codes.retain(|_, c| c.expires + Duration::hours(1) > now);
+    st.refresh_tokens.retain(|_, t| t.expires > now);
     let jti = st.rng.token();
     let exp = now + ACCESS_TTL;
     let payload = json!({
