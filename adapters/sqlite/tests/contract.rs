@@ -109,3 +109,53 @@ async fn tokens_sealed_under_another_key_are_a_clear_error() {
     other.close().await;
     file.remove().await;
 }
+
+#[tokio::test]
+async fn intents_and_activity_survive_the_process_going_away() {
+    use domain::ports::SyncRecordStore;
+    use domain::sync::PendingOperation;
+    let (store, file) = fresh().await;
+    let key = TokenKey::generate();
+    let f = Fixture::new(1);
+    store.save_practice(&f.practice()).await.unwrap();
+    let create = PendingOperation::CreateClient {
+        known_look_alikes: vec![],
+    };
+    store
+        .begin_operation(f.practice_id(), f.client_id(1), f.tenant(1), &create)
+        .await
+        .unwrap();
+    let entry = f.entry(
+        1,
+        Some(f.client_id(1)),
+        time::OffsetDateTime::UNIX_EPOCH,
+        domain::activity::ActivityKind::PushOptionsChanged,
+    );
+    store.append(std::slice::from_ref(&entry)).await.unwrap();
+    // No orderly shutdown: the pool is dropped as a killed process would leave it.
+    drop(store);
+    let reopened = SqliteStore::connect(&format!("sqlite://{}", file.0.display()), &key)
+        .await
+        .unwrap();
+    assert_eq!(
+        reopened
+            .pending_operations(f.practice_id(), f.client_id(1), f.tenant(1))
+            .await
+            .unwrap(),
+        [create]
+    );
+    let read = reopened
+        .read(
+            f.practice_id(),
+            &Default::default(),
+            domain::ports::ActivityPage {
+                after: None,
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(read, [entry]);
+    reopened.close().await;
+    file.remove().await;
+}
