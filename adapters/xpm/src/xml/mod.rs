@@ -59,3 +59,6 @@ pub(crate) enum Answer<T> {
     /// `<Status>ERROR</Status>`, with XPM's `<ErrorDescription>`.
     Error(String),
 }
+
+#[cfg(test)]
+mod tests;

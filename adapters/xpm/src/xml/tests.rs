@@ -1,0 +1,550 @@
+//! The XML the adapter sends (snapshots of every body for a canonical set of
+//! clients) and reads (envelopes, hostile answers, round-trips).
+
+use domain::association::{Percentage, ShareCount};
+use domain::client::{
+    Address, BusinessStructure, ClientDetails, ClientKind, CountryCode, Gender, IndividualDetails,
+};
+use domain::ids::{XpmClientUuid, XpmRelationshipUuid};
+use domain::relationship_type::XpmRelationshipType;
+use domain::settings::PushOptions;
+use domain::sync::{ClientPayload, RelationshipTerms};
+use domain::text::{
+    BranchNumber, BusinessNumber, ClientCode, ClientName, CompanyNumber, EmailAddress, PhoneNumber,
+    PostCode, ShortText, StreetAddress, TaxNumber, WebSite,
+};
+use time::macros::date;
+use uuid::Uuid;
+
+use super::*;
+
+fn short(s: &str) -> Option<ShortText> {
+    Some(ShortText::new(s).unwrap())
+}
+
+fn payload(details: ClientDetails) -> ClientPayload {
+    ClientPayload::new(&details, PushOptions::default())
+}
+
+fn individual() -> ClientDetails {
+    let mut d = ClientDetails::named(
+        ClientName::new("Anna Smith").unwrap(),
+        ClientKind::Individual(IndividualDetails {
+            title: short("Ms"),
+            first_name: short("Anna"),
+            middle_name: short("Maria"),
+            last_name: short("Smith"),
+            other_name: short("Annie"),
+            gender: Some(Gender::Female),
+            date_of_birth: Some(date!(1980 - 02 - 29)),
+            date_of_death: None,
+            place_of_birth_city: short("Wellington"),
+            place_of_birth_country: Some(CountryCode::new("NZ").unwrap()),
+        }),
+    );
+    d.email = Some(EmailAddress::new("anna@example.com").unwrap());
+    d.phone = Some(PhoneNumber::new("+64 4 123 4567").unwrap());
+    d.physical_address = Address {
+        street: Some(StreetAddress::new("12 Lambton Quay").unwrap()),
+        city: short("Wellington"),
+        region: short("Wellington"),
+        post_code: Some(PostCode::new("6011").unwrap()),
+        country: short("New Zealand"),
+    };
+    d.business_structure = Some(BusinessStructure::Individual);
+    d.tax_number = Some(TaxNumber::new("123-456-789").unwrap());
+    d.client_code = Some(ClientCode::new("SMI001").unwrap());
+    d
+}
+
+fn company() -> ClientDetails {
+    let mut d = ClientDetails::named(
+        ClientName::new("Acme Holdings Limited").unwrap(),
+        ClientKind::Organisation,
+    );
+    d.email = Some(EmailAddress::new("accounts@acme.example").unwrap());
+    d.fax = Some(PhoneNumber::new("(09) 555 0100").unwrap());
+    d.website = Some(WebSite::new("https://acme.example").unwrap());
+    d.postal_address = Address {
+        street: Some(StreetAddress::new("PO Box 42").unwrap()),
+        city: short("Auckland"),
+        region: None,
+        post_code: Some(PostCode::new("1010").unwrap()),
+        country: short("New Zealand"),
+    };
+    d.business_structure = Some(BusinessStructure::Company);
+    d.company_number = Some(CompanyNumber::new("1234567").unwrap());
+    d.business_number = Some(BusinessNumber::new("9429041234567").unwrap());
+    d.branch_number = Some(BranchNumber::new("001").unwrap());
+    d.gst_registered = Some(true);
+    d
+}
+
+fn trust() -> ClientDetails {
+    let mut d = ClientDetails::named(
+        ClientName::new("The Smith Family Trust").unwrap(),
+        ClientKind::Organisation,
+    );
+    d.business_structure = Some(BusinessStructure::DiscretionaryTrust);
+    d.gst_registered = Some(false);
+    d.is_prospect = true;
+    d
+}
+
+fn partnership() -> ClientDetails {
+    let mut d = ClientDetails::named(
+        ClientName::new("Smith & Jones Partners").unwrap(),
+        ClientKind::Organisation,
+    );
+    d.business_structure = Some(BusinessStructure::Partnership);
+    d.business_number = Some(BusinessNumber::new("51 824 753 556").unwrap());
+    d
+}
+
+fn hostile() -> ClientDetails {
+    let mut d = ClientDetails::named(
+        ClientName::new(r#"<script>alert("x")</script> & 'Ōtautahi' 🚀 שלום"#).unwrap(),
+        ClientKind::Individual(IndividualDetails {
+            first_name: short("Zoë & <Co>"),
+            last_name: short("O'Brien \"Jr\""),
+            ..IndividualDetails::default()
+        }),
+    );
+    d.physical_address.street =
+        Some(StreetAddress::new("Line 1\r\nLine 2 ]]> <!-- &amp; -->\n\tLine 3").unwrap());
+    d.client_code = Some(ClientCode::new("]]>&#x41;").unwrap());
+    d
+}
+
+fn canonical() -> [(&'static str, ClientDetails); 5] {
+    [
+        ("individual", individual()),
+        ("company", company()),
+        ("trust", trust()),
+        ("partnership", partnership()),
+        ("hostile", hostile()),
+    ]
+}
+
+const UUID_A: XpmClientUuid = XpmClientUuid::from_uuid(Uuid::from_u128(0xa));
+const UUID_B: XpmClientUuid = XpmClientUuid::from_uuid(Uuid::from_u128(0xb));
+
+#[test]
+fn client_add_bodies() {
+    for (name, details) in canonical() {
+        let body = client_add(&payload(details)).unwrap();
+        insta::assert_snapshot!(format!("client_add_{name}"), body);
+    }
+}
+
+#[test]
+fn client_update_bodies() {
+    for (name, details) in canonical() {
+        let body = client_update(UUID_A, &payload(details)).unwrap();
+        insta::assert_snapshot!(format!("client_update_{name}"), body);
+    }
+}
+
+#[test]
+fn a_withheld_tax_number_is_not_sent() {
+    let p = ClientPayload::new(
+        &individual(),
+        PushOptions {
+            push_tax_numbers: false,
+        },
+    );
+    assert!(!client_add(&p).unwrap().contains("TaxNumber"));
+}
+
+#[test]
+fn relationship_bodies() {
+    let shareholding = RelationshipTerms {
+        shares: Some(ShareCount::new(250).unwrap()),
+        percentage: Some(Percentage::parse("12.5").unwrap()),
+        start_date: Some(date!(2024 - 07 - 01)),
+    };
+    let bare = RelationshipTerms {
+        shares: None,
+        percentage: None,
+        start_date: None,
+    };
+    insta::assert_snapshot!(
+        "relationship_add_shareholder",
+        relationship_add(
+            UUID_A,
+            UUID_B,
+            XpmRelationshipType::ShareholderOf,
+            &shareholding
+        )
+        .unwrap()
+    );
+    insta::assert_snapshot!(
+        "relationship_add_director",
+        relationship_add(UUID_A, UUID_B, XpmRelationshipType::Director, &bare).unwrap()
+    );
+    insta::assert_snapshot!(
+        "relationship_update",
+        relationship_update(
+            XpmRelationshipUuid::from_uuid(Uuid::from_u128(0xc)),
+            &shareholding
+        )
+        .unwrap()
+    );
+}
+
+#[test]
+fn characters_xml_cannot_carry_are_refused_by_name() {
+    let d = ClientDetails::named(
+        ClientName::new("Bad \u{FFFE} name").unwrap(),
+        ClientKind::Organisation,
+    );
+    assert_eq!(
+        client_add(&payload(d)),
+        Err(WriteError::UnrepresentableCharacter {
+            field: "Name",
+            code: 0xFFFE
+        })
+    );
+}
+
+/// What the adapter's writer produced, read back as XPM would answer it.
+fn echo(body: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><Response api-method="Get"><Status>OK</Status>{body}</Response>"#
+    )
+}
+
+#[test]
+fn every_canonical_client_round_trips_through_writer_and_reader() {
+    for (name, details) in canonical() {
+        let p = payload(details);
+        let Answer::Ok(answer) = parse_client(&echo(&client_update(UUID_A, &p).unwrap())).unwrap()
+        else {
+            panic!("{name}: not OK");
+        };
+        assert_eq!(answer.view.xpm_client, UUID_A);
+        assert_eq!(answer.view.fields, expected_fields(&p), "{name}");
+    }
+}
+
+/// The fields the reader should find for a payload, as XPM's text.
+fn expected_fields(p: &ClientPayload) -> Vec<(String, String)> {
+    let d = p.details();
+    let mut out = vec![("Name".to_owned(), d.name.as_str().to_owned())];
+    let mut push = |k: &str, v: Option<String>| {
+        if let Some(v) = v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+            out.push((k.to_owned(), v));
+        }
+    };
+    let s = |v: &Option<ShortText>| v.as_ref().map(|v| v.as_str().to_owned());
+    let person = match &d.kind {
+        ClientKind::Individual(p) => p.clone(),
+        ClientKind::Organisation => IndividualDetails::default(),
+    };
+    push("Title", s(&person.title));
+    push("Gender", person.gender.map(|g| format!("{g:?}")));
+    push("FirstName", s(&person.first_name));
+    push("MiddleName", s(&person.middle_name));
+    push("LastName", s(&person.last_name));
+    push("OtherName", s(&person.other_name));
+    push("Email", d.email.as_ref().map(|v| v.as_str().to_owned()));
+    push("DateOfBirth", person.date_of_birth.map(write::xpm_date));
+    push("DateOfDeath", person.date_of_death.map(write::xpm_date));
+    push("PlaceOfBirthCity", s(&person.place_of_birth_city));
+    push(
+        "PlaceOfBirthCountryCode",
+        person
+            .place_of_birth_country
+            .as_ref()
+            .map(|c| c.as_str().to_owned()),
+    );
+    let a = &d.physical_address;
+    push("Address", a.street.as_ref().map(|v| v.as_str().to_owned()));
+    push("City", s(&a.city));
+    push("Region", s(&a.region));
+    push(
+        "PostCode",
+        a.post_code.as_ref().map(|v| v.as_str().to_owned()),
+    );
+    push("Country", s(&a.country));
+    let a = &d.postal_address;
+    push(
+        "PostalAddress",
+        a.street.as_ref().map(|v| v.as_str().to_owned()),
+    );
+    push("PostalCity", s(&a.city));
+    push("PostalRegion", s(&a.region));
+    push(
+        "PostalPostCode",
+        a.post_code.as_ref().map(|v| v.as_str().to_owned()),
+    );
+    push("PostalCountry", s(&a.country));
+    push("Phone", d.phone.as_ref().map(|v| v.as_str().to_owned()));
+    push("Fax", d.fax.as_ref().map(|v| v.as_str().to_owned()));
+    push("WebSite", d.website.as_ref().map(|v| v.as_str().to_owned()));
+    push("IsProspect", Some(write::yes_no(d.is_prospect).to_owned()));
+    push(
+        "TaxNumber",
+        d.tax_number.as_ref().map(|v| v.as_str().to_owned()),
+    );
+    push(
+        "CompanyNumber",
+        d.company_number.as_ref().map(|v| v.as_str().to_owned()),
+    );
+    push(
+        "BusinessNumber",
+        d.business_number.as_ref().map(|v| v.as_str().to_owned()),
+    );
+    push(
+        "BranchNumber",
+        d.branch_number.as_ref().map(|v| v.as_str().to_owned()),
+    );
+    push(
+        "BusinessStructure",
+        d.business_structure.map(|b| b.xpm_name().to_owned()),
+    );
+    push(
+        "GSTRegistered",
+        d.gst_registered.map(|g| write::yes_no(g).to_owned()),
+    );
+    push(
+        "ClientCode",
+        d.client_code.as_ref().map(|v| v.as_str().to_owned()),
+    );
+    out
+}
+
+// ------------------------------------------------------------ answers
+
+const GET_ANSWER: &str = r#"<Response api-method="Get">
+  <Status>OK</Status>
+  <Client>
+    <UUID>00000000-0000-0000-0000-00000000000a</UUID>
+    <Name>Acme &amp; Co &lt;NZ&gt;</Name>
+    <Email></Email>
+    <TaxNumber>******789</TaxNumber>
+    <AccountManager><UUID>00000000-0000-0000-0000-0000000000ff</UUID><Name>Staff</Name></AccountManager>
+    <Contacts/>
+    <NewFieldXpmAddedLater>whatever</NewFieldXpmAddedLater>
+    <Relationships>
+      <Relationship>
+        <UUID>00000000-0000-0000-0000-00000000000c</UUID>
+        <Type>Director</Type>
+        <RelatedClient><UUID>00000000-0000-0000-0000-00000000000b</UUID><Name>Bob</Name></RelatedClient>
+        <NumberOfShares></NumberOfShares>
+      </Relationship>
+      <Relationship>
+        <UUID>00000000-0000-0000-0000-00000000000d</UUID>
+        <Type>Public Officer</Type>
+        <RelatedClient><UUID>00000000-0000-0000-0000-00000000000b</UUID><Name>Bob</Name></RelatedClient>
+      </Relationship>
+    </Relationships>
+  </Client>
+</Response>"#;
+
+#[test]
+fn a_client_answer_is_read_with_masked_tax_number_and_known_relationships() {
+    let Answer::Ok(a) = parse_client(GET_ANSWER).unwrap() else {
+        panic!("not OK")
+    };
+    assert_eq!(a.name, "Acme & Co <NZ>");
+    assert_eq!(a.email, None);
+    assert_eq!(
+        a.view.fields,
+        vec![
+            ("Name".to_owned(), "Acme & Co <NZ>".to_owned()),
+            ("TaxNumber".to_owned(), "******789".to_owned())
+        ]
+    );
+    assert_eq!(a.view.relationships.len(), 1);
+    assert_eq!(
+        a.view.relationships[0].xpm_type,
+        XpmRelationshipType::Director
+    );
+    assert_eq!(a.view.relationships[0].related_xpm_client, UUID_B);
+    assert_eq!(
+        a.unknown_relationship_types,
+        vec!["Public Officer".to_owned()]
+    );
+}
+
+#[test]
+fn an_error_answer_carries_xpm_s_description() {
+    let body = r#"<Response api-method="Add"><Status>ERROR</Status><ErrorDescription>Name is required</ErrorDescription></Response>"#;
+    assert_eq!(
+        parse_client(body).unwrap(),
+        Answer::Error("Name is required".into())
+    );
+    let bare = "<Response><Status>ERROR</Status></Response>";
+    assert_eq!(
+        parse_relationship(bare).unwrap(),
+        Answer::Error("XPM gave no description".into())
+    );
+    assert_eq!(error_envelope(body).as_deref(), Some("Name is required"));
+    assert_eq!(error_envelope(GET_ANSWER), None);
+}
+
+#[test]
+fn search_answers_list_look_alikes_and_may_be_empty() {
+    let body = r#"<Response><Status>OK</Status><Clients>
+        <Client><UUID>00000000-0000-0000-0000-00000000000a</UUID><Name>Acme</Name><Email>a@acme.example</Email><BusinessNumber>123</BusinessNumber></Client>
+        <Client><UUID>00000000-0000-0000-0000-00000000000b</UUID><Name>Acme 2</Name></Client>
+        </Clients></Response>"#;
+    let Answer::Ok(list) = parse_clients(body).unwrap() else {
+        panic!()
+    };
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].email.as_deref(), Some("a@acme.example"));
+    assert_eq!(list[0].business_number.as_deref(), Some("123"));
+    assert_eq!(list[1].xpm_client, UUID_B);
+    for empty in [
+        "<Response><Status>OK</Status><Clients/></Response>",
+        "<Response><Status>OK</Status><Clients></Clients></Response>",
+    ] {
+        assert_eq!(parse_clients(empty).unwrap(), Answer::Ok(vec![]), "{empty}");
+    }
+}
+
+#[test]
+fn a_relationship_answer_gives_its_uuid() {
+    let body = r#"<Response><Status>OK</Status><Relationship><UUID>00000000-0000-0000-0000-00000000000c</UUID>
+        <Client><UUID>00000000-0000-0000-0000-00000000000a</UUID><Name>A</Name></Client>
+        <RelationshipType><Name>Director</Name></RelationshipType></Relationship></Response>"#;
+    assert_eq!(
+        parse_relationship(body).unwrap(),
+        Answer::Ok(XpmRelationshipUuid::from_uuid(Uuid::from_u128(0xc)))
+    );
+}
+
+#[test]
+fn hostile_answers_give_clear_errors() {
+    let cases: Vec<(&str, String)> = vec![
+        ("empty", String::new()),
+        ("not xml", "Service Unavailable".into()),
+        ("html", "<html><body>502 Bad Gateway</body></html>".into()),
+        ("unclosed", "<Response><Status>OK</Status><Client>".into()),
+        ("mismatched", "<Response><Status>OK</Stat></Response>".into()),
+        ("two roots", "<Response><Status>OK</Status></Response><Response/>".into()),
+        ("doctype", r#"<!DOCTYPE r [<!ENTITY x "boom">]><Response><Status>&x;</Status></Response>"#.into()),
+        ("unknown entity", "<Response><Status>OK</Status><Client><UUID>&nope;</UUID></Client></Response>".into()),
+        ("no status", "<Response><Client/></Response>".into()),
+        ("odd status", "<Response><Status>MAYBE</Status></Response>".into()),
+        ("no client", "<Response><Status>OK</Status></Response>".into()),
+        ("no uuid", "<Response><Status>OK</Status><Client><Name>A</Name></Client></Response>".into()),
+        ("bad uuid", "<Response><Status>OK</Status><Client><UUID>1234</UUID><Name>A</Name></Client></Response>".into()),
+        ("no name", "<Response><Status>OK</Status><Client><UUID>00000000-0000-0000-0000-00000000000a</UUID></Client></Response>".into()),
+        ("duplicate name", "<Response><Status>OK</Status><Client><UUID>00000000-0000-0000-0000-00000000000a</UUID><Name>A</Name><Name>B</Name></Client></Response>".into()),
+        ("deep", format!("<Response><Status>OK</Status>{}{}</Response>", "<a>".repeat(100_000), "</a>".repeat(100_000))),
+        ("huge unclosed", format!("<Response>{}", "<a>".repeat(1_000_000))),
+        ("binary", "\u{0}\u{1}\u{2}<Response/>".into()),
+    ];
+    for (name, body) in cases {
+        let err = parse_client(&body).expect_err(name);
+        let text = err.to_string();
+        assert!(!text.is_empty() && text.len() < 600, "{name}: {text}");
+    }
+    assert_eq!(
+        parse_client("<Error><Status>OK</Status></Error>"),
+        Err(XmlError::WrongRoot("Error".into()))
+    );
+    assert!(matches!(
+        parse_client(
+            "<Response><Status>OK</Status><Client><UUID>x</UUID><Name>A</Name></Client></Response>"
+        ),
+        Err(XmlError::InvalidUuid {
+            element: "UUID",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn relationships_with_missing_parts_are_refused() {
+    let body = r#"<Response><Status>OK</Status><Client><UUID>00000000-0000-0000-0000-00000000000a</UUID><Name>A</Name>
+        <Relationships><Relationship><UUID>00000000-0000-0000-0000-00000000000c</UUID><Type>Director</Type></Relationship></Relationships>
+        </Client></Response>"#;
+    assert_eq!(parse_client(body), Err(XmlError::Missing("RelatedClient")));
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Any text a validated PM Hub field can hold: printable Unicode
+    /// (emoji, right-to-left, XML's special characters) and, for multi-line
+    /// fields, CR, LF and tabs.
+    fn text(max: usize, multiline: bool) -> impl Strategy<Value = String> {
+        let extra = if multiline { "\r\n\t" } else { "" };
+        let pattern =
+            format!("[a-zA-Z0-9 <>&\"'\\]\\[;#!?%éßŌ🚀👩‍👩‍👧שלוםمرحبا\u{202E}{extra}]{{1,{max}}}");
+        proptest::string::string_regex(&pattern)
+            .unwrap()
+            .prop_filter("not blank", |s| !s.trim().is_empty())
+    }
+
+    fn details() -> impl Strategy<Value = ClientDetails> {
+        (
+            text(60, false),
+            proptest::option::of(text(30, false)),
+            proptest::option::of(text(30, false)),
+            proptest::option::of(text(120, true)),
+            proptest::option::of(text(30, false)),
+            any::<bool>(),
+            proptest::option::of(any::<bool>()),
+            proptest::option::of(0usize..BusinessStructure::ALL.len()),
+            proptest::option::of((1900i32..2100, 1u8..=12, 1u8..=28)),
+        )
+            .prop_map(
+                |(name, first, last, street, code, prospect, gst, structure, born)| {
+                    let person = IndividualDetails {
+                        first_name: first.map(|f| ShortText::new(f).unwrap()),
+                        last_name: last.map(|l| ShortText::new(l).unwrap()),
+                        date_of_birth: born.map(|(y, m, d)| {
+                            time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d)
+                                .unwrap()
+                        }),
+                        ..IndividualDetails::default()
+                    };
+                    let mut d = ClientDetails::named(
+                        ClientName::new(name).unwrap(),
+                        ClientKind::Individual(person),
+                    );
+                    d.physical_address.street = street.map(|s| StreetAddress::new(s).unwrap());
+                    d.client_code = code.map(|c| ClientCode::new(c).unwrap());
+                    d.is_prospect = prospect;
+                    d.gst_registered = gst;
+                    d.business_structure = structure.map(|i| BusinessStructure::ALL[i]);
+                    d
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn any_client_payload_round_trips_through_the_writer_and_the_reader(d in details()) {
+            let p = payload(d);
+            let body = client_update(UUID_A, &p).unwrap();
+            let Answer::Ok(answer) = parse_client(&echo(&body)).unwrap() else {
+                panic!("not OK");
+            };
+            prop_assert_eq!(answer.view.fields, expected_fields(&p));
+        }
+
+        #[test]
+        fn the_reader_never_panics_on_arbitrary_text(body in "\\PC{0,300}") {
+            let _ = parse_client(&body);
+            let _ = parse_clients(&body);
+            let _ = parse_relationship(&body);
+        }
+
+        #[test]
+        fn the_reader_never_panics_on_mangled_answers(cut in 0usize..GET_ANSWER.len(), junk in "[<>&/a-zA-Z\"' ]{0,8}") {
+            let mut body: String = GET_ANSWER.chars().take(cut).collect();
+            body.push_str(&junk);
+            let _ = parse_client(&body);
+        }
+    }
+}

@@ -1,0 +1,918 @@
+//! The adapter against wiremock: exact requests (paths, headers, bodies),
+//! and every failure mode pinned where the sim would be too lenient.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use domain::client::BusinessStructure;
+use domain::ids::{XpmClientUuid, XpmRelationshipUuid};
+use domain::ports::{RelationshipWrite, XpmError, XpmGateway};
+use domain::relationship_type::XpmRelationshipType;
+use domain::sync::RelationshipTerms;
+use time::Duration as TimeDuration;
+use uuid::Uuid;
+use wiremock::matchers::{body_string, body_string_contains, header, method, path, query_param};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use xpm_adapter::XpmClient;
+
+const API: &str = "/practicemanager/3.1/client.api";
+const A: &str = "00000000-0000-0000-0000-00000000000a";
+const B: &str = "00000000-0000-0000-0000-00000000000b";
+const OLD: &str = "00000000-0000-0000-0000-0000000000aa";
+
+fn uuid(s: &str) -> XpmClientUuid {
+    s.parse().unwrap()
+}
+
+fn xml(status: u16, body: String) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_raw(body, "application/xml")
+}
+
+fn client_answer(id: &str, name: &str) -> String {
+    format!(
+        r#"<Response api-method="Get"><Status>OK</Status><Client><UUID>{id}</UUID><Name>{name}</Name></Client></Response>"#
+    )
+}
+
+fn clients_answer(clients: &[(&str, &str)]) -> String {
+    let items: String = clients
+        .iter()
+        .map(|(id, name)| format!("<Client><UUID>{id}</UUID><Name>{name}</Name></Client>"))
+        .collect();
+    format!(
+        r#"<Response api-method="Search"><Status>OK</Status><Clients>{items}</Clients></Response>"#
+    )
+}
+
+fn error_answer(message: &str) -> String {
+    format!(
+        "<Response><Status>ERROR</Status><ErrorDescription>{message}</ErrorDescription></Response>"
+    )
+}
+
+struct Setup {
+    server: MockServer,
+    store: MemoryStore,
+    gateway: XpmClient<MemoryStore>,
+}
+
+async fn setup_with(store: MemoryStore) -> Setup {
+    let server = MockServer::start().await;
+    let gateway = XpmClient::with_clock(
+        &config(&server.uri(), "app-id", "app-secret"),
+        store.clone(),
+        Arc::new(PinnedClock::at(NOW)),
+    )
+    .unwrap();
+    Setup {
+        server,
+        store,
+        gateway,
+    }
+}
+
+async fn setup() -> Setup {
+    setup_with(MemoryStore::with_tokens(
+        "at-1",
+        "rt-1",
+        NOW + TimeDuration::minutes(30),
+    ))
+    .await
+}
+
+fn acme() -> domain::sync::ClientPayload {
+    organisation("Acme Ltd", BusinessStructure::Company)
+}
+
+// ------------------------------------------------------------ reads
+
+#[tokio::test]
+async fn get_client_sends_the_bearer_token_and_tenant_and_reads_the_client() {
+    let s = setup().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/get/{A}")))
+        .and(header("authorization", "Bearer at-1"))
+        .and(header("xero-tenant-id", TENANT.to_string().as_str()))
+        .and(header("accept", "application/xml"))
+        .respond_with(xml(200, client_answer(A, "Acme Ltd")))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let view = s.gateway.get_client(access(), uuid(A)).await.unwrap();
+    assert_eq!(view.xpm_client, uuid(A));
+    assert_eq!(
+        view.fields,
+        vec![("Name".to_owned(), "Acme Ltd".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn search_sends_the_name_as_the_query() {
+    let s = setup().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/search")))
+        .and(query_param("query", "Smith & Jones <NZ>"))
+        .respond_with(xml(
+            200,
+            clients_answer(&[(A, "Smith &amp; Jones &lt;NZ&gt;")]),
+        ))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let found = s
+        .gateway
+        .search_clients(access(), "Smith & Jones <NZ>")
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].name, "Smith & Jones <NZ>");
+}
+
+#[tokio::test]
+async fn an_error_answer_is_a_refusal_at_any_status_and_not_found_is_told_apart() {
+    let s = setup().await;
+    Mock::given(path(format!("{API}/get/{A}")))
+        .respond_with(xml(200, error_answer("Client not found")))
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/get/{B}")))
+        .respond_with(xml(
+            500,
+            error_answer("Something is wrong with this client"),
+        ))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    assert_eq!(
+        s.gateway.get_client(access(), uuid(A)).await,
+        Err(XpmError::NotFound("Client not found".into()))
+    );
+    assert_eq!(
+        s.gateway.get_client(access(), uuid(B)).await,
+        Err(XpmError::Rejected(
+            "Something is wrong with this client".into()
+        ))
+    );
+}
+
+#[tokio::test]
+async fn reads_are_retried_on_5xx_then_succeed() {
+    let s = setup().await;
+    Mock::given(path(format!("{API}/get/{A}")))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .expect(2)
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/get/{A}")))
+        .respond_with(xml(200, client_answer(A, "Acme")))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    assert!(s.gateway.get_client(access(), uuid(A)).await.is_ok());
+}
+
+#[tokio::test]
+async fn reads_give_up_after_their_attempts_as_unavailable() {
+    let s = setup().await;
+    Mock::given(path(format!("{API}/get/{A}")))
+        .respond_with(ResponseTemplate::new(502).set_body_string("<html>Bad gateway</html>"))
+        .expect(3)
+        .mount(&s.server)
+        .await;
+    let err = s.gateway.get_client(access(), uuid(A)).await.unwrap_err();
+    assert!(
+        matches!(&err, XpmError::Unavailable(m) if m.contains("502")),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_read_that_times_out_is_retried() {
+    let s = setup().await;
+    Mock::given(path(format!("{API}/get/{A}")))
+        .respond_with(xml(200, client_answer(A, "Acme")).set_delay(Duration::from_secs(3)))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/get/{A}")))
+        .respond_with(xml(200, client_answer(A, "Acme")))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    assert!(s.gateway.get_client(access(), uuid(A)).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_429_is_waited_out_as_retry_after_says() {
+    let s = setup().await;
+    Mock::given(path(format!("{API}/get/{A}")))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "1")
+                .insert_header("X-Rate-Limit-Problem", "Minute"),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/get/{A}")))
+        .respond_with(xml(200, client_answer(A, "Acme")))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let started = std::time::Instant::now();
+    assert!(s.gateway.get_client(access(), uuid(A)).await.is_ok());
+    assert!(started.elapsed() >= Duration::from_millis(900));
+}
+
+#[tokio::test]
+async fn a_429_asking_for_too_long_a_wait_answers_rate_limited_at_once() {
+    let s = setup().await;
+    Mock::given(path(format!("{API}/add")))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "3600"))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/search")))
+        .respond_with(xml(200, clients_answer(&[])))
+        .mount(&s.server)
+        .await;
+    assert_eq!(
+        s.gateway.create_client(access(), &acme()).await,
+        Err(XpmError::RateLimited {
+            retry_after_secs: 3600
+        })
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_answer_is_refused() {
+    let s = setup().await;
+    let huge = format!(
+        "<Response><Status>OK</Status><Client><UUID>{A}</UUID><Name>{}</Name></Client></Response>",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    Mock::given(path(format!("{API}/get/{A}")))
+        .respond_with(xml(200, huge))
+        .mount(&s.server)
+        .await;
+    let err = s.gateway.get_client(access(), uuid(A)).await.unwrap_err();
+    assert!(
+        matches!(&err, XpmError::UnexpectedAnswer(m) if m.contains("larger than")),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_answer_about_another_client_is_unexpected() {
+    let s = setup().await;
+    Mock::given(path(format!("{API}/get/{A}")))
+        .respond_with(xml(200, client_answer(B, "Someone else")))
+        .mount(&s.server)
+        .await;
+    assert!(matches!(
+        s.gateway.get_client(access(), uuid(A)).await,
+        Err(XpmError::UnexpectedAnswer(_))
+    ));
+}
+
+// ------------------------------------------------------------ writes
+
+#[tokio::test]
+async fn create_client_looks_for_namesakes_then_posts_the_client_xml() {
+    let s = setup().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/search")))
+        .and(query_param("query", "Acme Ltd"))
+        .respond_with(xml(200, clients_answer(&[])))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/add")))
+        .and(header("authorization", "Bearer at-1"))
+        .and(header("xero-tenant-id", TENANT.to_string().as_str()))
+        .and(header("content-type", "application/xml; charset=utf-8"))
+        .and(body_string(
+            "<Client><Name>Acme Ltd</Name><IsProspect>No</IsProspect><BusinessStructure>Company</BusinessStructure></Client>",
+        ))
+        .respond_with(xml(200, client_answer(A, "Acme Ltd")))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    assert_eq!(
+        s.gateway.create_client(access(), &acme()).await,
+        Ok(uuid(A))
+    );
+}
+
+#[tokio::test]
+async fn a_refused_add_is_rejected_with_xpm_s_words_and_not_retried() {
+    let s = setup().await;
+    Mock::given(path(format!("{API}/search")))
+        .respond_with(xml(200, clients_answer(&[])))
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/add")))
+        .respond_with(xml(200, error_answer("Email is not valid")))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    assert_eq!(
+        s.gateway.create_client(access(), &acme()).await,
+        Err(XpmError::Rejected("Email is not valid".into()))
+    );
+}
+
+#[tokio::test]
+async fn an_add_whose_answer_was_lost_is_found_by_name_and_never_sent_twice() {
+    let s = setup().await;
+    // Before the add: an older namesake. After it: the older one and the new one.
+    Mock::given(path(format!("{API}/search")))
+        .respond_with(xml(200, clients_answer(&[(OLD, "ACME  ltd")])))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/search")))
+        .respond_with(xml(
+            200,
+            clients_answer(&[(OLD, "ACME  ltd"), (A, "Acme Ltd"), (B, "Acme Ltd Group")]),
+        ))
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/add")))
+        .respond_with(ResponseTemplate::new(500).set_body_string("Internal Server Error"))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    assert_eq!(
+        s.gateway.create_client(access(), &acme()).await,
+        Ok(uuid(A))
+    );
+}
+
+#[tokio::test]
+async fn an_add_that_failed_cleanly_and_made_nothing_is_sent_once_more() {
+    let s = setup().await;
+    Mock::given(path(format!("{API}/search")))
+        .respond_with(xml(200, clients_answer(&[])))
+        .expect(3)
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/add")))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(2)
+        .mount(&s.server)
+        .await;
+    let err = s
+        .gateway
+        .create_client(access(), &acme())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, XpmError::Unavailable(m) if m.contains("no client was created")),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_add_that_timed_out_and_is_not_visible_yet_is_ambiguous_and_not_resent() {
+    let s = setup().await;
+    Mock::given(path(format!("{API}/search")))
+        .respond_with(xml(200, clients_answer(&[])))
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/add")))
+        .respond_with(xml(200, client_answer(A, "Acme Ltd")).set_delay(Duration::from_secs(3)))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    assert!(matches!(
+        s.gateway.create_client(access(), &acme()).await,
+        Err(XpmError::Ambiguous(_))
+    ));
+}
+
+#[tokio::test]
+async fn an_unconfirmed_add_whose_lookup_fails_is_ambiguous() {
+    let s = setup().await;
+    Mock::given(path(format!("{API}/search")))
+        .respond_with(xml(200, clients_answer(&[])))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/search")))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/add")))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let err = s
+        .gateway
+        .create_client(access(), &acme())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, XpmError::Ambiguous(m) if m.contains("looking for the client failed")),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn update_client_puts_the_client_with_its_uuid() {
+    let s = setup().await;
+    Mock::given(method("PUT"))
+        .and(path(format!("{API}/update")))
+        .and(body_string(format!(
+            "<Client><UUID>{A}</UUID><Name>Acme Ltd</Name><IsProspect>No</IsProspect><BusinessStructure>Company</BusinessStructure></Client>"
+        )))
+        .respond_with(xml(200, client_answer(A, "Acme Ltd")))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    assert_eq!(
+        s.gateway.update_client(access(), uuid(A), &acme()).await,
+        Ok(())
+    );
+}
+
+#[tokio::test]
+async fn an_update_without_answer_is_not_retried() {
+    let s = setup().await;
+    Mock::given(path(format!("{API}/update")))
+        .respond_with(ResponseTemplate::new(504))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    assert!(matches!(
+        s.gateway.update_client(access(), uuid(A), &acme()).await,
+        Err(XpmError::Ambiguous(_))
+    ));
+}
+
+fn rel_answer(id: &str) -> String {
+    format!(
+        "<Response><Status>OK</Status><Relationship><UUID>{id}</UUID></Relationship></Response>"
+    )
+}
+
+#[tokio::test]
+async fn relationship_writes_are_answered_in_order() {
+    let s = setup().await;
+    let r1 = "00000000-0000-0000-0000-0000000000c1";
+    let r3 = "00000000-0000-0000-0000-0000000000c3";
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/addrelationship")))
+        .and(body_string(format!(
+            "<Relationship><ClientUUID>{A}</ClientUUID><RelatedClientUUID>{B}</RelatedClientUUID><Type>Director</Type></Relationship>"
+        )))
+        // The first write answers last.
+        .respond_with(xml(200, rel_answer(r1)).set_delay(Duration::from_millis(100)))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/addrelationship")))
+        .and(body_string_contains("<Type>Shareholder Of</Type>"))
+        .respond_with(xml(
+            200,
+            error_answer("Related client has no business structure"),
+        ))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/updaterelationship")))
+        .and(body_string(format!(
+            "<Relationship><UUID>{r3}</UUID><Percentage>50</Percentage></Relationship>"
+        )))
+        .respond_with(xml(200, rel_answer(r3)))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let none = RelationshipTerms {
+        shares: None,
+        percentage: None,
+        start_date: None,
+    };
+    let results = s
+        .gateway
+        .write_relationships(
+            access(),
+            uuid(A),
+            vec![
+                RelationshipWrite::Add {
+                    related_xpm_client: uuid(B),
+                    xpm_type: XpmRelationshipType::Director,
+                    terms: none,
+                },
+                RelationshipWrite::Add {
+                    related_xpm_client: uuid(B),
+                    xpm_type: XpmRelationshipType::ShareholderOf,
+                    terms: none,
+                },
+                RelationshipWrite::Update {
+                    xpm_relationship: r3.parse().unwrap(),
+                    terms: RelationshipTerms {
+                        percentage: Some(domain::association::Percentage::parse("50").unwrap()),
+                        ..none
+                    },
+                },
+            ],
+        )
+        .await;
+    assert_eq!(
+        results,
+        vec![
+            Ok(r1.parse::<XpmRelationshipUuid>().unwrap()),
+            Err(XpmError::Rejected(
+                "Related client has no business structure".into()
+            )),
+            Ok(r3.parse().unwrap()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_unconfirmed_relationship_add_is_looked_up_on_the_client() {
+    let s = setup().await;
+    let rel = "00000000-0000-0000-0000-0000000000c1";
+    Mock::given(path(format!("{API}/addrelationship")))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/get/{A}")))
+        .respond_with(xml(
+            200,
+            format!(
+                "<Response><Status>OK</Status><Client><UUID>{A}</UUID><Name>Acme</Name><Relationships>\
+                 <Relationship><UUID>{rel}</UUID><Type>Director</Type><RelatedClient><UUID>{B}</UUID><Name>Bob</Name></RelatedClient></Relationship>\
+                 </Relationships></Client></Response>"
+            ),
+        ))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let results = s
+        .gateway
+        .write_relationships(
+            access(),
+            uuid(A),
+            vec![RelationshipWrite::Add {
+                related_xpm_client: uuid(B),
+                xpm_type: XpmRelationshipType::Director,
+                terms: RelationshipTerms {
+                    shares: None,
+                    percentage: None,
+                    start_date: None,
+                },
+            }],
+        )
+        .await;
+    assert_eq!(results, vec![Ok(rel.parse().unwrap())]);
+}
+
+// ------------------------------------------------------------ tokens
+
+/// Answers 200 only when the bearer token used is the one the store holds:
+/// proves the renewed pair was saved before the new access token was used.
+struct SavedBeforeUse {
+    store: MemoryStore,
+    body: String,
+}
+
+impl Respond for SavedBeforeUse {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let used = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        match self.store.current() {
+            Some((access, _)) if used == format!("Bearer {access}") => xml(200, self.body.clone()),
+            _ => ResponseTemplate::new(418),
+        }
+    }
+}
+
+fn token_answer(access: &str, refresh: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(serde_json::json!({
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": "Bearer",
+        "expires_in": 1800,
+        "id_token": "ignored",
+    }))
+}
+
+#[tokio::test]
+async fn a_due_access_token_is_renewed_and_saved_before_it_is_used() {
+    let s = setup_with(MemoryStore::with_tokens(
+        "at-1",
+        "rt-1",
+        NOW + TimeDuration::seconds(90),
+    ))
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/connect/token"))
+        // HTTP Basic client authentication: base64("app-id:app-secret").
+        .and(header("authorization", "Basic YXBwLWlkOmFwcC1zZWNyZXQ="))
+        .and(body_string_contains("grant_type=refresh_token"))
+        .and(body_string_contains("refresh_token=rt-1"))
+        .respond_with(token_answer("at-2", "rt-2"))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/get/{A}")))
+        .and(header("authorization", "Bearer at-2"))
+        .respond_with(SavedBeforeUse {
+            store: s.store.clone(),
+            body: client_answer(A, "Acme"),
+        })
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    assert!(s.gateway.get_client(access(), uuid(A)).await.is_ok());
+    assert_eq!(s.store.current(), Some(("at-2".into(), "rt-2".into())));
+    assert_eq!(s.store.saves(), vec!["at-2".to_owned()]);
+}
+
+#[tokio::test]
+async fn a_401_renews_the_token_once_and_the_call_goes_through() {
+    let s = setup().await;
+    Mock::given(path("/connect/token"))
+        .respond_with(token_answer("at-2", "rt-2"))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/add")))
+        .and(header("authorization", "Bearer at-1"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_string(r#"{"Title":"Unauthorized","Detail":"TokenExpired"}"#),
+        )
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/add")))
+        .and(header("authorization", "Bearer at-2"))
+        .respond_with(SavedBeforeUse {
+            store: s.store.clone(),
+            body: client_answer(A, "Acme Ltd"),
+        })
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/search")))
+        .respond_with(xml(200, clients_answer(&[])))
+        .mount(&s.server)
+        .await;
+    assert_eq!(
+        s.gateway.create_client(access(), &acme()).await,
+        Ok(uuid(A))
+    );
+}
+
+#[tokio::test]
+async fn concurrent_calls_spend_the_refresh_token_once() {
+    let s = setup_with(MemoryStore::with_tokens(
+        "at-1",
+        "rt-1",
+        NOW - TimeDuration::minutes(1),
+    ))
+    .await;
+    Mock::given(path("/connect/token"))
+        .respond_with(token_answer("at-2", "rt-2").set_delay(Duration::from_millis(50)))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/get/{A}")))
+        .and(header("authorization", "Bearer at-2"))
+        .respond_with(xml(200, client_answer(A, "Acme")))
+        .expect(8)
+        .mount(&s.server)
+        .await;
+    let calls = (0..8).map(|_| s.gateway.get_client(access(), uuid(A)));
+    for result in futures::future::join_all(calls).await {
+        assert!(result.is_ok());
+    }
+}
+
+#[tokio::test]
+async fn invalid_grant_on_renewal_means_the_authorisation_expired() {
+    let s = setup_with(MemoryStore::with_tokens(
+        "at-1",
+        "rt-1",
+        NOW - TimeDuration::minutes(1),
+    ))
+    .await;
+    Mock::given(path("/connect/token"))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(serde_json::json!({"error": "invalid_grant"})),
+        )
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let err = s.gateway.get_client(access(), uuid(A)).await.unwrap_err();
+    assert!(
+        matches!(&err, XpmError::AuthorisationExpired(m) if m.contains("invalid_grant")),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("rt-1"));
+    assert!(s.store.saves().is_empty());
+}
+
+#[tokio::test]
+async fn renewed_tokens_that_cannot_be_saved_are_not_used() {
+    let s = setup_with(MemoryStore::with_tokens(
+        "at-1",
+        "rt-1",
+        NOW - TimeDuration::minutes(1),
+    ))
+    .await;
+    *s.store.fail_saves.lock().unwrap() = true;
+    Mock::given(path("/connect/token"))
+        .respond_with(token_answer("at-2", "rt-2"))
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/get/{A}")))
+        .respond_with(xml(200, client_answer(A, "Acme")))
+        .expect(0)
+        .mount(&s.server)
+        .await;
+    let err = s.gateway.get_client(access(), uuid(A)).await.unwrap_err();
+    assert!(
+        matches!(&err, XpmError::Unavailable(m) if m.contains("could not be saved")),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("at-2") && !err.to_string().contains("rt-2"));
+}
+
+#[tokio::test]
+async fn a_lost_refresh_answer_is_retried_with_the_same_refresh_token() {
+    let s = setup_with(MemoryStore::with_tokens(
+        "at-1",
+        "rt-1",
+        NOW - TimeDuration::minutes(1),
+    ))
+    .await;
+    Mock::given(path("/connect/token"))
+        .respond_with(ResponseTemplate::new(502))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(path("/connect/token"))
+        .and(body_string_contains("refresh_token=rt-1"))
+        .respond_with(token_answer("at-2", "rt-2"))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/get/{A}")))
+        .and(header("authorization", "Bearer at-2"))
+        .respond_with(xml(200, client_answer(A, "Acme")))
+        .mount(&s.server)
+        .await;
+    assert!(s.gateway.get_client(access(), uuid(A)).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_second_401_after_renewal_means_access_was_revoked() {
+    let s = setup().await;
+    Mock::given(path("/connect/token"))
+        .respond_with(token_answer("at-2", "rt-2"))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/get/{A}")))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(2)
+        .mount(&s.server)
+        .await;
+    assert!(matches!(
+        s.gateway.get_client(access(), uuid(A)).await,
+        Err(XpmError::AccessRevoked(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_403_means_the_organisation_is_no_longer_granted() {
+    let s = setup().await;
+    Mock::given(path(format!("{API}/get/{A}")))
+        .respond_with(ResponseTemplate::new(403))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let err = s.gateway.get_client(access(), uuid(A)).await.unwrap_err();
+    assert!(
+        matches!(&err, XpmError::AccessRevoked(m) if m.contains("403")),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn without_stored_tokens_the_authorisation_is_expired() {
+    let s = setup_with(MemoryStore::default()).await;
+    assert!(matches!(
+        s.gateway.get_client(access(), uuid(A)).await,
+        Err(XpmError::AuthorisationExpired(_))
+    ));
+}
+
+// ------------------------------------------------------------ check_connection
+
+fn connections(tenants: &[(&str, &str)]) -> ResponseTemplate {
+    let list: Vec<_> = tenants
+        .iter()
+        .map(|(id, kind)| {
+            serde_json::json!({
+                "id": Uuid::from_u128(0xc0).to_string(),
+                "tenantId": id,
+                "tenantType": kind,
+                "tenantName": "Smith Partners",
+                "createdDateUtc": "2026-01-01T00:00:00.0000000",
+                "updatedDateUtc": "2026-01-01T00:00:00.0000000",
+            })
+        })
+        .collect();
+    ResponseTemplate::new(200).set_body_json(list)
+}
+
+#[tokio::test]
+async fn check_connection_finds_the_tenant_among_the_connections() {
+    let s = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/connections"))
+        .and(header("authorization", "Bearer at-1"))
+        .respond_with(connections(&[(TENANT.to_string().as_str(), "PRACTICE")]))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    assert_eq!(s.gateway.check_connection(access()).await, Ok(()));
+}
+
+#[tokio::test]
+async fn check_connection_reports_a_tenant_no_longer_granted_as_revoked() {
+    let s = setup().await;
+    Mock::given(path("/connections"))
+        .respond_with(connections(&[(
+            &Uuid::from_u128(1).to_string(),
+            "PRACTICE",
+        )]))
+        .mount(&s.server)
+        .await;
+    let err = s.gateway.check_connection(access()).await.unwrap_err();
+    assert!(
+        matches!(&err, XpmError::AccessRevoked(m) if m.contains(&TENANT.to_string())),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn check_connection_renews_a_due_token_first() {
+    let s = setup_with(MemoryStore::with_tokens(
+        "at-1",
+        "rt-1",
+        NOW + TimeDuration::seconds(30),
+    ))
+    .await;
+    Mock::given(path("/connect/token"))
+        .respond_with(token_answer("at-2", "rt-2"))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(path("/connections"))
+        .and(header("authorization", "Bearer at-2"))
+        .respond_with(connections(&[(TENANT.to_string().as_str(), "PRACTICE")]))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    assert_eq!(s.gateway.check_connection(access()).await, Ok(()));
+}
+
+#[tokio::test]
+async fn check_connection_with_xero_down_is_unavailable_not_revoked() {
+    let s = setup().await;
+    Mock::given(path("/connections"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(3)
+        .mount(&s.server)
+        .await;
+    assert!(matches!(
+        s.gateway.check_connection(access()).await,
+        Err(XpmError::Unavailable(_))
+    ));
+}
