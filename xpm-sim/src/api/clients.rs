@@ -1,7 +1,7 @@
 //! Client endpoints: list, search, get, add, update, archive, delete.
 
 use super::auth::ApiCtx;
-use super::render::{client_json, client_xml};
+use super::render::{client_json, client_json_with, client_xml, client_xml_with};
 use super::{Answer, read_doc};
 use crate::practice::clients as ops;
 use crate::sim::Shared;
@@ -10,7 +10,9 @@ use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
+use axum::http::StatusCode;
 use axum::response::Response;
+use base64::Engine;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -262,5 +264,103 @@ pub async fn delete(
             ops::delete(org, now, doc.text("uuid")).map_err(|e| e.0)
         },
         false,
+    )
+}
+
+/// Largest `pageSize` accepted by paged-list (the sim's choice; the spec gives none).
+const MAX_PAGE_SIZE: usize = 500;
+
+fn page_token(offset: usize) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
+}
+
+fn page_offset(token: &str) -> Option<usize> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()?;
+    String::from_utf8(bytes)
+        .ok()?
+        .strip_prefix("offset:")?
+        .parse()
+        .ok()
+}
+
+/// `GET paged-list?pageSize=&pageToken=`: active (not archived) clients, a page at a time.
+pub async fn paged_list(
+    State(sh): State<Arc<Shared>>,
+    Extension(ctx): Extension<ApiCtx>,
+    headers: HeaderMap,
+    Query(q): Params,
+) -> Response {
+    let a = Answer::new(&headers, "PagedList");
+    let size = match param(&q, "pagesize") {
+        None => 50,
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
+            _ => {
+                return a.error_at(
+                    StatusCode::BAD_REQUEST,
+                    &format!("pageSize must be a whole number from 1 to {MAX_PAGE_SIZE}"),
+                );
+            }
+        },
+    };
+    let offset = match param(&q, "pagetoken").filter(|t| !t.is_empty()) {
+        None => 0,
+        Some(t) => match page_offset(t) {
+            Some(o) => o,
+            None => return a.error_at(StatusCode::BAD_REQUEST, "pageToken is not valid"),
+        },
+    };
+    let st = sh.lock();
+    let Some(org) = org_of(&st, &ctx) else {
+        return a.error(&sh, "Organisation not found");
+    };
+    let all: Vec<_> = ops::listed(org)
+        .into_iter()
+        .filter(|c| !c.archived)
+        .collect();
+    let page: Vec<_> = all.iter().skip(offset).take(size).copied().collect();
+    let link = |o: usize| {
+        format!(
+            "{}/practicemanager/3.1/client.api/paged-list?pageSize={size}&pageToken={}",
+            sh.base_url(),
+            page_token(o)
+        )
+    };
+    let first = format!(
+        "{}/practicemanager/3.1/client.api/paged-list?pageSize={size}",
+        sh.base_url()
+    );
+    let next = (offset + size < all.len()).then(|| link(offset + size));
+    a.ok(
+        |out| {
+            if page.is_empty() {
+                out.el("Clients", "");
+            } else {
+                out.open("Clients");
+                for c in &page {
+                    client_xml_with(out, org, c, false, false);
+                }
+                out.close("Clients");
+            }
+            out.open("Pagination");
+            out.open("Links");
+            out.el("First", &first);
+            out.el("Next", next.as_deref().unwrap_or(""));
+            out.close("Links");
+            out.close("Pagination");
+        },
+        |m| {
+            let v: Vec<Value> = page
+                .iter()
+                .map(|c| client_json_with(org, c, false, false))
+                .collect();
+            m.insert("clients".into(), Value::Array(v));
+            m.insert(
+                "pagination".into(),
+                serde_json::json!({ "links": { "first": first, "next": next } }),
+            );
+        },
     )
 }

@@ -22,6 +22,7 @@ pub fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route(&format!("{base}/list"), get(clients::list))
         .route(&format!("{base}/search"), get(clients::search))
+        .route(&format!("{base}/paged-list"), get(clients::paged_list))
         .route(&format!("{base}/get/{{uuid}}"), get(clients::get))
         .route(&format!("{base}/add"), post(clients::add))
         .route(&format!("{base}/update"), put(clients::update))
@@ -103,6 +104,11 @@ impl Answer {
     /// An ERROR answer, at the configured status.
     pub fn error(self, sh: &Shared, msg: &str) -> Response {
         let status = StatusCode::from_u16(sh.config.error_status).unwrap_or(StatusCode::OK);
+        self.error_at(status, msg)
+    }
+
+    /// An ERROR answer at a given status.
+    pub fn error_at(self, status: StatusCode, msg: &str) -> Response {
         if self.json {
             let body = serde_json::json!({ "status": "ERROR", "errorDescription": msg });
             (status, axum::Json(body)).into_response()

@@ -47,6 +47,11 @@ fn client_name(org: &Org, id: Uuid) -> String {
 
 /// `<Client>...</Client>`.
 pub fn client_xml(out: &mut XmlOut, org: &Org, c: &Client, detailed: bool) {
+    client_xml_with(out, org, c, detailed, true);
+}
+
+/// `<Client>` as `ClientBaseDto` (no contacts) when `contacts` is false.
+pub fn client_xml_with(out: &mut XmlOut, org: &Org, c: &Client, detailed: bool, contacts: bool) {
     out.open("Client");
     out.el("UUID", &c.uuid.to_string());
     for spec in CLIENT_FIELDS {
@@ -75,7 +80,9 @@ pub fn client_xml(out: &mut XmlOut, org: &Org, c: &Client, detailed: bool) {
     out.el("IsArchived", yes_no(c.archived));
     out.el("IsDeleted", yes_no(c.deleted));
     out.el("WebUrl", &web_url(c));
-    if c.contacts.is_empty() {
+    if !contacts {
+        // ClientBaseDto: no contacts.
+    } else if c.contacts.is_empty() {
         out.el("Contacts", "");
     } else {
         out.open("Contacts");
@@ -172,6 +179,11 @@ fn json_scalar(kind: Kind, v: &str) -> Value {
 
 /// A client as the spec's `ClientDetailedDto`.
 pub fn client_json(org: &Org, c: &Client, detailed: bool) -> Value {
+    client_json_with(org, c, detailed, true)
+}
+
+/// A client as `ClientBaseDto` (no contacts) when `with_contacts` is false.
+pub fn client_json_with(org: &Org, c: &Client, detailed: bool, with_contacts: bool) -> Value {
     let mut m = Map::new();
     m.insert("uuid".into(), Value::String(c.uuid.to_string()));
     for spec in CLIENT_FIELDS {
@@ -236,7 +248,9 @@ pub fn client_json(org: &Org, c: &Client, detailed: bool) -> Value {
             Value::Object(cm)
         })
         .collect();
-    m.insert("contacts".into(), Value::Array(contacts));
+    if with_contacts {
+        m.insert("contacts".into(), Value::Array(contacts));
+    }
     if detailed {
         m.insert("notes".into(), Value::Array(Vec::new()));
         m.insert("groups".into(), Value::Array(Vec::new()));

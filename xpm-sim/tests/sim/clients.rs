@@ -346,3 +346,61 @@ async fn json_form_answers_camel_case_envelopes() {
             .starts_with("Invalid JSON")
     );
 }
+
+#[tokio::test]
+async fn paged_list_pages_through_active_clients() {
+    let t = start().await;
+    for i in 0..3 {
+        t.add_client(&format!("<Name>Paged {i}</Name>")).await;
+    }
+    let xml = format!("<Client><UUID>{}</UUID></Client>", demo::JANE_UUID);
+    t.xml(Method::PUT, "archive", Some(&xml)).await;
+    let (s, v) = t.json(Method::GET, "paged-list?pageSize=2", None).await;
+    assert_eq!(s, 200);
+    let names: Vec<&str> = v["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Acme Holdings Pty Ltd", "Paged 0"]);
+    assert!(
+        v["clients"][0].get("contacts").is_none(),
+        "ClientBaseDto has no contacts"
+    );
+    let next = v["pagination"]["links"]["next"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let resp = t
+        .http
+        .get(&next)
+        .bearer_auth(&t.token)
+        .header("xero-tenant-id", &t.tenant)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    let v2: serde_json::Value = resp.json().await.unwrap();
+    let names: Vec<&str> = v2["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Paged 1", "Paged 2"], "archived Jane is left out");
+    assert!(v2["pagination"]["links"]["next"].is_null());
+    let (_, xml) = t.get_xml("paged-list?pageSize=1").await;
+    assert!(xml.starts_with("<Response api-method=\"PagedList\">"));
+    assert!(xml.contains("<Pagination>"));
+    assert!(!xml.contains("<Contacts"));
+    for bad in [
+        "paged-list?pageSize=0",
+        "paged-list?pageSize=x",
+        "paged-list?pageToken=zzz",
+    ] {
+        let (s, body) = t.get_xml(bad).await;
+        assert_eq!(s, 400, "{bad}");
+        assert!(error_of(&body).is_some());
+    }
+}

@@ -266,6 +266,12 @@ async fn client_answers_validate_and_every_request_field_round_trips() {
         assert!(!v["clients"].as_array().unwrap().is_empty());
         check(&spec, "ClientListResponseDto", &v);
     }
+    let (_, paged) = t.json(Method::GET, "paged-list?pageSize=2", None).await;
+    assert_eq!(paged["clients"].as_array().unwrap().len(), 2);
+    check(&spec, "ClientPagedListResponseDto", &paged);
+    let (s, bad_page) = t.json(Method::GET, "paged-list?pageSize=0", None).await;
+    assert_eq!(s, 400);
+    check(&spec, "ResponseErrorDto", &bad_page);
     let (_, err) = t.json(Method::POST, "add", Some(json!({}))).await;
     check(&spec, "ResponseErrorDto", &err);
 
