@@ -25,6 +25,7 @@ use crate::settings::IntegrationSettings;
 use crate::sync::{
     ClientPayload, LookAlike, PendingOperation, RelationshipTerms, SyncRecord, XpmRelationshipSeen,
 };
+use crate::text::EmailAddress;
 
 /// The time now. Production reads the system clock; tests pin it.
 pub trait Clock: Send + Sync + 'static {
@@ -268,6 +269,34 @@ pub trait PracticeStore: Send + Sync + 'static {
 }
 
 /// PM Hub's own clients and associations. Only PM Hub's own edits write here.
+/// How people prove who they are: password hashes for page logins, and
+/// hashes of API tokens. Hashes only: a password or token is never stored.
+pub trait AccountStore: Send + Sync + 'static {
+    /// The user who logs in with this email (unique across practices), with their password hash.
+    fn login(
+        &self,
+        email: &EmailAddress,
+    ) -> impl Future<Output = Result<Option<(User, String)>, StoreError>> + Send;
+    /// Sets a user's login email and password hash. MUST answer
+    /// [`StoreError::Conflict`] when another user already logs in with that email.
+    fn save_login(
+        &self,
+        user: &User,
+        password_hash: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The user an API token (by its hash) acts as.
+    fn api_token_user(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+    fn save_api_token(
+        &self,
+        user: &User,
+        token_hash: &str,
+        label: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
 pub trait ClientStore: Send + Sync + 'static {
     fn client(
         &self,

@@ -5,6 +5,7 @@
 //! Every query is scoped by practice. Tokens and PKCE verifiers are sealed
 //! (store-row-format). The activity log is append-only, down to triggers.
 
+mod accounts;
 mod activity;
 mod clients;
 mod connection;

@@ -702,3 +702,54 @@ where
     let waited = second.await.expect("the second sync's task").expect("lock");
     assert!(waited, "the second sync of a client reports that it waited");
 }
+
+pub async fn logins_are_found_by_email_and_emails_are_unique<
+    S: Stores + domain::ports::AccountStore,
+>(
+    store: &S,
+) {
+    let a = practice(store, 1).await;
+    let b = practice(store, 2).await;
+    let ada = a.user(1, Role::Admin);
+    store.save_user(&ada).await.unwrap();
+    assert!(store.login(&ada.email).await.unwrap().is_none());
+    store.save_login(&ada, "$argon2id$hash-1").await.unwrap();
+    store.save_login(&ada, "$argon2id$hash-2").await.unwrap();
+    let upper = domain::text::EmailAddress::new(ada.email.as_str().to_uppercase()).unwrap();
+    let (found, hash) = store
+        .login(&upper)
+        .await
+        .unwrap()
+        .expect("login by email, any case");
+    assert_eq!((found, hash.as_str()), (ada.clone(), "$argon2id$hash-2"));
+
+    let mut twin = b.user(1, Role::Staff);
+    twin.email = ada.email.clone();
+    store.save_user(&twin).await.unwrap();
+    let err = store
+        .save_login(&twin, "$argon2id$other")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, domain::ports::StoreError::Conflict(_)),
+        "{err}"
+    );
+    assert_eq!(
+        store.login(&ada.email).await.unwrap().map(|(u, _)| u),
+        Some(ada)
+    );
+}
+
+pub async fn api_tokens_name_the_user_they_act_as<S: Stores + domain::ports::AccountStore>(
+    store: &S,
+) {
+    let f = practice(store, 1).await;
+    let sam = f.user(2, Role::Staff);
+    store.save_user(&sam).await.unwrap();
+    assert!(store.api_token_user("sha256:abc").await.unwrap().is_none());
+    store
+        .save_api_token(&sam, "sha256:abc", "CI")
+        .await
+        .unwrap();
+    assert_eq!(store.api_token_user("sha256:abc").await.unwrap(), Some(sam));
+}

@@ -1,0 +1,15 @@
+-- How people log in: password hashes (argon2, PHC strings) and API token hashes.
+
+CREATE TABLE logins (
+    user_id       TEXT PRIMARY KEY NOT NULL REFERENCES users (id),
+    practice_id   TEXT NOT NULL REFERENCES practices (id),
+    email         TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL
+);
+
+CREATE TABLE api_tokens (
+    token_hash  TEXT PRIMARY KEY NOT NULL,
+    user_id     TEXT NOT NULL REFERENCES users (id),
+    practice_id TEXT NOT NULL REFERENCES practices (id),
+    label       TEXT NOT NULL
+);
