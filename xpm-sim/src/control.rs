@@ -75,6 +75,22 @@ pub fn router() -> Router<Arc<Shared>> {
             "/_sim/orgs/{tenant}/clients/{uuid}",
             patch(edit_client).get(get_client),
         )
+        .route(
+            "/_sim/orgs/{tenant}/clients/{uuid}/archive",
+            post(archive_client),
+        )
+        .route(
+            "/_sim/orgs/{tenant}/clients/{uuid}/delete",
+            post(delete_client),
+        )
+        .route(
+            "/_sim/orgs/{tenant}/relationships",
+            post(add_relationship).patch(update_relationship),
+        )
+        .route(
+            "/_sim/orgs/{tenant}/relationships/{id}",
+            delete(delete_relationship),
+        )
         .route("/_sim/journal", get(journal).delete(clear_journal))
         .route(
             "/_sim/faults",
@@ -144,6 +160,38 @@ async fn edit_client(
 ) -> Response {
     result(
         uuid(&tenant).and_then(|t| handle(&sh).edit_client(t, uuid(&id)?, &body::<Value>(&bytes)?)),
+    )
+}
+
+async fn archive_client(State(sh): S, Path((tenant, id)): Path<(String, String)>) -> Response {
+    result(
+        uuid(&tenant)
+            .and_then(|t| handle(&sh).archive_client(t, uuid(&id)?))
+            .map(|_| json!({ "archived": true })),
+    )
+}
+
+async fn delete_client(State(sh): S, Path((tenant, id)): Path<(String, String)>) -> Response {
+    result(
+        uuid(&tenant)
+            .and_then(|t| handle(&sh).delete_client(t, uuid(&id)?))
+            .map(|_| json!({ "deleted": true })),
+    )
+}
+
+async fn add_relationship(State(sh): S, Path(tenant): Path<String>, bytes: Bytes) -> Response {
+    result(uuid(&tenant).and_then(|t| handle(&sh).add_relationship(t, &body::<Value>(&bytes)?)))
+}
+
+async fn update_relationship(State(sh): S, Path(tenant): Path<String>, bytes: Bytes) -> Response {
+    result(uuid(&tenant).and_then(|t| handle(&sh).update_relationship(t, &body::<Value>(&bytes)?)))
+}
+
+async fn delete_relationship(State(sh): S, Path((tenant, id)): Path<(String, String)>) -> Response {
+    result(
+        uuid(&tenant)
+            .and_then(|t| handle(&sh).delete_relationship(t, uuid(&id)?))
+            .map(|_| json!({ "deleted": true })),
     )
 }
 

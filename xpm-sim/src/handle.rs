@@ -6,10 +6,10 @@ use crate::faults::{FaultRule, FaultSpec};
 use crate::identity::{NO_ACCESS_MESSAGE, connection_time};
 use crate::journal::{JournalEntry, JournalFilter};
 use crate::limits::LimitsConfig;
-use crate::practice::clients;
+use crate::practice::{clients, relationships};
 use crate::seed::{Seed, SeedReport};
 use crate::sim::Shared;
-use crate::state::{Client, Connection, Org, SimState};
+use crate::state::{Client, Connection, Org, Relationship, SimState};
 use crate::tokens::{self, TokenSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -246,6 +246,91 @@ impl SimHandle {
             .get(&id)
             .cloned()
             .ok_or_else(|| ControlError::NotFound(format!("client {id}")))
+    }
+
+    /// A person archives a client in XPM.
+    pub fn archive_client(&self, tenant: Uuid, uuid: Uuid) -> Result<(), ControlError> {
+        self.with_org(tenant, |org, _, now| {
+            clients::archive(org, now, Some(uuid.to_string())).map(|_| ())
+        })
+    }
+
+    /// A person deletes a client in XPM (its relationships go too).
+    pub fn delete_client(&self, tenant: Uuid, uuid: Uuid) -> Result<(), ControlError> {
+        self.with_org(tenant, |org, _, now| {
+            clients::delete(org, now, Some(uuid.to_string())).map(|_| ())
+        })
+    }
+
+    /// A person adds a relationship in XPM: the API's relationship fields
+    /// (`{"ClientUUID", "RelatedClientUUID", "Type", ...}`), same rules.
+    pub fn add_relationship(
+        &self,
+        tenant: Uuid,
+        fields: &Value,
+    ) -> Result<Relationship, ControlError> {
+        let doc = Doc::from_json(fields).map_err(ControlError::Invalid)?;
+        self.with_org(tenant, |org, rng, now| {
+            let id = relationships::add(org, rng, now, &doc)?;
+            org.relationships
+                .get(&id)
+                .cloned()
+                .ok_or_else(|| crate::practice::XpmError::new("Relationship not found"))
+        })
+    }
+
+    /// A person changes a relationship's values in XPM (`{"UUID", "NumberOfShares", ...}`).
+    pub fn update_relationship(
+        &self,
+        tenant: Uuid,
+        fields: &Value,
+    ) -> Result<Relationship, ControlError> {
+        let doc = Doc::from_json(fields).map_err(ControlError::Invalid)?;
+        self.with_org(tenant, |org, _, now| {
+            let id = relationships::update(org, now, &doc)?;
+            org.relationships
+                .get(&id)
+                .cloned()
+                .ok_or_else(|| crate::practice::XpmError::new("Relationship not found"))
+        })
+    }
+
+    /// A person deletes a relationship in XPM.
+    pub fn delete_relationship(&self, tenant: Uuid, id: Uuid) -> Result<(), ControlError> {
+        let doc = Doc::from_json(&serde_json::json!({ "UUID": id.to_string() }))
+            .map_err(ControlError::Invalid)?;
+        self.with_org(tenant, |org, _, now| {
+            relationships::delete(org, now, &doc).map(|_| ())
+        })
+    }
+
+    /// Runs an XPM rule on one organisation; "not found" errors become 404s.
+    fn with_org<T>(
+        &self,
+        tenant: Uuid,
+        f: impl FnOnce(
+            &mut Org,
+            &mut crate::ids::DetRng,
+            OffsetDateTime,
+        ) -> Result<T, crate::practice::XpmError>,
+    ) -> Result<T, ControlError> {
+        let now = self.sh.clock.now();
+        let mut st = self.sh.lock();
+        let SimState {
+            orgs, rng, version, ..
+        } = &mut *st;
+        let org = orgs
+            .get_mut(&tenant)
+            .ok_or_else(|| ControlError::NotFound(format!("organisation {tenant}")))?;
+        let out = f(org, rng, now).map_err(|e| {
+            if e.0.ends_with("not found") {
+                ControlError::NotFound(e.0)
+            } else {
+                ControlError::Invalid(e.0)
+            }
+        })?;
+        *version += 1;
+        Ok(out)
     }
 
     /// Reads the journal.

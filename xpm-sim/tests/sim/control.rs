@@ -378,3 +378,52 @@ async fn the_same_script_gives_the_same_journal() {
     .unwrap();
     assert_ne!(script(&c).await, ja, "another seed gives other UUIDs");
 }
+
+#[tokio::test]
+async fn a_person_in_xpm_can_change_relationships_and_archive_or_delete_clients() {
+    let t = start().await;
+    let c = t.sim.control_url();
+    let org = format!("{c}/orgs/{}", demo::TENANT_ID);
+    let (s, rel) = call(
+        Method::POST,
+        format!("{org}/relationships"),
+        Some(json!({ "ClientUUID": demo::JANE_UUID, "RelatedClientUUID": demo::ACME_UUID, "Type": "Shareholder Of", "NumberOfShares": 10 })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{rel}");
+    let id = rel["uuid"].as_str().unwrap().to_string();
+    let (_, acme) = t.get_xml(&format!("get/{}", demo::ACME_UUID)).await;
+    assert!(acme.contains("<Type>Shareholder</Type>"));
+    let (s, up) = call(
+        Method::PATCH,
+        format!("{org}/relationships"),
+        Some(json!({ "UUID": id, "NumberOfShares": 20 })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(up["number_of_shares"], 20);
+    let (s, bad) = call(Method::POST, format!("{org}/relationships"), Some(json!({ "ClientUUID": demo::JANE_UUID, "RelatedClientUUID": demo::ACME_UUID, "Type": "Boss" }))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
+    let (s, _) = call(Method::DELETE, format!("{org}/relationships/{id}"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, e) = call(Method::DELETE, format!("{org}/relationships/{id}"), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{e}");
+    let (s, _) = call(
+        Method::POST,
+        format!("{org}/clients/{}/archive", demo::JANE_UUID),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, jane) = t.get_xml(&format!("get/{}", demo::JANE_UUID)).await;
+    assert!(jane.contains("<IsArchived>Yes</IsArchived>"));
+    let (s, _) = call(
+        Method::POST,
+        format!("{org}/clients/{}/delete", demo::JANE_UUID),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, gone) = t.get_xml(&format!("get/{}", demo::JANE_UUID)).await;
+    assert!(gone.contains("Client not found"));
+}
