@@ -524,3 +524,60 @@ fn a_second_sync_of_the_same_client_waits_and_then_finds_nothing_to_do() {
     assert!(matches!(second.plan.client, ClientStep::Unchanged { .. }));
     assert_eq!(w.xpm().with(|s| s.clients.len()), 1, "no duplicate client");
 }
+
+#[test]
+fn editing_deactivating_and_deleting_in_pm_hub_call_nothing_in_xpm() {
+    let mut w = World::new();
+    let director = w.association_type("Director");
+    w.map(director, Some(XpmRelationshipType::Director));
+    let acme = w.company("Acme");
+    let bob = w.company("Bob Ltd");
+    w.connect();
+    let link = block_on(w.app.add_association(
+        w.practice,
+        w.staff,
+        acme,
+        bob,
+        director,
+        AssociationTerms::default(),
+    ))
+    .unwrap();
+    w.sync(bob).unwrap();
+    w.sync(acme).unwrap();
+    let calls = w.xpm().calls().len();
+
+    let mut details = w.client(acme).details;
+    details.name = ClientName::new("Acme Renamed").unwrap();
+    block_on(w.app.update_client(w.practice, w.staff, acme, details)).unwrap();
+    block_on(
+        w.app
+            .remove_association(w.practice, w.staff, acme, link.id()),
+    )
+    .unwrap();
+    block_on(
+        w.app
+            .set_client_status(w.practice, w.staff, bob, ClientStatus::Deactivated),
+    )
+    .unwrap();
+    block_on(
+        w.app
+            .set_client_status(w.practice, w.staff, acme, ClientStatus::Deleted),
+    )
+    .unwrap();
+
+    assert_eq!(
+        w.xpm().calls().len(),
+        calls,
+        "PM Hub edits never reach XPM by themselves"
+    );
+    assert_eq!(
+        w.xpm().with(|s| (s.clients.len(), s.relationships.len())),
+        (2, 1)
+    );
+    let err = block_on(
+        w.app
+            .set_client_status(w.practice, w.staff, acme, ClientStatus::Active),
+    )
+    .unwrap_err();
+    assert_eq!(err, domain::usecases::RecordsError::ClientDeleted(acme));
+}

@@ -3,11 +3,13 @@
 
 mod activity;
 mod connection;
+mod records;
 mod settings;
 mod sync;
 
 pub use activity::ActivityError;
 pub use connection::{AuthorisationCallback, AuthorisationOutcome, ConnectionUseCaseError};
+pub use records::RecordsError;
 pub use settings::SettingsError;
 pub use sync::{SyncError, SyncOutcome, SyncPreview};
 
