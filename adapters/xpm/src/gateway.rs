@@ -128,6 +128,21 @@ fn same_name(a: &str, b: &str) -> bool {
     norm(a) == norm(b)
 }
 
+/// The per-organisation pace: a burst, then a steady rate, chosen so that
+/// no rolling minute holds more than `calls_per_minute` calls: at most
+/// `burst + (calls_per_minute - burst)` cells fit in any 60 s window.
+fn pacing(r: &Resilience) -> Result<Quota, ConfigError> {
+    let steady = r.calls_per_minute.saturating_sub(r.burst);
+    if steady == 0 {
+        return Err(ConfigError::Invalid("calls_per_minute must be above burst"));
+    }
+    let period = Duration::from_secs(60) / steady;
+    let burst = NonZeroU32::new(r.burst).ok_or(ConfigError::Invalid("burst must be above 0"))?;
+    Ok(Quota::with_period(period)
+        .ok_or(ConfigError::Invalid("calls_per_minute is too high"))?
+        .allow_burst(burst))
+}
+
 impl<S: ConnectionStore> XpmClient<S> {
     /// The gateway over `store`'s tokens.
     pub fn new(config: &XpmConfig, store: S) -> Result<Self, ConfigError> {
@@ -142,13 +157,7 @@ impl<S: ConnectionStore> XpmClient<S> {
         config.validate()?;
         let r = config.resilience.clone();
         let identity = XeroAuthorization::with_clock(config, clock)?;
-        let steady = r.calls_per_minute - r.burst;
-        let period = Duration::from_secs(60) / steady;
-        let burst =
-            NonZeroU32::new(r.burst).ok_or(ConfigError::Invalid("burst must be above 0"))?;
-        let quota = Quota::with_period(period)
-            .ok_or(ConfigError::Invalid("calls_per_minute is too high"))?
-            .allow_burst(burst);
+        let quota = pacing(&r)?;
         Ok(Self {
             inner: Arc::new(Shared {
                 tokens: TokenKeeper::new(store, identity, r.refresh_margin),
@@ -779,5 +788,51 @@ impl<S: ConnectionStore> XpmGateway for XpmClient<S> {
 
     async fn check_connection(&self, access: XpmAccess) -> Result<(), XpmError> {
         self.check(access).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use governor::clock::FakeRelativeClock;
+
+    /// Demand without pause for ten minutes: no rolling minute ever holds more than XPM's 60 calls.
+    #[test]
+    fn the_pace_never_puts_more_than_the_limit_in_a_rolling_minute() {
+        let r = Resilience::default();
+        let clock = FakeRelativeClock::default();
+        let limiter = RateLimiter::direct_with_clock(pacing(&r).unwrap(), clock.clone());
+        let step = Duration::from_millis(10);
+        let mut now = Duration::ZERO;
+        let mut sent = Vec::new();
+        while now < Duration::from_secs(600) {
+            if limiter.check().is_ok() {
+                sent.push(now);
+            } else {
+                clock.advance(step);
+                now += step;
+            }
+        }
+        let worst = sent
+            .iter()
+            .map(|start| {
+                sent.iter()
+                    .filter(|t| **t >= *start && **t < *start + Duration::from_secs(60))
+                    .count()
+            })
+            .max()
+            .unwrap();
+        assert!(worst <= 60, "{worst} calls in one minute");
+        assert!(worst >= 55, "the pace wastes the limit: {worst}");
+        assert!(sent.len() >= 500, "{} calls in ten minutes", sent.len());
+    }
+
+    #[test]
+    fn a_burst_as_large_as_the_limit_is_refused() {
+        let r = Resilience {
+            burst: 60,
+            ..Resilience::default()
+        };
+        assert!(pacing(&r).is_err());
     }
 }

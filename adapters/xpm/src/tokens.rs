@@ -91,11 +91,18 @@ impl<S: ConnectionStore> TokenKeeper<S> {
             return Ok(tokens.access_token);
         }
         tracing::info!(practice = %practice, due, was_refused, "renewing the Xero access token");
-        let renewed = self
-            .identity
-            .refresh(&tokens.refresh_token)
-            .await
-            .map_err(renewal_failure)?;
+        let renewed = match self.identity.refresh(&tokens.refresh_token).await {
+            Ok(renewed) => renewed,
+            // An access token refused before its time, whose refresh token is
+            // dead too: the grant was revoked (Xero answers both cases with
+            // invalid_grant; the early 401 tells them apart).
+            Err(AuthorisationError::Expired(reason)) if was_refused && !due => {
+                return Err(XpmError::AccessRevoked(format!(
+                    "Xero refused the access token before it was due to expire and would not renew it ({reason}): access was revoked in Xero; an administrator must Reconnect"
+                )));
+            }
+            Err(err) => return Err(renewal_failure(err)),
+        };
         // Saved before use: if the process dies now, the store holds the live refresh token.
         self.store
             .save_tokens(practice, &renewed)

@@ -916,3 +916,25 @@ async fn check_connection_with_xero_down_is_unavailable_not_revoked() {
         Err(XpmError::Unavailable(_))
     ));
 }
+
+#[tokio::test]
+async fn a_token_refused_before_its_time_whose_refresh_is_dead_means_access_was_revoked() {
+    let s = setup().await;
+    Mock::given(path(format!("{API}/get/{A}")))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(path("/connect/token"))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(serde_json::json!({"error": "invalid_grant"})),
+        )
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let err = s.gateway.get_client(access(), uuid(A)).await.unwrap_err();
+    assert!(
+        matches!(&err, XpmError::AccessRevoked(m) if m.contains("revoked")),
+        "{err}"
+    );
+}

@@ -1,0 +1,819 @@
+//! The adapter against xpm-sim, in process, one sim per test: every path the
+//! domain uses, and every fault the sim can throw.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use domain::association::{Percentage, ShareCount};
+use domain::client::{BusinessStructure, ClientDetails, ClientKind, IndividualDetails};
+use domain::ids::{PracticeId, XpmClientUuid, XpmTenantId};
+use domain::ports::{
+    AuthorisationError, Clock, RelationshipWrite, XpmAccess, XpmAuthorization, XpmError, XpmGateway,
+};
+use domain::relationship_type::XpmRelationshipType;
+use domain::settings::PushOptions;
+use domain::sync::{ClientPayload, RelationshipTerms};
+use domain::text::{ClientName, ShortText};
+use secrecy::{ExposeSecret, SecretString};
+use time::OffsetDateTime;
+use uuid::Uuid;
+use xpm_adapter::{XeroAuthorization, XpmClient, XpmConfig};
+use xpm_sim::seed::demo;
+use xpm_sim::{
+    ConnectRequest, FaultAction, FaultSpec, JournalFilter, LimitsConfig, RunningSim, Sim,
+    SimConfig, SimHandle,
+};
+
+/// The adapter's clock is the sim's, so token lifetimes agree.
+#[derive(Debug, Clone)]
+struct SimTime(SimHandle);
+
+impl Clock for SimTime {
+    fn now(&self) -> OffsetDateTime {
+        self.0.now()
+    }
+}
+
+fn tenant() -> XpmTenantId {
+    demo::TENANT_ID.parse().unwrap()
+}
+
+fn demo_access() -> XpmAccess {
+    XpmAccess {
+        practice: PRACTICE,
+        tenant: tenant(),
+    }
+}
+
+struct Setup {
+    sim: RunningSim,
+    store: MemoryStore,
+    gateway: XpmClient<MemoryStore>,
+    auth: XeroAuthorization,
+    config: XpmConfig,
+}
+
+impl Setup {
+    fn ctl(&self) -> &SimHandle {
+        self.sim.control()
+    }
+
+    fn journal(&self, method: &str, path: &str) -> Vec<xpm_sim::JournalEntry> {
+        self.ctl().journal(&JournalFilter {
+            method: Some(method.into()),
+            path: Some(path.into()),
+            ..JournalFilter::default()
+        })
+    }
+
+    fn named(&self, name: &str) -> Vec<Uuid> {
+        self.ctl()
+            .clients(*tenant().as_uuid())
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.name() == name && !c.deleted)
+            .map(|c| c.uuid)
+            .collect()
+    }
+
+    fn fault(&self, method: &str, path: &str, action: FaultAction, times: u32) {
+        self.ctl().add_fault(FaultSpec {
+            method: Some(method.into()),
+            path: Some(format!("/practicemanager/3.1/client.api/{path}")),
+            tenant: None,
+            action,
+            times: Some(times),
+        });
+    }
+}
+
+async fn start_with(limits: LimitsConfig) -> Setup {
+    let sim = Sim::start(SimConfig {
+        limits,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut config = config(&sim.base_url(), demo::CLIENT_ID, demo::CLIENT_SECRET);
+    config.redirect_url = demo::REDIRECT_URI.into();
+    let clock: Arc<dyn Clock> = Arc::new(SimTime(sim.control().clone()));
+    let granted = sim
+        .control()
+        .connect(&ConnectRequest {
+            client_id: demo::CLIENT_ID.into(),
+            user_email: demo::ADMIN_EMAIL.into(),
+            tenants: vec![],
+            scopes: vec![],
+        })
+        .unwrap();
+    let store = MemoryStore::default();
+    store.tokens.lock().unwrap().insert(
+        PRACTICE,
+        tokens(
+            &granted.access_token,
+            granted.refresh_token.as_deref().unwrap(),
+            sim.control().now() + time::Duration::seconds(granted.expires_in),
+        ),
+    );
+    let gateway = XpmClient::with_clock(&config, store.clone(), clock.clone()).unwrap();
+    let auth = XeroAuthorization::with_clock(&config, clock).unwrap();
+    Setup {
+        sim,
+        store,
+        gateway,
+        auth,
+        config,
+    }
+}
+
+async fn start() -> Setup {
+    start_with(LimitsConfig::default()).await
+}
+
+fn company(name: &str) -> ClientPayload {
+    organisation(name, BusinessStructure::Company)
+}
+
+fn person(first: &str, last: &str) -> ClientPayload {
+    let mut d = ClientDetails::named(
+        ClientName::new(format!("{first} {last}")).unwrap(),
+        ClientKind::Individual(IndividualDetails {
+            first_name: Some(ShortText::new(first).unwrap()),
+            last_name: Some(ShortText::new(last).unwrap()),
+            date_of_birth: Some(time::macros::date!(1975 - 03 - 14)),
+            ..IndividualDetails::default()
+        }),
+    );
+    d.business_structure = Some(BusinessStructure::Individual);
+    ClientPayload::new(&d, PushOptions::default())
+}
+
+fn no_terms() -> RelationshipTerms {
+    RelationshipTerms {
+        shares: None,
+        percentage: None,
+        start_date: None,
+    }
+}
+
+// ------------------------------------------------------------ every path
+
+#[tokio::test]
+async fn a_whole_sync_creates_updates_relates_and_reads_back() {
+    let s = start().await;
+    let hostile = company(r#"Ōtautahi <Holdings> & "Sons" 🚀 שלום"#);
+    let acme = s
+        .gateway
+        .create_client(demo_access(), &hostile)
+        .await
+        .unwrap();
+    let jo = s
+        .gateway
+        .create_client(demo_access(), &person("Jo", "Bloggs"))
+        .await
+        .unwrap();
+
+    let found = s
+        .gateway
+        .search_clients(demo_access(), "Ōtautahi")
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].name, r#"Ōtautahi <Holdings> & "Sons" 🚀 שלום"#);
+
+    let mut changed = hostile.details().clone();
+    changed.email = Some(domain::text::EmailAddress::new("office@otautahi.example").unwrap());
+    s.gateway
+        .update_client(
+            demo_access(),
+            acme,
+            &ClientPayload::new(&changed, PushOptions::default()),
+        )
+        .await
+        .unwrap();
+
+    let results = s
+        .gateway
+        .write_relationships(
+            demo_access(),
+            acme,
+            vec![
+                RelationshipWrite::Add {
+                    related_xpm_client: jo,
+                    xpm_type: XpmRelationshipType::Director,
+                    terms: no_terms(),
+                },
+                RelationshipWrite::Add {
+                    related_xpm_client: jo,
+                    xpm_type: XpmRelationshipType::Shareholder,
+                    terms: RelationshipTerms {
+                        shares: Some(ShareCount::new(100).unwrap()),
+                        percentage: Some(Percentage::parse("33.33").unwrap()),
+                        start_date: Some(time::macros::date!(2024 - 01 - 01)),
+                    },
+                },
+            ],
+        )
+        .await;
+    let [Ok(director), Ok(shareholder)] = results.as_slice() else {
+        panic!("{results:?}");
+    };
+    let updated = s
+        .gateway
+        .write_relationships(
+            demo_access(),
+            acme,
+            vec![RelationshipWrite::Update {
+                xpm_relationship: *shareholder,
+                terms: RelationshipTerms {
+                    shares: Some(ShareCount::new(150).unwrap()),
+                    percentage: Some(Percentage::parse("50").unwrap()),
+                    start_date: None,
+                },
+            }],
+        )
+        .await;
+    assert_eq!(updated, vec![Ok(*shareholder)]);
+
+    let view = s.gateway.get_client(demo_access(), acme).await.unwrap();
+    let fields: HashMap<_, _> = view.fields.iter().cloned().collect();
+    assert_eq!(fields["Email"], "office@otautahi.example");
+    assert_eq!(fields["BusinessStructure"], "Company");
+    let mut seen: Vec<_> = view
+        .relationships
+        .iter()
+        .map(|r| (r.xpm_relationship, r.related_xpm_client, r.xpm_type))
+        .collect();
+    seen.sort();
+    let mut expected = vec![
+        (*director, jo, XpmRelationshipType::Director),
+        (*shareholder, jo, XpmRelationshipType::Shareholder),
+    ];
+    expected.sort();
+    assert_eq!(seen, expected);
+    // XPM shows the reciprocal on the related client.
+    let jo_view = s.gateway.get_client(demo_access(), jo).await.unwrap();
+    assert!(
+        jo_view
+            .relationships
+            .iter()
+            .any(|r| r.xpm_type == XpmRelationshipType::DirectorOf && r.related_xpm_client == acme)
+    );
+
+    assert_eq!(s.gateway.check_connection(demo_access()).await, Ok(()));
+    // No delete, no archive, ever.
+    assert!(s.journal("POST", "delete").is_empty());
+    assert!(s.journal("PUT", "archive").is_empty());
+}
+
+#[tokio::test]
+async fn a_seeded_client_is_read_with_its_masked_tax_number_and_relationships() {
+    let s = start().await;
+    let acme: XpmClientUuid = demo::ACME_UUID.parse().unwrap();
+    let view = s.gateway.get_client(demo_access(), acme).await.unwrap();
+    assert!(
+        view.fields
+            .iter()
+            .any(|(k, v)| k == "Name" && v == "Acme Holdings Pty Ltd")
+    );
+    assert!(
+        view.relationships
+            .iter()
+            .any(|r| r.related_xpm_client == demo::JANE_UUID.parse().unwrap())
+    );
+    let unknown: XpmClientUuid = Uuid::from_u128(42).to_string().parse().unwrap();
+    assert!(matches!(
+        s.gateway.get_client(demo_access(), unknown).await,
+        Err(XpmError::NotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn xpm_s_validation_errors_are_rejections_in_xpm_s_words() {
+    let s = start().await;
+    let jane: XpmClientUuid = demo::JANE_UUID.parse().unwrap();
+    let plain = s
+        .gateway
+        .create_client(
+            demo_access(),
+            &organisation("No Structure Ltd", BusinessStructure::Company),
+        )
+        .await
+        .unwrap();
+    let mut d = ClientDetails::named(
+        ClientName::new("Unstructured").unwrap(),
+        ClientKind::Organisation,
+    );
+    d.business_structure = None;
+    let bare = s
+        .gateway
+        .create_client(
+            demo_access(),
+            &ClientPayload::new(&d, PushOptions::default()),
+        )
+        .await
+        .unwrap();
+    let results = s
+        .gateway
+        .write_relationships(
+            demo_access(),
+            bare,
+            vec![RelationshipWrite::Add {
+                related_xpm_client: jane,
+                xpm_type: XpmRelationshipType::Director,
+                terms: no_terms(),
+            }],
+        )
+        .await;
+    assert!(
+        matches!(&results[0], Err(XpmError::Rejected(m)) if m.to_lowercase().contains("business")),
+        "{results:?}"
+    );
+    let _ = plain;
+}
+
+#[tokio::test]
+async fn the_login_goes_through_xero_s_pages_and_the_code_exchange_lists_the_practices() {
+    let s = start().await;
+    let start = s.auth.start().unwrap();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = browser
+        .get(&start.url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let session = hidden(&page, "session");
+    let consent = browser
+        .post(format!(
+            "{}/identity/connect/authorize/login",
+            s.sim.base_url()
+        ))
+        .form(&[("session", session.as_str()), ("user", demo::ADMIN_USER_ID)])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let session = hidden(&consent, "session");
+    let tenant_field = format!("tenant_{}", demo::TENANT_ID);
+    let back = browser
+        .post(format!(
+            "{}/identity/connect/authorize/consent",
+            s.sim.base_url()
+        ))
+        .form(&[
+            ("session", session.as_str()),
+            ("action", "allow"),
+            (tenant_field.as_str(), "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let location = back.headers()["location"].to_str().unwrap().to_owned();
+    let redirect = url::Url::parse(&location).unwrap();
+    let q: HashMap<_, _> = redirect.query_pairs().into_owned().collect();
+    assert_eq!(
+        q["state"], start.state,
+        "the state comes back for the app to check"
+    );
+
+    let grant = s
+        .auth
+        .exchange_code(&q["code"], &start.pkce_verifier)
+        .await
+        .unwrap();
+    // /connections lists every practice this user connected the app to.
+    let demo_practice = grant
+        .organisations
+        .iter()
+        .find(|o| o.tenant == tenant())
+        .unwrap();
+    assert_eq!(demo_practice.name.as_str(), demo::TENANT_NAME);
+    // The code works once.
+    assert!(matches!(
+        s.auth.exchange_code(&q["code"], &start.pkce_verifier).await,
+        Err(AuthorisationError::Refused(_))
+    ));
+    // A wrong PKCE verifier is refused.
+    let refused = s
+        .auth
+        .exchange_code("made-up", &SecretString::from("wrong"))
+        .await;
+    assert!(matches!(refused, Err(AuthorisationError::Refused(_))));
+    let _ = grant.tokens.refresh_token.expose_secret();
+}
+
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = page
+        .find(&marker)
+        .map(|i| i + marker.len())
+        .expect("hidden field");
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn revoking_at_xero_kills_the_refresh_token_and_the_connection() {
+    let s = start().await;
+    let (_, refresh) = s.store.current().unwrap();
+    s.auth
+        .revoke(&SecretString::from(refresh.clone()))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.auth.refresh(&SecretString::from(refresh)).await,
+        Err(AuthorisationError::Expired(_))
+    ));
+    let err = s
+        .gateway
+        .get_client(demo_access(), demo::ACME_UUID.parse().unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, XpmError::AccessRevoked(_)), "{err}");
+}
+
+// ------------------------------------------------------------ tokens
+
+#[tokio::test]
+async fn tokens_expired_mid_sync_are_renewed_and_the_sync_goes_on() {
+    let s = start().await;
+    let first = s
+        .gateway
+        .create_client(demo_access(), &company("Before Expiry Ltd"))
+        .await
+        .unwrap();
+    let (old_access, old_refresh) = s.store.current().unwrap();
+    s.ctl().expire_all_tokens();
+    let second = s
+        .gateway
+        .create_client(demo_access(), &company("After Expiry Ltd"))
+        .await
+        .unwrap();
+    assert_ne!(first, second);
+    let (new_access, new_refresh) = s.store.current().unwrap();
+    assert_ne!(new_access, old_access);
+    assert_ne!(new_refresh, old_refresh, "refresh tokens rotate");
+    assert_eq!(s.named("After Expiry Ltd").len(), 1);
+}
+
+#[tokio::test]
+async fn a_token_about_to_expire_is_renewed_before_the_call() {
+    let s = start().await;
+    s.ctl().advance_clock(time::Duration::minutes(29));
+    s.gateway
+        .get_client(demo_access(), demo::ACME_UUID.parse().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        s.ctl()
+            .journal(&JournalFilter {
+                status: Some(401),
+                ..JournalFilter::default()
+            })
+            .is_empty()
+    );
+    assert_eq!(s.journal("POST", "/connect/token").len(), 1);
+    assert_eq!(s.store.saves().len(), 1);
+}
+
+#[tokio::test]
+async fn a_refresh_token_unused_for_sixty_days_means_the_authorisation_expired() {
+    let s = start().await;
+    s.ctl().advance_clock(time::Duration::days(61));
+    let err = s
+        .gateway
+        .get_client(demo_access(), demo::ACME_UUID.parse().unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, XpmError::AuthorisationExpired(m) if m.contains("invalid_grant")),
+        "{err}"
+    );
+    assert!(err.connection_problem().is_some());
+}
+
+#[tokio::test]
+async fn many_concurrent_calls_with_a_due_token_renew_it_once() {
+    let s = start().await;
+    s.ctl().advance_clock(time::Duration::minutes(31));
+    let acme: XpmClientUuid = demo::ACME_UUID.parse().unwrap();
+    let calls = (0..10).map(|_| s.gateway.get_client(demo_access(), acme));
+    for r in futures::future::join_all(calls).await {
+        r.unwrap();
+    }
+    assert_eq!(s.journal("POST", "/connect/token").len(), 1);
+}
+
+#[tokio::test]
+async fn an_organisation_removed_in_xpm_is_revoked_for_calls_and_checks() {
+    let s = start().await;
+    s.ctl()
+        .revoke_connection(*tenant().as_uuid(), Some(demo::CLIENT_ID));
+    let err = s.gateway.check_connection(demo_access()).await.unwrap_err();
+    assert!(matches!(err, XpmError::AccessRevoked(_)), "{err}");
+    let err = s
+        .gateway
+        .search_clients(demo_access(), "Acme")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, XpmError::AccessRevoked(_)), "{err}");
+}
+
+#[tokio::test]
+async fn only_the_granted_organisation_may_be_used() {
+    let s = start().await;
+    let other = XpmAccess {
+        practice: PracticeId::from_uuid(Uuid::from_u128(0x9001)),
+        tenant: XpmTenantId::from_uuid(Uuid::from_u128(0xdead)),
+    };
+    assert!(matches!(
+        s.gateway.check_connection(other).await,
+        Err(XpmError::AccessRevoked(_))
+    ));
+    assert!(matches!(
+        s.gateway.search_clients(other, "x").await,
+        Err(XpmError::AccessRevoked(_))
+    ));
+}
+
+// ------------------------------------------------------------ faults
+
+#[tokio::test]
+async fn an_add_committed_then_dropped_is_found_and_not_duplicated() {
+    let s = start().await;
+    s.fault("POST", "add", FaultAction::CommitThenDrop, 1);
+    let made = s
+        .gateway
+        .create_client(demo_access(), &company("Ambiguous Ltd"))
+        .await
+        .unwrap();
+    assert_eq!(s.named("Ambiguous Ltd"), vec![*made.as_uuid()]);
+    assert_eq!(s.journal("POST", "client.api/add").len(), 1);
+}
+
+#[tokio::test]
+async fn an_add_dropped_before_it_ran_is_sent_again_once() {
+    let s = start().await;
+    s.fault("POST", "add", FaultAction::CloseBeforeAnswer, 1);
+    let made = s
+        .gateway
+        .create_client(demo_access(), &company("Dropped Ltd"))
+        .await
+        .unwrap();
+    assert_eq!(s.named("Dropped Ltd"), vec![*made.as_uuid()]);
+    assert_eq!(s.journal("POST", "client.api/add").len(), 2);
+}
+
+#[tokio::test]
+async fn an_add_beside_an_older_namesake_recovers_the_new_one() {
+    let s = start().await;
+    let older = s
+        .gateway
+        .create_client(demo_access(), &company("Twin Ltd"))
+        .await
+        .unwrap();
+    s.fault("POST", "add", FaultAction::CommitThenDrop, 1);
+    let newer = s
+        .gateway
+        .create_client(demo_access(), &company("Twin Ltd"))
+        .await
+        .unwrap();
+    assert_ne!(older, newer);
+    assert_eq!(s.named("Twin Ltd").len(), 2);
+}
+
+#[tokio::test]
+async fn an_add_failing_with_5xx_every_time_gives_up_without_creating_anything() {
+    let s = start().await;
+    s.fault(
+        "POST",
+        "add",
+        FaultAction::Status {
+            status: 503,
+            body: None,
+            retry_after: None,
+        },
+        5,
+    );
+    let err = s
+        .gateway
+        .create_client(demo_access(), &company("Never Ltd"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, XpmError::Unavailable(_)), "{err}");
+    assert!(s.named("Never Ltd").is_empty());
+    assert_eq!(s.journal("POST", "client.api/add").len(), 2);
+}
+
+#[tokio::test]
+async fn a_slow_add_that_timed_out_is_ambiguous_and_never_resent() {
+    let s = start().await;
+    s.fault("POST", "add", FaultAction::Latency { ms: 5000 }, 1);
+    let err = s
+        .gateway
+        .create_client(demo_access(), &company("Slow Ltd"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, XpmError::Ambiguous(_)), "{err}");
+    // The sim drops a call whose client gave up during its latency, so
+    // nothing was made; the adapter could not know that, and did not resend.
+    assert!(s.named("Slow Ltd").is_empty());
+    assert_eq!(s.journal("POST", "client.api/add").len(), 0);
+}
+
+#[tokio::test]
+async fn a_relationship_add_committed_then_dropped_is_adopted() {
+    let s = start().await;
+    let a = s
+        .gateway
+        .create_client(demo_access(), &company("Parent Co"))
+        .await
+        .unwrap();
+    let b = s
+        .gateway
+        .create_client(demo_access(), &company("Child Co"))
+        .await
+        .unwrap();
+    s.fault("POST", "addrelationship", FaultAction::CommitThenDrop, 1);
+    let results = s
+        .gateway
+        .write_relationships(
+            demo_access(),
+            a,
+            vec![RelationshipWrite::Add {
+                related_xpm_client: b,
+                xpm_type: XpmRelationshipType::ShareholderOf,
+                terms: no_terms(),
+            }],
+        )
+        .await;
+    let Ok(rel) = results[0] else {
+        panic!("{results:?}")
+    };
+    let org = s.ctl().org_state(*tenant().as_uuid()).unwrap().org;
+    assert_eq!(
+        org.relationships
+            .values()
+            .filter(|r| r.client == *a.as_uuid() || r.related == *a.as_uuid())
+            .count(),
+        1
+    );
+    assert!(org.relationships.contains_key(rel.as_uuid()));
+}
+
+#[tokio::test]
+async fn reads_ride_out_5xx_dropped_connections_and_latency() {
+    let s = start().await;
+    let acme: XpmClientUuid = demo::ACME_UUID.parse().unwrap();
+    s.fault(
+        "GET",
+        "get/*",
+        FaultAction::Status {
+            status: 500,
+            body: None,
+            retry_after: None,
+        },
+        1,
+    );
+    s.fault("GET", "get/*", FaultAction::CloseBeforeAnswer, 1);
+    s.gateway.get_client(demo_access(), acme).await.unwrap();
+    s.fault("GET", "search", FaultAction::Latency { ms: 1500 }, 1);
+    s.gateway
+        .search_clients(demo_access(), "Acme")
+        .await
+        .unwrap();
+    s.fault(
+        "GET",
+        "search",
+        FaultAction::Status {
+            status: 502,
+            body: None,
+            retry_after: None,
+        },
+        10,
+    );
+    assert!(matches!(
+        s.gateway.search_clients(demo_access(), "Acme").await,
+        Err(XpmError::Unavailable(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_429_fault_is_waited_out() {
+    let s = start().await;
+    s.fault(
+        "GET",
+        "search",
+        FaultAction::Status {
+            status: 429,
+            body: None,
+            retry_after: Some(1),
+        },
+        1,
+    );
+    s.gateway
+        .search_clients(demo_access(), "Acme")
+        .await
+        .unwrap();
+    assert_eq!(s.journal("GET", "search").len(), 2);
+}
+
+#[tokio::test]
+async fn the_sim_s_minute_limit_answers_rate_limited_when_the_wait_is_too_long() {
+    let s = start_with(LimitsConfig {
+        per_minute: 2,
+        ..LimitsConfig::default()
+    })
+    .await;
+    let acme: XpmClientUuid = demo::ACME_UUID.parse().unwrap();
+    s.gateway.get_client(demo_access(), acme).await.unwrap();
+    s.gateway.get_client(demo_access(), acme).await.unwrap();
+    // The sim's window is on its frozen clock: its Retry-After exceeds the test's 2 s bound.
+    assert!(matches!(
+        s.gateway.get_client(demo_access(), acme).await,
+        Err(XpmError::RateLimited { .. })
+    ));
+}
+
+#[tokio::test]
+async fn many_relationship_writes_at_once_stay_within_five_in_flight() {
+    let s = start().await;
+    let hub = s
+        .gateway
+        .create_client(demo_access(), &company("Hub Ltd"))
+        .await
+        .unwrap();
+    let mut others = Vec::new();
+    for i in 0..12 {
+        others.push(
+            s.gateway
+                .create_client(demo_access(), &person("Member", &format!("No{i}")))
+                .await
+                .unwrap(),
+        );
+    }
+    // Each add takes a while, so they overlap: without the limit the sim would answer 429 Concurrent.
+    s.fault(
+        "POST",
+        "addrelationship",
+        FaultAction::Latency { ms: 60 },
+        100,
+    );
+    let writes = others
+        .iter()
+        .map(|o| RelationshipWrite::Add {
+            related_xpm_client: *o,
+            xpm_type: XpmRelationshipType::MemberOf,
+            terms: no_terms(),
+        })
+        .collect();
+    let results = s
+        .gateway
+        .write_relationships(demo_access(), hub, writes)
+        .await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert!(
+        s.ctl()
+            .journal(&JournalFilter {
+                status: Some(429),
+                ..JournalFilter::default()
+            })
+            .is_empty()
+    );
+    let view = s.gateway.get_client(demo_access(), hub).await.unwrap();
+    for (o, r) in others.iter().zip(&results) {
+        let r = r.as_ref().unwrap();
+        assert!(
+            view.relationships
+                .iter()
+                .any(|seen| seen.xpm_relationship == *r && seen.related_xpm_client == *o)
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_same_configuration_shape_serves_real_xero() {
+    let s = start().await;
+    let real = XpmConfig::xero(demo::CLIENT_ID, SecretString::from("x"), demo::REDIRECT_URI);
+    assert_eq!(real.scopes, s.config.scopes);
+    assert!(
+        XeroAuthorization::new(&real)
+            .unwrap()
+            .start()
+            .unwrap()
+            .url
+            .starts_with("https://login.xero.com/identity/connect/authorize?")
+    );
+    let _ = Duration::ZERO;
+}
