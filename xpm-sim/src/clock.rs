@@ -5,6 +5,23 @@ use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use time::{Duration, OffsetDateTime};
 
+/// Earliest and latest year the clock may show.
+pub const MIN_YEAR: i32 = 1970;
+pub const MAX_YEAR: i32 = 9000;
+
+/// The clock was asked to leave its range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the sim clock must stay between the years {MIN_YEAR} and {MAX_YEAR}")]
+pub struct ClockError;
+
+fn in_range(t: OffsetDateTime) -> Result<(), ClockError> {
+    if (MIN_YEAR..=MAX_YEAR).contains(&t.year()) {
+        Ok(())
+    } else {
+        Err(ClockError)
+    }
+}
+
 /// How the clock moves on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -59,16 +76,22 @@ impl SimClock {
         self.lock().mode
     }
 
-    /// Moves the clock forward (or back, with a negative duration).
-    pub fn advance(&self, by: Duration) {
+    /// Moves the clock forward (or back, with a negative duration). Refuses
+    /// to leave [`MIN_YEAR`]..=[`MAX_YEAR`], so expiry arithmetic cannot overflow.
+    pub fn advance(&self, by: Duration) -> Result<(), ClockError> {
         let mut c = self.lock();
-        c.base += by;
+        let to = c.base.checked_add(by).ok_or(ClockError)?;
+        in_range(to)?;
+        c.base = to;
+        Ok(())
     }
 
-    /// Jumps to a given time.
-    pub fn set(&self, to: OffsetDateTime) {
+    /// Jumps to a given time (within [`MIN_YEAR`]..=[`MAX_YEAR`]).
+    pub fn set(&self, to: OffsetDateTime) -> Result<(), ClockError> {
+        in_range(to)?;
         let mut c = self.lock();
         c.base = to;
         c.anchor = OffsetDateTime::now_utc();
+        Ok(())
     }
 }

@@ -305,9 +305,9 @@ struct AdvanceBody {
 
 async fn advance(State(sh): S, bytes: Bytes) -> Response {
     let h = handle(&sh);
-    result(body::<AdvanceBody>(&bytes).map(|b| {
-        h.advance_clock(Duration::seconds(b.seconds));
-        clock_json(&h)
+    result(body::<AdvanceBody>(&bytes).and_then(|b| {
+        h.try_advance_clock(Duration::seconds(b.seconds))?;
+        Ok(clock_json(&h))
     }))
 }
 
@@ -319,9 +319,9 @@ struct SetBody {
 
 async fn set_clock(State(sh): S, bytes: Bytes) -> Response {
     let h = handle(&sh);
-    result(body::<SetBody>(&bytes).map(|b| {
-        h.set_clock(b.now);
-        clock_json(&h)
+    result(body::<SetBody>(&bytes).and_then(|b| {
+        h.try_set_clock(b.now)?;
+        Ok(clock_json(&h))
     }))
 }
 

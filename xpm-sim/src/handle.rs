@@ -126,7 +126,7 @@ impl SimHandle {
         let mut fresh = SimState::empty(cfg.rng_seed, cfg.limits, cfg.journal_capacity);
         let report =
             crate::seed::apply(&mut fresh, cfg.start_time, &seed).map_err(ControlError::Invalid)?;
-        self.sh.clock.set(cfg.start_time);
+        let _ = self.sh.clock.set(cfg.start_time);
         let mut st = self.sh.lock();
         let version = st.version;
         *st = fresh;
@@ -498,12 +498,28 @@ impl SimHandle {
         self.sh.clock.now()
     }
 
+    /// Moves the sim clock (the year must stay within 1970..=9000).
     pub fn advance_clock(&self, by: Duration) {
-        self.sh.clock.advance(by);
+        let _ = self.try_advance_clock(by);
     }
 
+    pub fn try_advance_clock(&self, by: Duration) -> Result<(), ControlError> {
+        self.sh
+            .clock
+            .advance(by)
+            .map_err(|e| ControlError::Invalid(e.to_string()))
+    }
+
+    /// Sets the sim clock (the year must be within 1970..=9000).
     pub fn set_clock(&self, to: OffsetDateTime) {
-        self.sh.clock.set(to);
+        let _ = self.try_set_clock(to);
+    }
+
+    pub fn try_set_clock(&self, to: OffsetDateTime) -> Result<(), ControlError> {
+        self.sh
+            .clock
+            .set(to)
+            .map_err(|e| ControlError::Invalid(e.to_string()))
     }
 
     pub fn limits(&self) -> LimitsConfig {

@@ -249,6 +249,20 @@ async fn control_api_faults_tokens_connections_clock_limits_reset() {
     assert_eq!(clock["now"], "2027-02-03T04:05:06Z");
     let (_, clock) = call(Method::GET, format!("{c}/clock"), None).await;
     assert_eq!(clock["now"], "2027-02-03T04:05:06Z");
+    let (s, e) = call(
+        Method::POST,
+        format!("{c}/clock/set"),
+        Some(json!({ "now": "9999-12-31T00:00:00Z" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    let (s, _) = call(
+        Method::POST,
+        format!("{c}/clock/advance"),
+        Some(json!({ "seconds": i64::MAX })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
 
     let (_, limits) = call(Method::GET, format!("{c}/limits"), None).await;
     assert_eq!(
