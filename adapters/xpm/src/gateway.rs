@@ -174,6 +174,11 @@ impl<S: ConnectionStore> XpmClient<S> {
         })
     }
 
+    /// The authorisation port on the same configuration and clock.
+    pub fn authorization(&self) -> XeroAuthorization {
+        self.inner.tokens.identity().clone()
+    }
+
     fn in_flight(&self, tenant: XpmTenantId) -> Arc<Semaphore> {
         let mut map = self
             .inner
@@ -417,7 +422,13 @@ impl<S: ConnectionStore> XpmClient<S> {
                 "asked for client {xpm_client}, XPM answered client {}",
                 answer.view.xpm_client
             ))),
+            Ok(Answer::Error(message)) if status == StatusCode::NOT_FOUND => {
+                Err(XpmError::NotFound(message))
+            }
             Ok(Answer::Error(message)) => Err(answer_error(message)),
+            Err(_) if status == StatusCode::NOT_FOUND => {
+                Err(XpmError::NotFound(format!("client {xpm_client}")))
+            }
             Err(err) => Err(unreadable("the client could not be read", status, &err)),
         }
     }

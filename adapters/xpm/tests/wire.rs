@@ -938,3 +938,17 @@ async fn a_token_refused_before_its_time_whose_refresh_is_dead_means_access_was_
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_404_for_a_client_is_not_found_whatever_its_body() {
+    let s = setup().await;
+    Mock::given(path(format!("{API}/get/{A}")))
+        .respond_with(ResponseTemplate::new(404).set_body_string("<html>Not Found</html>"))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    assert!(matches!(
+        s.gateway.get_client(access(), uuid(A)).await,
+        Err(XpmError::NotFound(_))
+    ));
+}
