@@ -42,6 +42,28 @@ pub const KNOWN_SCOPES: &[&str] = &[
     "practicemanager.time.read",
 ];
 
+/// What the consent page says each scope allows (the spec's scope descriptions).
+fn scope_text(scope: &str) -> String {
+    let text = match scope {
+        "openid" => "Know who you are (your identity)",
+        "profile" => "See your first name, last name, full name and Xero user id",
+        "email" => "See your email address",
+        "offline_access" => "Keep access when you are not using it",
+        "practicemanager" => "View and manage your Practice Manager data",
+        "practicemanager.read" => "View your Practice Manager data",
+        "practicemanager.client" => "View and manage your Practice Manager client data",
+        "practicemanager.client.read" => "View your Practice Manager client data",
+        "practicemanager.job" => "View and manage your Practice Manager job data",
+        "practicemanager.job.read" => "View your Practice Manager job data",
+        "practicemanager.staff" => "View and manage your Practice Manager staff data",
+        "practicemanager.staff.read" => "View your Practice Manager staff data",
+        "practicemanager.time" => "View and manage your Practice Manager time data",
+        "practicemanager.time.read" => "View your Practice Manager time data",
+        other => other,
+    };
+    text.to_string()
+}
+
 /// Logins in progress kept at most.
 const MAX_LOGIN_SESSIONS: usize = 1000;
 
@@ -88,7 +110,7 @@ struct ConsentPage<'a> {
     app_name: &'a str,
     session: &'a str,
     user_name: &'a str,
-    scopes: &'a [String],
+    scopes: Vec<String>,
     orgs: Vec<OrgOpt>,
     error: Option<&'a str>,
 }
@@ -274,7 +296,7 @@ fn consent_page(st: &SimState, session_id: &str, s: &AuthSession, error: Option<
             app_name,
             session: session_id,
             user_name: &user.name,
-            scopes: &s.scopes,
+            scopes: s.scopes.iter().map(|sc| scope_text(sc)).collect(),
             orgs,
             error,
         },

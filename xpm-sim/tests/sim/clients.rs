@@ -309,6 +309,7 @@ async fn json_form_answers_camel_case_envelopes() {
     assert_eq!(v["client"]["name"], "Jane Citizen");
     assert_eq!(v["client"]["taxNumber"], "******782");
     assert_eq!(v["client"]["relationships"][0]["type"], "Director Of");
+    insta::assert_snapshot!("get_jane_json", serde_json::to_string_pretty(&v).unwrap());
     let (_, added) = t
         .json(
             Method::POST,

@@ -684,3 +684,54 @@ async fn an_admin_revoking_the_app_in_xpm_ends_refreshes_and_calls() {
         "last connection gone: the grant is revoked"
     );
 }
+
+#[tokio::test]
+async fn login_consent_and_no_access_pages_are_stable_html() {
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let c = http();
+    let login_page = c
+        .get(authorize_url(&sim, &[]))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let session = hidden(&login_page, "session");
+    insta::assert_snapshot!("login_page", login_page.replace(&session, "SESSION"));
+    let consent = c
+        .post(format!(
+            "{}/identity/connect/authorize/login",
+            sim.base_url()
+        ))
+        .form(&[("session", session.as_str()), ("user", demo::ADMIN_USER_ID)])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    insta::assert_snapshot!("consent_page", consent.replace(&session, "SESSION"));
+    let html = c
+        .get(authorize_url(&sim, &[]))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let session = hidden(&html, "session");
+    let refused = c
+        .post(format!(
+            "{}/identity/connect/authorize/login",
+            sim.base_url()
+        ))
+        .form(&[("session", session.as_str()), ("user", demo::STAFF_USER_ID)])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    insta::assert_snapshot!("no_access_page", refused.replace(&session, "SESSION"));
+}
