@@ -400,6 +400,7 @@ impl<S: ConnectionStore> XpmClient<S> {
             })
     }
 
+    #[tracing::instrument(name = "xpm.get", skip_all, fields(practice = %access.practice, tenant = %access.tenant))]
     async fn get(
         &self,
         access: XpmAccess,
@@ -433,6 +434,7 @@ impl<S: ConnectionStore> XpmClient<S> {
         }
     }
 
+    #[tracing::instrument(name = "xpm.search", skip_all, fields(practice = %access.practice, tenant = %access.tenant))]
     async fn search(&self, access: XpmAccess, name: &str) -> Result<Vec<LookAlike>, XpmError> {
         let (status, text) = self
             .read(access, "/client.api/search", &[("query", name)])
@@ -463,6 +465,7 @@ impl<S: ConnectionStore> XpmClient<S> {
             .collect())
     }
 
+    #[tracing::instrument(name = "xpm.create", skip_all, fields(practice = %access.practice, tenant = %access.tenant))]
     async fn create(
         &self,
         access: XpmAccess,
@@ -540,6 +543,7 @@ impl<S: ConnectionStore> XpmClient<S> {
         }
     }
 
+    #[tracing::instrument(name = "xpm.update", skip_all, fields(practice = %access.practice, tenant = %access.tenant))]
     async fn update(
         &self,
         access: XpmAccess,
@@ -592,6 +596,7 @@ impl<S: ConnectionStore> XpmClient<S> {
             .map(|r| r.xpm_relationship))
     }
 
+    #[tracing::instrument(name = "xpm.add_relationship", skip_all, fields(practice = %access.practice, tenant = %access.tenant))]
     async fn add_relationship(
         &self,
         access: XpmAccess,
@@ -658,6 +663,7 @@ impl<S: ConnectionStore> XpmClient<S> {
         }
     }
 
+    #[tracing::instrument(name = "xpm.update_relationship", skip_all, fields(practice = %access.practice, tenant = %access.tenant))]
     async fn update_relationship(
         &self,
         access: XpmAccess,
@@ -692,6 +698,7 @@ impl<S: ConnectionStore> XpmClient<S> {
         }
     }
 
+    #[tracing::instrument(name = "xpm.check", skip_all, fields(practice = %access.practice, tenant = %access.tenant))]
     async fn check(&self, access: XpmAccess) -> Result<(), XpmError> {
         let mut refused: Option<SecretString> = None;
         loop {
