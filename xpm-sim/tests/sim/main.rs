@@ -7,5 +7,7 @@ mod control;
 mod faults;
 mod identity;
 mod limits;
+mod oauth_client;
+mod props;
 mod relationships;
 mod robustness;
