@@ -21,6 +21,7 @@
 //! ```
 
 mod config;
+mod fields;
 mod gateway;
 mod http;
 mod identity;
@@ -28,6 +29,7 @@ mod tokens;
 mod xml;
 
 pub use config::{ConfigError, DEFAULT_SCOPES, Resilience, XeroEndpoints, XpmConfig};
+pub use fields::client_fields;
 pub use gateway::XpmClient;
 pub use identity::{SystemClock, XeroAuthorization};
 pub use xml::{WriteError, XmlError};
