@@ -92,12 +92,15 @@ impl Setup {
 }
 
 async fn start_with(limits: LimitsConfig) -> Setup {
-    let sim = Sim::start(SimConfig {
+    start_sim(SimConfig {
         limits,
         ..SimConfig::default()
     })
     .await
-    .unwrap();
+}
+
+async fn start_sim(sim_config: SimConfig) -> Setup {
+    let sim = Sim::start(sim_config).await.unwrap();
     let mut config = config(&sim.base_url(), demo::CLIENT_ID, demo::CLIENT_SECRET);
     config.redirect_url = demo::REDIRECT_URI.into();
     let clock: Arc<dyn Clock> = Arc::new(SimTime(sim.control().clone()));
@@ -296,14 +299,6 @@ async fn a_seeded_client_is_read_with_its_masked_tax_number_and_relationships() 
 async fn xpm_s_validation_errors_are_rejections_in_xpm_s_words() {
     let s = start().await;
     let jane: XpmClientUuid = demo::JANE_UUID.parse().unwrap();
-    let plain = s
-        .gateway
-        .create_client(
-            demo_access(),
-            &organisation("No Structure Ltd", BusinessStructure::Company),
-        )
-        .await
-        .unwrap();
     let mut d = ClientDetails::named(
         ClientName::new("Unstructured").unwrap(),
         ClientKind::Organisation,
@@ -333,7 +328,6 @@ async fn xpm_s_validation_errors_are_rejections_in_xpm_s_words() {
         matches!(&results[0], Err(XpmError::Rejected(m)) if m.to_lowercase().contains("business")),
         "{results:?}"
     );
-    let _ = plain;
 }
 
 #[tokio::test]
@@ -816,4 +810,76 @@ async fn the_same_configuration_shape_serves_real_xero() {
             .starts_with("https://login.xero.com/identity/connect/authorize?")
     );
     let _ = Duration::ZERO;
+}
+
+#[tokio::test]
+async fn error_answers_at_4xx_and_5xx_are_refusals_never_unconfirmed_writes() {
+    for status in [400, 422, 500] {
+        let s = start_sim(SimConfig {
+            error_status: status,
+            ..SimConfig::default()
+        })
+        .await;
+        let mut d = ClientDetails::named(
+            ClientName::new("Bad Date Ltd").unwrap(),
+            ClientKind::Organisation,
+        );
+        d.business_structure = Some(BusinessStructure::Company);
+        let ok = s
+            .gateway
+            .create_client(
+                demo_access(),
+                &ClientPayload::new(&d, PushOptions::default()),
+            )
+            .await
+            .unwrap();
+        // A relationship to a client without a business structure: XPM refuses it.
+        let mut bare = ClientDetails::named(
+            ClientName::new("Bare Ltd").unwrap(),
+            ClientKind::Organisation,
+        );
+        bare.business_structure = None;
+        let bare = s
+            .gateway
+            .create_client(
+                demo_access(),
+                &ClientPayload::new(&bare, PushOptions::default()),
+            )
+            .await
+            .unwrap();
+        let results = s
+            .gateway
+            .write_relationships(
+                demo_access(),
+                ok,
+                vec![RelationshipWrite::Add {
+                    related_xpm_client: bare,
+                    xpm_type: XpmRelationshipType::Director,
+                    terms: no_terms(),
+                }],
+            )
+            .await;
+        assert!(
+            matches!(&results[0], Err(XpmError::Rejected(_))),
+            "{status}: {results:?}"
+        );
+        assert_eq!(
+            s.journal("POST", "addrelationship").len(),
+            1,
+            "{status}: sent once, no lookup"
+        );
+        let unknown: XpmClientUuid = Uuid::from_u128(42).to_string().parse().unwrap();
+        assert!(
+            matches!(
+                s.gateway.get_client(demo_access(), unknown).await,
+                Err(XpmError::NotFound(_))
+            ),
+            "{status}"
+        );
+        assert_eq!(
+            s.journal("GET", &format!("get/{unknown}")).len(),
+            1,
+            "{status}: an ERROR read is not retried"
+        );
+    }
 }
