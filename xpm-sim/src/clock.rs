@@ -95,3 +95,26 @@ impl SimClock {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frozen_stands_still_and_real_moves() {
+        let start = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
+        let frozen = SimClock::new(ClockMode::Frozen, start);
+        assert_eq!(frozen.now(), start);
+        assert!(frozen.advance(Duration::minutes(5)).is_ok());
+        assert_eq!(frozen.now(), start + Duration::minutes(5));
+        assert!(
+            frozen
+                .set(OffsetDateTime::UNIX_EPOCH - Duration::days(1))
+                .is_err()
+        );
+        let real = SimClock::new(ClockMode::Real, start);
+        assert!(real.now() >= start);
+        assert!(real.now() < start + Duration::minutes(1));
+        assert_eq!(real.mode(), ClockMode::Real);
+    }
+}

@@ -74,6 +74,8 @@ struct UiPage {
     clock_mode: String,
     limits: String,
     orgs: Vec<OrgView>,
+    users: Vec<(String, String)>,
+    apps: Vec<(String, String, String, String)>,
     faults: Vec<(u64, String, u32)>,
     journal: Vec<JournalRow>,
 }
@@ -91,8 +93,44 @@ fn short(s: &str) -> String {
 async fn page(State(sh): State<Arc<Shared>>) -> Response {
     let h = SimHandle::new(sh.clone());
     let conns = h.connections();
-    let (orgs, limits, faults) = {
+    let (orgs, limits, faults, users, apps) = {
         let st = sh.lock();
+        let users = st
+            .users
+            .values()
+            .map(|u| {
+                let roles: Vec<String> = u
+                    .memberships
+                    .iter()
+                    .map(|m| {
+                        let org = st.orgs.get(&m.org).map(|o| o.name.as_str()).unwrap_or("?");
+                        let role = match (m.admin, m.third_party_access) {
+                            (true, true) => "admin, may connect apps",
+                            (true, false) => "admin without 3rd-party access",
+                            _ => "staff",
+                        };
+                        format!("{org} ({role})")
+                    })
+                    .collect();
+                (format!("{} <{}>", u.name, u.email), roles.join("; "))
+            })
+            .collect();
+        let apps = st
+            .apps
+            .values()
+            .map(|a| {
+                (
+                    a.client_id.clone(),
+                    a.name.clone(),
+                    a.redirect_uris.join(" "),
+                    if a.client_secret.is_some() {
+                        "confidential".to_string()
+                    } else {
+                        "PKCE only".to_string()
+                    },
+                )
+            })
+            .collect();
         let orgs: Vec<OrgView> = st
             .orgs
             .values()
@@ -164,7 +202,7 @@ async fn page(State(sh): State<Arc<Shared>>) -> Response {
                 )
             })
             .collect();
-        (orgs, limits, faults)
+        (orgs, limits, faults, users, apps)
     };
     let mut journal = h.journal(&JournalFilter {
         limit: Some(50),
@@ -193,6 +231,8 @@ async fn page(State(sh): State<Arc<Shared>>) -> Response {
         clock_mode: format!("{:?}", sh.clock.mode()).to_lowercase(),
         limits,
         orgs,
+        users,
+        apps,
         faults,
         journal,
     };
