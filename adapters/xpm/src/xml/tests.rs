@@ -483,34 +483,116 @@ mod properties {
             .prop_filter("not blank", |s| !s.trim().is_empty())
     }
 
+    fn opt_text(max: usize) -> impl Strategy<Value = Option<ShortText>> {
+        proptest::option::of(text(max, false).prop_map(|t| ShortText::new(t).unwrap()))
+    }
+
+    fn date() -> impl Strategy<Value = time::Date> {
+        (1900i32..2100, 1u8..=12, 1u8..=28).prop_map(|(y, m, d)| {
+            time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap()
+        })
+    }
+
+    fn address() -> impl Strategy<Value = Address> {
+        (
+            proptest::option::of(text(120, true)),
+            opt_text(30),
+            opt_text(30),
+            proptest::option::of("[A-Z0-9][A-Z0-9 -]{0,9}"),
+            opt_text(30),
+        )
+            .prop_map(|(street, city, region, post_code, country)| Address {
+                street: street.map(|s| StreetAddress::new(s).unwrap()),
+                city,
+                region,
+                post_code: post_code.and_then(|p| PostCode::new(p).ok()),
+                country,
+            })
+    }
+
+    /// Every field a payload can carry, for a person or an organisation.
     fn details() -> impl Strategy<Value = ClientDetails> {
+        let person = (
+            (
+                opt_text(10),
+                opt_text(30),
+                opt_text(30),
+                opt_text(30),
+                opt_text(30),
+            ),
+            proptest::option::of(prop_oneof![Just(Gender::Male), Just(Gender::Female)]),
+            proptest::option::of(date()),
+            proptest::option::of(date()),
+            opt_text(30),
+            proptest::option::of("[A-Z]{2}"),
+        )
+            .prop_map(
+                |((title, first, middle, last, other), gender, born, died, city, country)| {
+                    IndividualDetails {
+                        title,
+                        first_name: first,
+                        middle_name: middle,
+                        last_name: last,
+                        other_name: other,
+                        gender,
+                        date_of_birth: born,
+                        date_of_death: died,
+                        place_of_birth_city: city,
+                        place_of_birth_country: country.map(|c| CountryCode::new(c).unwrap()),
+                    }
+                },
+            );
+        let kind = prop_oneof![
+            person.prop_map(ClientKind::Individual),
+            Just(ClientKind::Organisation)
+        ];
+        let contact = (
+            proptest::option::of("[a-z0-9.+_-]{1,12}@[a-z0-9-]{1,10}\\.(com|co\\.nz|org)"),
+            proptest::option::of("\\+?[0-9][0-9 ()/-]{2,20}[0-9]"),
+            proptest::option::of("\\+?[0-9][0-9 ()/-]{2,20}[0-9]"),
+            proptest::option::of("(https?://)?[a-z0-9-]{1,12}\\.[a-z]{2,6}(/[a-zA-Z0-9_-]{0,10})?"),
+        );
+        let numbers = (
+            proptest::option::of("[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{2,6}"),
+            proptest::option::of("[A-Z0-9]{1,12}"),
+            proptest::option::of("[0-9]{2,4}( [0-9]{3}){1,3}"),
+            proptest::option::of("[0-9]{1,4}"),
+            proptest::option::of(text(30, false)),
+        );
         (
             text(60, false),
-            proptest::option::of(text(30, false)),
-            proptest::option::of(text(30, false)),
-            proptest::option::of(text(120, true)),
-            proptest::option::of(text(30, false)),
+            kind,
+            contact,
+            address(),
+            address(),
+            numbers,
             any::<bool>(),
             proptest::option::of(any::<bool>()),
             proptest::option::of(0usize..BusinessStructure::ALL.len()),
-            proptest::option::of((1900i32..2100, 1u8..=12, 1u8..=28)),
         )
             .prop_map(
-                |(name, first, last, street, code, prospect, gst, structure, born)| {
-                    let person = IndividualDetails {
-                        first_name: first.map(|f| ShortText::new(f).unwrap()),
-                        last_name: last.map(|l| ShortText::new(l).unwrap()),
-                        date_of_birth: born.map(|(y, m, d)| {
-                            time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d)
-                                .unwrap()
-                        }),
-                        ..IndividualDetails::default()
-                    };
-                    let mut d = ClientDetails::named(
-                        ClientName::new(name).unwrap(),
-                        ClientKind::Individual(person),
-                    );
-                    d.physical_address.street = street.map(|s| StreetAddress::new(s).unwrap());
+                |(
+                    name,
+                    kind,
+                    (email, phone, fax, web),
+                    physical,
+                    postal,
+                    (tax, company, business, branch, code),
+                    prospect,
+                    gst,
+                    structure,
+                )| {
+                    let mut d = ClientDetails::named(ClientName::new(name).unwrap(), kind);
+                    d.email = email.and_then(|e| EmailAddress::new(e).ok());
+                    d.phone = phone.and_then(|p| PhoneNumber::new(p).ok());
+                    d.fax = fax.and_then(|p| PhoneNumber::new(p).ok());
+                    d.website = web.and_then(|w| WebSite::new(w).ok());
+                    d.physical_address = physical;
+                    d.postal_address = postal;
+                    d.tax_number = tax.and_then(|t| TaxNumber::new(t).ok());
+                    d.company_number = company.and_then(|c| CompanyNumber::new(c).ok());
+                    d.business_number = business.and_then(|b| BusinessNumber::new(b).ok());
+                    d.branch_number = branch.and_then(|b| BranchNumber::new(b).ok());
                     d.client_code = code.map(|c| ClientCode::new(c).unwrap());
                     d.is_prospect = prospect;
                     d.gst_registered = gst;
