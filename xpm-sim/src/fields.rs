@@ -201,6 +201,11 @@ pub fn normalise(field: &str, kind: Kind, raw: &str) -> Result<String, String> {
     if v.contains('\u{0}') {
         return Err(format!("{field} must be a single value"));
     }
+    if v.chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Err(format!("{field} contains characters that are not allowed"));
+    }
     match kind {
         Kind::Text(max) => {
             if v.chars().count() > max {
@@ -351,5 +356,7 @@ mod tests {
         assert!(normalise("R", Kind::Decimal, "NaN").is_err());
         assert_eq!(mask_tax_number("123456789"), "******789");
         assert_eq!(mask_tax_number("12"), "12");
+        assert!(normalise("N", Kind::Text(10), "a\u{1}b").is_err());
+        assert!(normalise("N", Kind::Text(10), "a\u{0}object").is_err());
     }
 }

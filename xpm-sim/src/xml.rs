@@ -144,8 +144,22 @@ impl XmlOut {
         self.buf.push_str(">\n");
     }
 
-    /// `<name>text</name>`, or `<name />` when the text is empty.
+    /// `<name>text</name>`, or `<name />` when the text is empty. Characters
+    /// XML 1.0 cannot carry are dropped, so an answer is always well-formed.
     pub fn el(&mut self, name: &str, text: &str) {
+        let cleaned: String;
+        let text = if text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            cleaned = text
+                .chars()
+                .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+                .collect();
+            cleaned.as_str()
+        } else {
+            text
+        };
         self.indent();
         if text.is_empty() {
             self.buf.push_str(&format!("<{name} />\n"));

@@ -21,6 +21,9 @@ pub(crate) fn parse_uuid(field: &str, v: Option<String>) -> Result<uuid::Uuid, X
     match v {
         None => Err(XpmError(format!("{field} is required"))),
         Some(s) if s.is_empty() => Err(XpmError(format!("{field} is required"))),
+        Some(s) if s.chars().any(char::is_control) => {
+            Err(XpmError(format!("{field} is not a valid UUID")))
+        }
         Some(s) => uuid::Uuid::parse_str(&s)
             .map_err(|_| XpmError(format!("{field} '{s}' is not a valid UUID"))),
     }

@@ -152,3 +152,31 @@ async fn state_file_keeps_state_across_restarts() {
     sim.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn control_characters_are_refused_and_answers_stay_well_formed() {
+    let t = start().await;
+    let (_, v) = t
+        .json(
+            Method::POST,
+            "add",
+            Some(serde_json::json!({ "name": "bad\u{1}name" })),
+        )
+        .await;
+    assert_eq!(
+        v["errorDescription"],
+        "Name contains characters that are not allowed"
+    );
+    for body in [
+        "<Client><UUID>&#1;</UUID><Name>x</Name></Client>",
+        "<Client><UUID>a&#27;b</UUID></Client>",
+    ] {
+        let (_, xml) = t.xml(Method::PUT, "update", Some(body)).await;
+        assert!(error_of(&xml).is_some(), "{xml}");
+        assert!(
+            xpm_sim::xml::parse(&xml).is_ok(),
+            "answer is well-formed: {xml:?}"
+        );
+        assert!(!xml.chars().any(|c| c.is_control() && c != '\n'), "{xml:?}");
+    }
+}
