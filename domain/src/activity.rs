@@ -132,6 +132,30 @@ pub enum ActivityKind {
 }
 
 impl ActivityKind {
+    /// Every kind's [`code`](Self::code), for filters.
+    pub const CODES: [&'static str; 20] = [
+        "connected",
+        "reconnected",
+        "authorisation_expired",
+        "access_revoked",
+        "disconnected",
+        "authorisation_failed",
+        "mapping_changed",
+        "push_options_changed",
+        "sync_refused",
+        "client_created",
+        "client_linked",
+        "client_recovered",
+        "client_updated",
+        "client_unchanged",
+        "relationship_added",
+        "relationship_updated",
+        "relationship_unchanged",
+        "relationship_skipped",
+        "operation_failed",
+        "operation_not_attempted",
+    ];
+
     /// A short, stable name for filters and exports.
     pub const fn code(&self) -> &'static str {
         match self {
@@ -167,5 +191,23 @@ impl ActivityKind {
                 | Self::RelationshipAdded { .. }
                 | Self::RelationshipUpdated { .. }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connection::ConnectionProblem;
+
+    #[test]
+    fn codes_are_unique_and_listed() {
+        let mut codes = ActivityKind::CODES.to_vec();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), ActivityKind::CODES.len());
+        let sample = ActivityKind::AccessRevoked {
+            problem: ConnectionProblem::new("x"),
+        };
+        assert!(ActivityKind::CODES.contains(&sample.code()));
     }
 }

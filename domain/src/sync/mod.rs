@@ -3,6 +3,7 @@
 
 mod payload;
 mod planner;
+mod preview;
 mod record;
 mod request;
 
@@ -11,5 +12,6 @@ pub use planner::{
     ClientStep, LookAlike, PlanError, PlanInput, RelatedClientView, RelationshipStep, SkipReason,
     SyncPlan, XpmRelationshipSeen, plan_sync,
 };
+pub use preview::{FieldComparison, Fields, compare_fields};
 pub use record::{PendingOperation, PushedRelationship, SyncRecord};
 pub use request::{FirstSyncDecision, ManualSyncRequest};

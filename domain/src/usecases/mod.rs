@@ -7,7 +7,7 @@ mod records;
 mod settings;
 mod sync;
 
-pub use activity::ActivityError;
+pub use activity::{ActivityError, MAX_PAGE as MAX_ACTIVITY_PAGE};
 pub use connection::{AuthorisationCallback, AuthorisationOutcome, ConnectionUseCaseError};
 pub use records::RecordsError;
 pub use settings::SettingsError;

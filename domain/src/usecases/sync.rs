@@ -46,6 +46,23 @@ pub enum SyncError {
 pub struct SyncPreview {
     pub plan: SyncPlan,
     pub xpm_now: Option<XpmClientView>,
+    /// What a Sync would push now (even when it has nothing to write).
+    pub payload: ClientPayload,
+    /// What was last pushed to this XPM organisation, if anything.
+    pub last_pushed: Option<ClientPayload>,
+}
+
+impl SyncPreview {
+    /// Whether the Sync writes the client itself.
+    pub fn writes_client(&self) -> bool {
+        matches!(
+            self.plan.client,
+            ClientStep::Create { .. }
+                | ClientStep::Link { .. }
+                | ClientStep::Recover { .. }
+                | ClientStep::Update { .. }
+        )
+    }
 }
 
 /// What a sync did: one activity entry per operation, in order.
@@ -117,7 +134,12 @@ where
             },
             None => None,
         };
-        Ok(SyncPreview { plan, xpm_now })
+        Ok(SyncPreview {
+            plan,
+            xpm_now,
+            payload: ClientPayload::new(&gathered.client.details, gathered.settings.push_options()),
+            last_pushed: gathered.record.and_then(|r| r.last_pushed),
+        })
     }
 
     /// Syncs one client, as a person asked. Each XPM write is noted as
