@@ -30,6 +30,9 @@ type OAuthClient =
 /// How long an access token lives when Xero does not say (Xero: 30 minutes).
 const DEFAULT_ACCESS_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
+/// The longest access-token lifetime believed.
+const MAX_ACCESS_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// The system clock.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
@@ -280,12 +283,18 @@ impl XeroAuthorization {
                 ));
             }
         };
-        let lifetime = answer.expires_in().unwrap_or(DEFAULT_ACCESS_LIFETIME);
+        // A lifetime beyond a day is not believed (Xero's is 30 minutes);
+        // clamping also keeps the arithmetic from overflowing.
+        let lifetime = answer
+            .expires_in()
+            .unwrap_or(DEFAULT_ACCESS_LIFETIME)
+            .min(MAX_ACCESS_LIFETIME);
         let lifetime = time::Duration::try_from(lifetime).unwrap_or(time::Duration::minutes(30));
+        let now = self.inner.clock.now();
         Ok(TokenSet {
             access_token: SecretString::from(answer.access_token().secret().clone()),
             refresh_token,
-            access_expires_at: self.inner.clock.now() + lifetime,
+            access_expires_at: now.checked_add(lifetime).unwrap_or(now),
         })
     }
 

@@ -84,7 +84,10 @@ impl<S: ConnectionStore> TokenKeeper<S> {
             })?;
         let now = self.identity.clock().now();
         let margin = time::Duration::try_from(self.margin).unwrap_or(time::Duration::minutes(2));
-        let due = tokens.access_expires_at - now < margin;
+        let due = tokens
+            .access_expires_at
+            .checked_sub(margin)
+            .is_none_or(|renew_at| renew_at <= now);
         let was_refused =
             refused.is_some_and(|r| r.expose_secret() == tokens.access_token.expose_secret());
         if !due && !was_refused {

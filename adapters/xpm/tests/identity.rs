@@ -303,3 +303,17 @@ fn debug_output_holds_no_secret() {
     assert!(!format!("{auth:?}").contains("top-secret"));
     assert!(!format!("{c:?}").contains("top-secret"));
 }
+
+#[tokio::test]
+async fn an_absurd_token_lifetime_is_capped_not_a_panic() {
+    let (server, auth) = setup().await;
+    Mock::given(path("/connect/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": "at", "refresh_token": "rt", "token_type": "Bearer",
+            "expires_in": u64::MAX
+        })))
+        .mount(&server)
+        .await;
+    let t = auth.refresh(&SecretString::from("rt")).await.unwrap();
+    assert_eq!(t.access_expires_at, NOW + TimeDuration::days(1));
+}
