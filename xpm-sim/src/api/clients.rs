@@ -12,7 +12,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::Response;
-use base64::Engine;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -267,24 +266,6 @@ pub async fn delete(
     )
 }
 
-/// Largest `pageSize` accepted by paged-list (the sim's choice; the spec gives none).
-const MAX_PAGE_SIZE: usize = 500;
-
-fn page_token(offset: usize) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
-}
-
-fn page_offset(token: &str) -> Option<usize> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token)
-        .ok()?;
-    String::from_utf8(bytes)
-        .ok()?
-        .strip_prefix("offset:")?
-        .parse()
-        .ok()
-}
-
 /// `GET paged-list?pageSize=&pageToken=`: active (not archived) clients, a page at a time.
 pub async fn paged_list(
     State(sh): State<Arc<Shared>>,
@@ -293,24 +274,9 @@ pub async fn paged_list(
     Query(q): Params,
 ) -> Response {
     let a = Answer::new(&headers, "PagedList");
-    let size = match param(&q, "pagesize") {
-        None => 50,
-        Some(v) => match v.parse::<usize>() {
-            Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
-            _ => {
-                return a.error_at(
-                    StatusCode::BAD_REQUEST,
-                    &format!("pageSize must be a whole number from 1 to {MAX_PAGE_SIZE}"),
-                );
-            }
-        },
-    };
-    let offset = match param(&q, "pagetoken").filter(|t| !t.is_empty()) {
-        None => 0,
-        Some(t) => match page_offset(t) {
-            Some(o) => o,
-            None => return a.error_at(StatusCode::BAD_REQUEST, "pageToken is not valid"),
-        },
+    let (size, offset) = match super::paging::params(&q) {
+        Ok(p) => p,
+        Err(msg) => return a.error_at(StatusCode::BAD_REQUEST, &msg),
     };
     let st = sh.lock();
     let Some(org) = org_of(&st, &ctx) else {
@@ -325,7 +291,7 @@ pub async fn paged_list(
         format!(
             "{}/practicemanager/3.1/client.api/paged-list?pageSize={size}&pageToken={}",
             sh.base_url(),
-            page_token(o)
+            super::paging::token(o)
         )
     };
     let first = format!(

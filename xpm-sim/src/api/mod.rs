@@ -3,6 +3,8 @@
 
 pub mod auth;
 pub mod clients;
+pub mod contacts;
+pub mod paging;
 pub mod relationships;
 pub mod render;
 
@@ -28,6 +30,18 @@ pub fn router() -> Router<Arc<Shared>> {
         .route(&format!("{base}/update"), put(clients::update))
         .route(&format!("{base}/archive"), put(clients::archive))
         .route(&format!("{base}/delete"), post(clients::delete))
+        .route(&format!("{base}/contacts"), get(contacts::list))
+        .route(&format!("{base}/contact"), post(contacts::create))
+        .route(
+            &format!("{base}/contact/{{id}}"),
+            get(contacts::get)
+                .put(contacts::update)
+                .delete(contacts::delete),
+        )
+        .route(
+            &format!("{base}/client/{{uuid}}/contacts"),
+            post(contacts::link),
+        )
         .route(&format!("{base}/addrelationship"), post(relationships::add))
         // The spec says PUT, the reference's table POST: both are served.
         .route(

@@ -6,7 +6,7 @@ use crate::fields::{
     AUTO_BAS_FIELDS, AUTO_BAS_PREFIX, CLIENT_FIELDS, CONTACT_FIELDS, Kind, mask_tax_number,
 };
 use crate::practice::relationships::of_client;
-use crate::state::{Client, Org, Relationship};
+use crate::state::{Client, Contact, Org, Relationship};
 use crate::xml::XmlOut;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -87,19 +87,7 @@ pub fn client_xml_with(out: &mut XmlOut, org: &Org, c: &Client, detailed: bool, 
     } else {
         out.open("Contacts");
         for contact in &c.contacts {
-            out.open("Contact");
-            out.el("UUID", &contact.uuid.to_string());
-            for (xml, _, _) in CONTACT_FIELDS {
-                let v = contact.fields.get(*xml).map(String::as_str);
-                let v = if *xml == "IsPrimary" {
-                    v.or(Some("No"))
-                } else {
-                    v
-                };
-                out.el(xml, v.unwrap_or(""));
-            }
-            out.el("IsDeleted", "No");
-            out.close("Contact");
+            contact_xml(out, contact);
         }
         out.close("Contacts");
     }
@@ -229,25 +217,7 @@ pub fn client_json_with(org: &Org, c: &Client, detailed: bool, with_contacts: bo
     ] {
         m.insert(absent.into(), Value::Null);
     }
-    let contacts: Vec<Value> = c
-        .contacts
-        .iter()
-        .map(|contact| {
-            let mut cm = Map::new();
-            cm.insert("uuid".into(), contact.uuid.to_string().into());
-            for (xml, json, _) in CONTACT_FIELDS {
-                let v = contact.fields.get(*xml).cloned();
-                let v = if *xml == "IsPrimary" {
-                    v.or(Some("No".into()))
-                } else {
-                    v
-                };
-                cm.insert((*json).into(), v.map(Value::String).unwrap_or(Value::Null));
-            }
-            cm.insert("isDeleted".into(), "No".into());
-            Value::Object(cm)
-        })
-        .collect();
+    let contacts: Vec<Value> = c.contacts.iter().map(contact_json).collect();
     if with_contacts {
         m.insert("contacts".into(), Value::Array(contacts));
     }
@@ -285,4 +255,38 @@ pub fn relationship_json(org: &Org, r: &Relationship) -> Value {
         "startDate": r.start_date,
         "endDate": r.end_date,
     })
+}
+
+/// `<Contact>` as in a client's Contacts and the contact endpoints.
+pub fn contact_xml(out: &mut XmlOut, contact: &Contact) {
+    out.open("Contact");
+    out.el("UUID", &contact.uuid.to_string());
+    for (xml, _, _) in CONTACT_FIELDS {
+        let v = contact.fields.get(*xml).map(String::as_str);
+        let v = if *xml == "IsPrimary" {
+            v.or(Some("No"))
+        } else {
+            v
+        };
+        out.el(xml, v.unwrap_or(""));
+    }
+    out.el("IsDeleted", "No");
+    out.close("Contact");
+}
+
+/// A contact as the spec's `ClientContactDto`.
+pub fn contact_json(contact: &Contact) -> Value {
+    let mut cm = Map::new();
+    cm.insert("uuid".into(), contact.uuid.to_string().into());
+    for (xml, json, _) in CONTACT_FIELDS {
+        let v = contact.fields.get(*xml).cloned();
+        let v = if *xml == "IsPrimary" {
+            v.or(Some("No".into()))
+        } else {
+            v
+        };
+        cm.insert((*json).into(), v.map(Value::String).unwrap_or(Value::Null));
+    }
+    cm.insert("isDeleted".into(), "No".into());
+    Value::Object(cm)
 }

@@ -3,6 +3,7 @@
 //! client in XPM") both call these.
 
 pub mod clients;
+pub mod contacts;
 pub mod relationships;
 
 /// A refusal, worded as the `ErrorDescription` of an ERROR answer.

@@ -369,3 +369,64 @@ fn the_converter_rejects_what_the_spec_forbids() {
     assert!(!v.is_valid(&json!({ "status": "OK", "client": { "unknownField": 1 } })));
     assert!(!v.is_valid(&json!({ "status": "OK", "client": { "balanceMonth": "six" } })));
 }
+
+#[tokio::test]
+async fn contact_answers_validate_and_every_request_field_round_trips() {
+    let spec = spec();
+    let t = start().await;
+    let mut create = Map::new();
+    for f in request_fields(&spec, "ContactRequestDto") {
+        let v = match f.as_str() {
+            "client" => json!({ "uuid": demo::ACME_UUID }),
+            "email" => json!("cr@conformance.test"),
+            "isPrimary" => json!("Yes"),
+            other => json!(format!("v-{other}")),
+        };
+        create.insert(f, v);
+    }
+    let create = Value::Object(create);
+    check(&spec, "ContactRequestDto", &create);
+    let (_, created) = t.json(Method::POST, "contact", Some(create.clone())).await;
+    assert_eq!(created["status"], "OK", "{created}");
+    check(&spec, "ClientContactResponseDto", &created);
+    for (k, v) in create
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| k.as_str() != "client")
+    {
+        assert_eq!(&created["contact"][k], v, "{k}");
+    }
+    let id = created["contact"]["uuid"].as_str().unwrap().to_string();
+
+    let (_, list) = t.json(Method::GET, "contacts?pageSize=1", None).await;
+    assert!(list["pagination"]["links"]["next"].is_string());
+    check(&spec, "ClientContactsResponseDto", &list);
+    let (_, got) = t.json(Method::GET, &format!("contact/{id}"), None).await;
+    check(&spec, "ClientContactResponseDto", &got);
+    let (_, updated) = t
+        .json(
+            Method::PUT,
+            &format!("contact/{id}"),
+            Some(json!({ "mobile": "021 555", "isPrimary": "No" })),
+        )
+        .await;
+    assert_eq!(updated["contact"]["mobile"], "021 555");
+    check(&spec, "ClientContactResponseDto", &updated);
+
+    let link = json!({ "uuid": demo::JANE_UUID, "contacts": [{ "uuid": id, "position": "Adviser", "isPrimary": "Yes" }] });
+    check(&spec, "ClientAddContactsRequestDto", &link);
+    let (_, linked) = t
+        .json(
+            Method::POST,
+            &format!("client/{}/contacts", demo::JANE_UUID),
+            Some(link),
+        )
+        .await;
+    assert_eq!(linked["client"]["contacts"][0]["position"], "Adviser");
+    check(&spec, "ClientAddContactsResponseDto", &linked);
+
+    let (_, deleted) = t.json(Method::DELETE, &format!("contact/{id}"), None).await;
+    assert_eq!(deleted["contact"]["isDeleted"], "Yes");
+    check(&spec, "ClientContactDeleteResponseDto", &deleted);
+}

@@ -3,6 +3,7 @@
 mod clients;
 mod common;
 mod conformance;
+mod contacts;
 mod control;
 mod faults;
 mod identity;
