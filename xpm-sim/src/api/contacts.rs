@@ -121,8 +121,8 @@ pub async fn create(
     }
 }
 
-fn parse_id(sh: &Shared, a: Answer, id: &str) -> Result<Uuid, Response> {
-    Uuid::parse_str(id).map_err(|_| a.error(sh, "Contact not found"))
+fn parse_id(id: &str) -> Option<Uuid> {
+    Uuid::parse_str(id).ok()
 }
 
 /// `GET contact/{id}?clientUuid=`.
@@ -134,9 +134,8 @@ pub async fn get(
     Query(q): Params,
 ) -> Response {
     let a = Answer::new(&headers, "Contact");
-    let id = match parse_id(&sh, a, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let Some(id) = parse_id(&id) else {
+        return a.error(&sh, "Contact not found");
     };
     let client = match client_param(&q).filter(|c| !c.is_empty()) {
         None => None,
@@ -166,9 +165,8 @@ pub async fn update(
     body: Bytes,
 ) -> Response {
     let a = Answer::new(&headers, "UpdateContact");
-    let id = match parse_id(&sh, a, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let Some(id) = parse_id(&id) else {
+        return a.error(&sh, "Contact not found");
     };
     let doc = match read_doc(&headers, &body, "Contact") {
         Ok(d) => d,
@@ -201,9 +199,8 @@ pub async fn delete(
     Query(q): Params,
 ) -> Response {
     let a = Answer::new(&headers, "DeleteContact");
-    let id = match parse_id(&sh, a, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let Some(id) = parse_id(&id) else {
+        return a.error(&sh, "Contact not found");
     };
     let now = sh.clock.now();
     let mut st = sh.lock();
