@@ -113,6 +113,9 @@ async fn control_api_errors_are_clear_json() {
             .unwrap()
             .starts_with("request body")
     );
+    let (s, e) = call(Method::GET, format!("{c}/reset"), None).await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(e["error"], "invalid");
     let (s, e) = call(Method::GET, format!("{c}/nothing/here"), None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(e["error"], "not_found");
