@@ -1,0 +1,247 @@
+//! The activity log: filtered, paged newest first, and exported as CSV.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use domain::activity::{ActivityEntry, ActivityKind};
+use domain::ids::{ActivityEntryId, ClientId};
+use domain::ports::{ActivityFilter, ActivityPage};
+use domain::practice::User;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::api::problem::{FieldProblem, Problem};
+use crate::auth::ApiUser;
+use crate::present::{actor, describe, is_failure, timestamp};
+use crate::state::{AppState, AppStore};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityQuery {
+    pub client: Option<String>,
+    /// Comma-separated entry kinds.
+    pub kind: Option<String>,
+    /// RFC 3339 times.
+    pub from: Option<String>,
+    pub until: Option<String>,
+    /// The id of the last entry of the previous page.
+    pub after: Option<String>,
+    pub limit: Option<u32>,
+}
+
+impl ActivityQuery {
+    pub fn parse(&self) -> Result<(ActivityFilter, ActivityPage), Problem> {
+        let mut errors = Vec::new();
+        let mut bad = |field: &str, message: String| {
+            errors.push(FieldProblem {
+                field: field.into(),
+                message,
+            })
+        };
+        let blank = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let client = blank(&self.client).and_then(|c| {
+            c.parse::<ClientId>()
+                .map_err(|e| bad("client", e.to_string()))
+                .ok()
+        });
+        let mut kinds = Vec::new();
+        for k in blank(&self.kind)
+            .iter()
+            .flat_map(|k| k.split(','))
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+        {
+            match ActivityKind::CODES.iter().find(|known| **known == k) {
+                Some(known) => kinds.push(*known),
+                None => bad(
+                    "kind",
+                    format!(
+                        "`{k}` is not an entry kind; known: {}",
+                        ActivityKind::CODES.join(", ")
+                    ),
+                ),
+            }
+        }
+        let time = |field: &str, v: &Option<String>, bad: &mut dyn FnMut(&str, String)| {
+            blank(v).and_then(|t| {
+                OffsetDateTime::parse(&t, &Rfc3339)
+                    .map_err(|_| bad(field, format!("`{t}` is not an RFC 3339 time")))
+                    .ok()
+            })
+        };
+        let from = time("from", &self.from, &mut bad);
+        let until = time("until", &self.until, &mut bad);
+        let after = blank(&self.after).and_then(|a| {
+            a.parse::<ActivityEntryId>()
+                .map_err(|e| bad("after", e.to_string()))
+                .ok()
+        });
+        if !errors.is_empty() {
+            return Err(Problem::invalid(errors));
+        }
+        let filter = ActivityFilter {
+            client,
+            kinds,
+            from,
+            until,
+        };
+        Ok((
+            filter,
+            ActivityPage {
+                after,
+                limit: self.limit.unwrap_or(50),
+            },
+        ))
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryView {
+    pub id: String,
+    pub at: String,
+    pub kind: &'static str,
+    pub actor: String,
+    pub client_id: Option<String>,
+    pub failed: bool,
+    pub message: String,
+    /// The entry as recorded, for machines.
+    pub detail: ActivityKind,
+}
+
+impl From<&ActivityEntry> for EntryView {
+    fn from(e: &ActivityEntry) -> Self {
+        Self {
+            id: e.id.to_string(),
+            at: timestamp(e.at),
+            kind: e.kind.code(),
+            actor: actor(&e.actor),
+            client_id: e.client.map(|c| c.to_string()),
+            failed: is_failure(&e.kind),
+            message: describe(&e.kind),
+            detail: e.kind.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityPageView {
+    pub entries: Vec<EntryView>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next_after: Option<String>,
+}
+
+pub async fn read<S: AppStore>(
+    state: &AppState<S>,
+    user: &User,
+    query: &ActivityQuery,
+) -> Result<(Vec<ActivityEntry>, ActivityPage), Problem> {
+    let (filter, page) = query.parse()?;
+    let entries = state
+        .app
+        .read_activity(user.practice, user.id, &filter, page)
+        .await?;
+    Ok((entries, page))
+}
+
+pub async fn list<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+    query: Result<Query<ActivityQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<ActivityPageView>, Problem> {
+    let Query(query) = query?;
+    let (entries, page) = read(&state, &user, &query).await?;
+    let full = entries.len() as u32 >= page.limit.clamp(1, domain::usecases::MAX_ACTIVITY_PAGE);
+    Ok(Json(ActivityPageView {
+        next_after: entries.last().filter(|_| full).map(|e| e.id.to_string()),
+        entries: entries.iter().map(EntryView::from).collect(),
+    }))
+}
+
+/// Every entry matching the filter, oldest first, as CSV.
+pub fn to_csv(entries: &[ActivityEntry]) -> Result<String, Problem> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let internal = |e: csv::Error| Problem::internal(e.to_string());
+    out.write_record([
+        "id",
+        "at",
+        "kind",
+        "actor",
+        "client_id",
+        "failed",
+        "message",
+    ])
+    .map_err(internal)?;
+    for e in entries.iter().rev() {
+        let client = e.client.map(|c| c.to_string()).unwrap_or_default();
+        let failed = if is_failure(&e.kind) { "yes" } else { "no" };
+        out.write_record([
+            &e.id.to_string(),
+            &timestamp(e.at),
+            e.kind.code(),
+            &actor(&e.actor),
+            &client,
+            failed,
+            &describe(&e.kind),
+        ])
+        .map_err(internal)?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| Problem::internal(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| Problem::internal(e.to_string()))
+}
+
+/// Reads every page of the filter (the export is not paged).
+pub async fn read_all<S: AppStore>(
+    state: &AppState<S>,
+    user: &User,
+    query: &ActivityQuery,
+) -> Result<Vec<ActivityEntry>, Problem> {
+    let (filter, _) = query.parse()?;
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = ActivityPage {
+            after,
+            limit: domain::usecases::MAX_ACTIVITY_PAGE,
+        };
+        let entries = state
+            .app
+            .read_activity(user.practice, user.id, &filter, page)
+            .await?;
+        let done = (entries.len() as u32) < page.limit;
+        after = entries.last().map(|e| e.id);
+        all.extend(entries);
+        if done || after.is_none() {
+            return Ok(all);
+        }
+    }
+}
+
+pub async fn csv<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+    query: Result<Query<ActivityQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<impl IntoResponse, Problem> {
+    let Query(query) = query?;
+    let entries = read_all(&state, &user, &query).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"activity-log.csv\"",
+            ),
+        ],
+        to_csv(&entries)?,
+    ))
+}

@@ -1,0 +1,238 @@
+//! PM Hub's clients and their associations.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use domain::association::{AssociationTerms, Percentage, ShareCount};
+use domain::client::ClientStatus;
+use domain::ids::{AssociationId, AssociationTypeId, ClientId};
+use serde::{Deserialize, Serialize};
+
+use crate::api::client_dto::{ClientInput, ClientView};
+use crate::api::problem::{FieldProblem, Problem};
+use crate::api::{ApiJson, parse_id};
+use crate::auth::ApiUser;
+use crate::state::{AppState, AppStore};
+
+pub async fn list<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<Vec<ClientView>>, Problem> {
+    let clients = state.app.list_clients(user.practice, user.id).await?;
+    Ok(Json(clients.iter().map(ClientView::from).collect()))
+}
+
+pub async fn show<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+    Path(client): Path<String>,
+) -> Result<Json<ClientView>, Problem> {
+    let client = state
+        .app
+        .get_client(user.practice, user.id, parse_id(&client)?)
+        .await?;
+    Ok(Json(ClientView::from(&client)))
+}
+
+pub async fn create<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+    ApiJson(input): ApiJson<ClientInput>,
+) -> Result<(StatusCode, Json<ClientView>), Problem> {
+    let details = input.into_details()?;
+    let client = state
+        .app
+        .create_client(user.practice, user.id, details)
+        .await?;
+    Ok((StatusCode::CREATED, Json(ClientView::from(&client))))
+}
+
+pub async fn update<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+    Path(client): Path<String>,
+    ApiJson(input): ApiJson<ClientInput>,
+) -> Result<Json<ClientView>, Problem> {
+    let id: ClientId = parse_id(&client)?;
+    let details = input.into_details()?;
+    let client = state
+        .app
+        .update_client(user.practice, user.id, id, details)
+        .await?;
+    Ok(Json(ClientView::from(&client)))
+}
+
+async fn set_status<S: AppStore>(
+    state: &AppState<S>,
+    user: &domain::practice::User,
+    client: &str,
+    status: ClientStatus,
+) -> Result<Json<ClientView>, Problem> {
+    let client = state
+        .app
+        .set_client_status(user.practice, user.id, parse_id(client)?, status)
+        .await?;
+    Ok(Json(ClientView::from(&client)))
+}
+
+/// Deactivates in PM Hub only; XPM keeps the client.
+pub async fn deactivate<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+    Path(client): Path<String>,
+) -> Result<Json<ClientView>, Problem> {
+    set_status(&state, &user, &client, ClientStatus::Deactivated).await
+}
+
+pub async fn reactivate<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+    Path(client): Path<String>,
+) -> Result<Json<ClientView>, Problem> {
+    set_status(&state, &user, &client, ClientStatus::Active).await
+}
+
+/// Deletes in PM Hub only (the record is kept, marked deleted); XPM keeps the client.
+pub async fn delete<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+    Path(client): Path<String>,
+) -> Result<Json<ClientView>, Problem> {
+    set_status(&state, &user, &client, ClientStatus::Deleted).await
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssociationView {
+    pub id: String,
+    pub client_id: String,
+    pub related_client_id: String,
+    pub association_type_id: String,
+    pub shares: Option<u32>,
+    pub percentage: Option<String>,
+    pub start_date: Option<String>,
+}
+
+impl From<&domain::association::Association> for AssociationView {
+    fn from(a: &domain::association::Association) -> Self {
+        let terms = a.terms();
+        Self {
+            id: a.id().to_string(),
+            client_id: a.client().to_string(),
+            related_client_id: a.related().to_string(),
+            association_type_id: a.association_type().to_string(),
+            shares: terms.shares.map(ShareCount::get),
+            percentage: terms.percentage.map(|p| p.to_string()),
+            start_date: terms.start_date.map(|d| d.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AssociationInput {
+    pub related_client_id: String,
+    pub association_type_id: String,
+    pub shares: Option<u64>,
+    /// A decimal such as `50` or `12.5`.
+    pub percentage: Option<String>,
+    /// `yyyy-mm-dd`.
+    pub start_date: Option<String>,
+}
+
+pub async fn associations<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+    Path(client): Path<String>,
+) -> Result<Json<Vec<AssociationView>>, Problem> {
+    let list = state
+        .app
+        .associations_of(user.practice, user.id, parse_id(&client)?)
+        .await?;
+    Ok(Json(list.iter().map(AssociationView::from).collect()))
+}
+
+pub async fn add_association<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+    Path(client): Path<String>,
+    ApiJson(input): ApiJson<AssociationInput>,
+) -> Result<(StatusCode, Json<AssociationView>), Problem> {
+    let mut errors = Vec::new();
+    let mut field = |name: &str, message: String| {
+        errors.push(FieldProblem {
+            field: name.into(),
+            message,
+        })
+    };
+    let related: Option<ClientId> = input
+        .related_client_id
+        .parse()
+        .map_err(|e: domain::ids::InvalidId| field("relatedClientId", e.to_string()))
+        .ok();
+    let kind: Option<AssociationTypeId> = input
+        .association_type_id
+        .parse()
+        .map_err(|e: domain::ids::InvalidId| field("associationTypeId", e.to_string()))
+        .ok();
+    let shares = input
+        .shares
+        .map(ShareCount::new)
+        .transpose()
+        .map_err(|e| field("shares", e.to_string()))
+        .ok()
+        .flatten();
+    let percentage = input
+        .percentage
+        .as_deref()
+        .map(Percentage::parse)
+        .transpose()
+        .map_err(|e| field("percentage", e.to_string()))
+        .ok()
+        .flatten();
+    let start_date = input
+        .start_date
+        .as_deref()
+        .map(|d| time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")))
+        .transpose()
+        .map_err(|_| field("startDate", "expected a date in the form yyyy-mm-dd".into()))
+        .ok()
+        .flatten();
+    let (Some(related), Some(kind), true) = (related, kind, errors.is_empty()) else {
+        return Err(Problem::invalid(errors));
+    };
+    let terms = AssociationTerms {
+        shares,
+        percentage,
+        start_date,
+    };
+    let association = state
+        .app
+        .add_association(
+            user.practice,
+            user.id,
+            parse_id(&client)?,
+            related,
+            kind,
+            terms,
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AssociationView::from(&association)),
+    ))
+}
+
+/// Removes an association in PM Hub only; a relationship already in XPM stays.
+pub async fn remove_association<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+    Path((client, association)): Path<(String, String)>,
+) -> Result<StatusCode, Problem> {
+    let association: AssociationId = parse_id(&association)?;
+    state
+        .app
+        .remove_association(user.practice, user.id, parse_id(&client)?, association)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,121 @@
+//! The connection to XPM: status, Connect / Reconnect, Disconnect.
+
+use axum::Json;
+use axum::extract::State;
+use domain::connection::{ConnectionState, DisconnectConfirmation};
+use serde::{Deserialize, Serialize};
+
+use crate::api::problem::{FieldProblem, Problem};
+use crate::api::{ApiJson, parse_id};
+use crate::auth::ApiUser;
+use crate::present::timestamp;
+use crate::state::{AppState, AppStore};
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusView {
+    /// Not connected, Connected, Expired, Revoked or Disconnected.
+    pub status: &'static str,
+    pub organisation: Option<OrganisationView>,
+    pub connected_since: Option<String>,
+    /// Why the connection stopped working, as Xero said.
+    pub last_error: Option<String>,
+    pub sync_available: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganisationView {
+    pub tenant_id: String,
+    pub name: String,
+}
+
+impl From<&ConnectionState> for StatusView {
+    fn from(state: &ConnectionState) -> Self {
+        Self {
+            status: state.status().label(),
+            organisation: state.organisation().map(|o| OrganisationView {
+                tenant_id: o.tenant.to_string(),
+                name: o.name.to_string(),
+            }),
+            connected_since: state.connected_since().map(timestamp),
+            last_error: state.problem().map(|p| p.as_str().to_owned()),
+            sync_available: state.sync_target().is_ok(),
+        }
+    }
+}
+
+/// The true status: asks Xero (refreshing the token if due) when connected.
+pub async fn status<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<StatusView>, Problem> {
+    let connection = state.app.check_connection(user.practice, user.id).await?;
+    Ok(Json(StatusView::from(&connection)))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectView {
+    /// Send the administrator here to log in to Xero and grant access.
+    pub authorisation_url: String,
+    pub note: &'static str,
+}
+
+/// Connect or Reconnect: answers the URL of Xero's login. Admins only.
+pub async fn connect<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<ConnectView>, Problem> {
+    let url = state.app.connect(user.practice, user.id).await?;
+    Ok(Json(ConnectView {
+        authorisation_url: url,
+        note: "Open this URL in a browser logged in to pmhub-xpm as this administrator. Nothing syncs after connecting until someone presses Sync.",
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrganisationChoice {
+    pub tenant_id: String,
+}
+
+/// After a login that granted several XPM organisations: connect to one.
+pub async fn choose_organisation<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+    ApiJson(choice): ApiJson<OrganisationChoice>,
+) -> Result<Json<StatusView>, Problem> {
+    let tenant = parse_id(&choice.tenant_id)?;
+    let connection = state
+        .app
+        .choose_organisation(user.practice, user.id, tenant)
+        .await?;
+    Ok(Json(StatusView::from(&connection)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisconnectInput {
+    /// Must be `true`: Disconnect stops all syncing until an administrator Connects again.
+    pub confirm: Option<bool>,
+}
+
+pub async fn disconnect<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+    ApiJson(input): ApiJson<DisconnectInput>,
+) -> Result<Json<StatusView>, Problem> {
+    let confirmation =
+        DisconnectConfirmation::from_answer(input.confirm == Some(true)).map_err(|e| {
+            Problem::invalid(vec![FieldProblem {
+                field: "confirm".into(),
+                message: format!("{e}: send {{\"confirm\": true}}"),
+            }])
+        })?;
+    let connection = state
+        .app
+        .disconnect(user.practice, user.id, confirmation)
+        .await?;
+    Ok(Json(StatusView::from(&connection)))
+}

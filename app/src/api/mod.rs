@@ -1,0 +1,86 @@
+//! The JSON API under `/api`, authenticated by bearer API tokens. Handlers
+//! are thin: extract, call a use case, answer; errors become problem details.
+
+pub mod activity;
+pub mod client_dto;
+pub mod clients;
+pub mod integration;
+pub mod mappings;
+pub mod problem;
+pub mod sync;
+
+use std::str::FromStr;
+
+use axum::Router;
+use axum::extract::FromRequest;
+use axum::routing::{delete, get, post, put};
+
+use crate::state::{AppState, AppStore};
+use problem::Problem;
+
+/// A JSON body whose rejection is a problem detail.
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(Problem))]
+pub struct ApiJson<T>(pub T);
+
+/// A typed id from a path segment; a malformed one is simply not found.
+pub fn parse_id<T: FromStr>(raw: &str) -> Result<T, Problem> {
+    raw.parse()
+        .map_err(|_| Problem::not_found(format!("`{raw}` is not a known id")))
+}
+
+pub fn router<S: AppStore>() -> Router<AppState<S>> {
+    Router::new()
+        .route(
+            "/api/clients",
+            get(clients::list::<S>).post(clients::create::<S>),
+        )
+        .route(
+            "/api/clients/{client}",
+            get(clients::show::<S>)
+                .put(clients::update::<S>)
+                .delete(clients::delete::<S>),
+        )
+        .route(
+            "/api/clients/{client}/deactivate",
+            post(clients::deactivate::<S>),
+        )
+        .route(
+            "/api/clients/{client}/reactivate",
+            post(clients::reactivate::<S>),
+        )
+        .route(
+            "/api/clients/{client}/associations",
+            get(clients::associations::<S>).post(clients::add_association::<S>),
+        )
+        .route(
+            "/api/clients/{client}/associations/{association}",
+            delete(clients::remove_association::<S>),
+        )
+        .route(
+            "/api/clients/{client}/sync-preview",
+            get(sync::preview::<S>),
+        )
+        .route("/api/clients/{client}/sync", post(sync::sync::<S>))
+        .route(
+            "/api/association-types",
+            get(mappings::list::<S>).post(mappings::create::<S>),
+        )
+        .route(
+            "/api/association-types/{association_type}/mapping",
+            put(mappings::map::<S>),
+        )
+        .route("/api/xpm-relationship-types", get(mappings::xpm_types))
+        .route("/api/integration", get(integration::status::<S>))
+        .route("/api/integration/connect", post(integration::connect::<S>))
+        .route(
+            "/api/integration/organisation",
+            post(integration::choose_organisation::<S>),
+        )
+        .route(
+            "/api/integration/disconnect",
+            post(integration::disconnect::<S>),
+        )
+        .route("/api/activity", get(activity::list::<S>))
+        .route("/api/activity.csv", get(activity::csv::<S>))
+}

@@ -1,0 +1,398 @@
+//! Errors as RFC 9457 problem details. Every domain error is translated to
+//! HTTP here, once.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::connection::ConnectionError;
+use domain::ports::{AuthorisationError, StoreError, XpmError};
+use domain::practice::PermissionError;
+use domain::sync::PlanError;
+use domain::usecases::{
+    ActivityError, ConnectionUseCaseError, RecordsError, SettingsError, SyncError,
+};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub status: StatusCode,
+    /// The last part of the problem type URI, e.g. `not-connected`.
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub detail: String,
+    pub errors: Vec<FieldProblem>,
+    pub retry_after: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [FieldProblem],
+}
+
+impl Problem {
+    pub fn new(
+        status: StatusCode,
+        kind: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            kind,
+            title,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    pub fn invalid(errors: Vec<FieldProblem>) -> Self {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Self {
+            errors,
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-input",
+                "The input is not valid",
+                detail,
+            )
+        }
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "The request is malformed",
+            detail,
+        )
+    }
+
+    pub fn unauthorised(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorised",
+            "Authentication is required",
+            detail,
+        )
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+    }
+
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Something went wrong",
+            detail,
+        )
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::error!(status = self.status.as_u16(), kind = self.kind, detail = %self.detail, "request failed");
+        }
+        let body = Body {
+            kind: format!("https://pmhub-xpm.example/problems/{}", self.kind),
+            title: self.title,
+            status: self.status.as_u16(),
+            detail: &self.detail,
+            errors: &self.errors,
+        };
+        let mut response = (self.status, axum::Json(body)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let Some(seconds) = self.retry_after
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+impl From<PermissionError> for Problem {
+    fn from(e: PermissionError) -> Self {
+        match e {
+            PermissionError::AdminOnly { .. } => Problem::new(
+                StatusCode::FORBIDDEN,
+                "admin-only",
+                "Only a practice administrator can do this",
+                e.to_string(),
+            ),
+            // Never tell another practice that a record exists.
+            PermissionError::OtherPractice => Problem::not_found("not found in this practice"),
+        }
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(_) => Problem::not_found(e.to_string()),
+            StoreError::Conflict(_) => Problem::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Conflicting change",
+                e.to_string(),
+            ),
+            StoreError::Unavailable(_) => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store-unavailable",
+                "The database is unavailable",
+                e.to_string(),
+            ),
+        }
+    }
+}
+
+impl From<ConnectionError> for Problem {
+    fn from(e: ConnectionError) -> Self {
+        match e {
+            ConnectionError::NotConnected { .. } => Problem::new(
+                StatusCode::CONFLICT,
+                "not-connected",
+                "Not connected to Xero Practice Manager",
+                e.to_string(),
+            ),
+            ConnectionError::IllegalTransition { .. } => Problem::new(
+                StatusCode::CONFLICT,
+                "connection-state",
+                "Not possible in the connection's state",
+                e.to_string(),
+            ),
+            ConnectionError::DisconnectNotConfirmed => Problem::invalid(vec![FieldProblem {
+                field: "confirm".into(),
+                message: e.to_string(),
+            }]),
+            ConnectionError::InvalidOrganisationName(_) => Problem::new(
+                StatusCode::BAD_GATEWAY,
+                "xero-answer",
+                "Xero answered something unexpected",
+                e.to_string(),
+            ),
+        }
+    }
+}
+
+impl From<XpmError> for Problem {
+    fn from(e: XpmError) -> Self {
+        match e {
+            XpmError::AuthorisationExpired(_) | XpmError::AccessRevoked(_) => Problem::new(
+                StatusCode::CONFLICT,
+                "connection-lost",
+                "The connection to XPM needs a Reconnect",
+                e.to_string(),
+            ),
+            XpmError::RateLimited { retry_after_secs } => Problem {
+                retry_after: Some(retry_after_secs),
+                ..Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "xpm-rate-limited",
+                    "XPM's rate limit was reached",
+                    e.to_string(),
+                )
+            },
+            XpmError::NotFound(_) => Problem::new(
+                StatusCode::BAD_GATEWAY,
+                "xpm-not-found",
+                "XPM does not know the record",
+                e.to_string(),
+            ),
+            XpmError::Rejected(_) => Problem::new(
+                StatusCode::BAD_GATEWAY,
+                "xpm-rejected",
+                "XPM refused the request",
+                e.to_string(),
+            ),
+            XpmError::Unavailable(_) | XpmError::Ambiguous(_) | XpmError::UnexpectedAnswer(_) => {
+                Problem::new(
+                    StatusCode::BAD_GATEWAY,
+                    "xpm-unavailable",
+                    "XPM could not be reached",
+                    e.to_string(),
+                )
+            }
+        }
+    }
+}
+
+impl From<AuthorisationError> for Problem {
+    fn from(e: AuthorisationError) -> Self {
+        match e {
+            AuthorisationError::Refused(_) | AuthorisationError::NoOrganisationGranted => {
+                Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "authorisation-refused",
+                    "Xero did not grant access",
+                    e.to_string(),
+                )
+            }
+            AuthorisationError::Expired(_) => Problem::new(
+                StatusCode::CONFLICT,
+                "connection-lost",
+                "The connection to XPM needs a Reconnect",
+                e.to_string(),
+            ),
+            AuthorisationError::Unavailable(_) | AuthorisationError::UnexpectedAnswer(_) => {
+                Problem::new(
+                    StatusCode::BAD_GATEWAY,
+                    "xero-unavailable",
+                    "Xero could not be reached",
+                    e.to_string(),
+                )
+            }
+        }
+    }
+}
+
+impl From<PlanError> for Problem {
+    fn from(e: PlanError) -> Self {
+        match e {
+            PlanError::ClientNotActive(_) | PlanError::AlreadySynced(_) => Problem::new(
+                StatusCode::CONFLICT,
+                "sync-refused",
+                "This client cannot be synced",
+                e.to_string(),
+            ),
+            PlanError::NotALookAlike(_) => Problem::invalid(vec![FieldProblem {
+                field: "decision".into(),
+                message: e.to_string(),
+            }]),
+            PlanError::RequestMismatch | PlanError::ForeignAssociation(_) => {
+                Problem::internal(e.to_string())
+            }
+        }
+    }
+}
+
+impl From<RecordsError> for Problem {
+    fn from(e: RecordsError) -> Self {
+        match e {
+            RecordsError::Permission(p) => p.into(),
+            RecordsError::Store(s) => s.into(),
+            RecordsError::ClientNotFound(_)
+            | RecordsError::AssociationNotFound(_)
+            | RecordsError::AssociationTypeNotFound(_) => Problem::not_found(e.to_string()),
+            RecordsError::ClientDeleted(_) => Problem::new(
+                StatusCode::CONFLICT,
+                "client-deleted",
+                "The client is deleted",
+                e.to_string(),
+            ),
+            RecordsError::Association(_) => Problem::invalid(vec![FieldProblem {
+                field: "association".into(),
+                message: e.to_string(),
+            }]),
+        }
+    }
+}
+
+impl From<SyncError> for Problem {
+    fn from(e: SyncError) -> Self {
+        match e {
+            SyncError::Permission(p) => p.into(),
+            SyncError::NotConnected(c) => c.into(),
+            SyncError::ClientNotFound(_) => Problem::not_found(e.to_string()),
+            SyncError::Plan(p) => p.into(),
+            SyncError::Xpm(x) => x.into(),
+            SyncError::Store(s) => s.into(),
+            SyncError::Connection(c) => c.into(),
+        }
+    }
+}
+
+impl From<ConnectionUseCaseError> for Problem {
+    fn from(e: ConnectionUseCaseError) -> Self {
+        match e {
+            ConnectionUseCaseError::Permission(p) => p.into(),
+            ConnectionUseCaseError::Connection(c) => c.into(),
+            ConnectionUseCaseError::Authorisation(a) => a.into(),
+            ConnectionUseCaseError::Store(s) => s.into(),
+            ConnectionUseCaseError::UnknownState => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "unknown-login",
+                "This Xero login is unknown",
+                e.to_string(),
+            ),
+            ConnectionUseCaseError::OrganisationNotGranted(_)
+            | ConnectionUseCaseError::NoGrantToChooseFrom => Problem::invalid(vec![FieldProblem {
+                field: "tenant".into(),
+                message: e.to_string(),
+            }]),
+        }
+    }
+}
+
+impl From<SettingsError> for Problem {
+    fn from(e: SettingsError) -> Self {
+        match e {
+            SettingsError::Permission(p) => p.into(),
+            SettingsError::Store(s) => s.into(),
+            SettingsError::UnknownAssociationType(_) => Problem::not_found(e.to_string()),
+        }
+    }
+}
+
+impl From<ActivityError> for Problem {
+    fn from(e: ActivityError) -> Self {
+        match e {
+            ActivityError::Permission(p) => p.into(),
+            ActivityError::Store(s) => s.into(),
+        }
+    }
+}
+
+/// JSON bodies that do not parse are problems too, not axum's plain text.
+impl From<axum::extract::rejection::JsonRejection> for Problem {
+    fn from(e: axum::extract::rejection::JsonRejection) -> Self {
+        match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "The request body is too large",
+                e.body_text(),
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "media-type",
+                "Send application/json",
+                e.body_text(),
+            ),
+            _ => Problem::bad_request(e.body_text()),
+        }
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for Problem {
+    fn from(e: axum::extract::rejection::QueryRejection) -> Self {
+        Problem::bad_request(e.body_text())
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for Problem {
+    fn from(e: axum::extract::rejection::PathRejection) -> Self {
+        Problem::not_found(e.body_text())
+    }
+}

@@ -1,0 +1,15 @@
+//! pmhub-xpm, the service: configuration, wiring of the domain's use cases to
+//! the stores and the XPM adapter, the HTTP API and web pages, and the demo.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod ids;
+pub mod ops;
+pub mod present;
+pub mod preview;
+pub mod server;
+pub mod state;
+pub mod web;
+pub mod wiring;

@@ -1,0 +1,408 @@
+//! Clients with their Sync buttons, and one client's page: what a Sync
+//! would do (preview), look-alikes to choose from, and a Sync's result.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::client::{Client, ClientStatus};
+use domain::ids::{ClientId, XpmClientUuid};
+use domain::ports::{ActivityFilter, ActivityPage};
+use domain::practice::Role;
+use domain::sync::{ClientStep, FirstSyncDecision, ManualSyncRequest, RelationshipStep};
+use domain::usecases::{SyncOutcome, SyncPreview};
+use serde::Deserialize;
+
+use crate::api::client_dto::status_name;
+use crate::auth::PageUser;
+use crate::present::{client_step, describe, is_failure, relationship_step, timestamp};
+use crate::state::{AppState, AppStore};
+use crate::web::{Nav, forged, message_page, render};
+
+pub struct ClientRow {
+    id: String,
+    name: String,
+    status: &'static str,
+    active: bool,
+    last_sync: Option<String>,
+    last_result: Option<String>,
+    last_failed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "clients.html")]
+struct ClientsPage {
+    nav: Option<Nav>,
+    clients: Vec<ClientRow>,
+    sync_available: bool,
+    status: &'static str,
+    is_admin: bool,
+    csrf: String,
+}
+
+pub async fn list<S: AppStore>(State(state): State<AppState<S>>, page: PageUser) -> Response {
+    match list_page(&state, &page).await {
+        Ok(view) => render(&view),
+        Err(e) => message_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Nav::of(&page),
+            "Clients unavailable",
+            &e,
+            "/",
+        ),
+    }
+}
+
+async fn list_page<S: AppStore>(
+    state: &AppState<S>,
+    page: &PageUser,
+) -> Result<ClientsPage, String> {
+    let practice = page.user.practice;
+    let mut clients = state
+        .app
+        .list_clients(practice, page.user.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    clients.sort_by(|a, b| {
+        a.details
+            .name
+            .as_str()
+            .to_lowercase()
+            .cmp(&b.details.name.as_str().to_lowercase())
+    });
+    let connection = state
+        .store()
+        .connection(practice)
+        .await
+        .map_err(|e| e.to_string())?;
+    let tenant = connection.organisation().map(|o| o.tenant);
+    let mut rows = Vec::with_capacity(clients.len());
+    for c in clients.iter().filter(|c| c.status != ClientStatus::Deleted) {
+        let last_sync = match tenant {
+            Some(t) => state
+                .store()
+                .record(practice, c.id, t)
+                .await
+                .map_err(|e| e.to_string())?
+                .map(|r| timestamp(r.last_synced_at)),
+            None => None,
+        };
+        let filter = ActivityFilter {
+            client: Some(c.id),
+            ..ActivityFilter::default()
+        };
+        let last = state
+            .store()
+            .read(
+                practice,
+                &filter,
+                ActivityPage {
+                    after: None,
+                    limit: 1,
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        rows.push(ClientRow {
+            id: c.id.to_string(),
+            name: c.details.name.to_string(),
+            status: status_name(c.status),
+            active: c.is_active(),
+            last_sync,
+            last_result: last.first().map(|e| describe(&e.kind)),
+            last_failed: last.first().is_some_and(|e| is_failure(&e.kind)),
+        });
+    }
+    Ok(ClientsPage {
+        nav: Nav::of(page),
+        clients: rows,
+        sync_available: connection.sync_target().is_ok(),
+        status: connection.status().label(),
+        is_admin: page.user.role == Role::Admin,
+        csrf: page.session.csrf.clone(),
+    })
+}
+
+pub struct LookAlikeRow {
+    uuid: String,
+    name: String,
+    email: String,
+    business_number: String,
+}
+
+pub struct RelationshipRow {
+    related: String,
+    kind: String,
+    action: String,
+    skipped: bool,
+}
+
+pub struct FieldRow {
+    field: String,
+    pm_hub: String,
+    xpm_now: String,
+    will_write: bool,
+    changed_in_xpm: bool,
+}
+
+pub struct PreviewSection {
+    client_step: String,
+    look_alikes: Vec<LookAlikeRow>,
+    relationships: Vec<RelationshipRow>,
+    fields: Vec<FieldRow>,
+    can_sync: bool,
+}
+
+pub struct OutcomeSection {
+    complete: bool,
+    waited: bool,
+    lines: Vec<(String, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "client.html")]
+struct ClientPage {
+    nav: Option<Nav>,
+    id: String,
+    name: String,
+    status: &'static str,
+    csrf: String,
+    preview: Option<PreviewSection>,
+    outcome: Option<OutcomeSection>,
+    error: Option<String>,
+}
+
+async fn client_page<S: AppStore>(
+    state: &AppState<S>,
+    page: &PageUser,
+    client: &Client,
+    outcome: Option<&SyncOutcome>,
+    error: Option<String>,
+) -> ClientPage {
+    let mut view = ClientPage {
+        nav: Nav::of(page),
+        id: client.id.to_string(),
+        name: client.details.name.to_string(),
+        status: status_name(client.status),
+        csrf: page.session.csrf.clone(),
+        preview: None,
+        outcome: outcome.map(|o| OutcomeSection {
+            complete: o.is_complete(),
+            waited: o.waited_for_another_sync,
+            lines: o
+                .entries
+                .iter()
+                .map(|e| (describe(&e.kind), is_failure(&e.kind)))
+                .collect(),
+        }),
+        error,
+    };
+    if !client.is_active() {
+        view.error.get_or_insert_with(|| {
+            "This client is not active in PM Hub: it is not synced, and XPM keeps what it has."
+                .into()
+        });
+        return view;
+    }
+    let request = match ManualSyncRequest::new(&page.user, page.user.practice, client.id, None) {
+        Ok(r) => r,
+        Err(e) => {
+            view.error = Some(e.to_string());
+            return view;
+        }
+    };
+    match state.app.preview_sync(&request).await {
+        Ok(preview) => view.preview = Some(preview_section(state, page, client, &preview).await),
+        Err(e) if view.error.is_none() => view.error = Some(format!("No preview: {e}")),
+        Err(_) => {}
+    }
+    view
+}
+
+async fn preview_section<S: AppStore>(
+    state: &AppState<S>,
+    page: &PageUser,
+    client: &Client,
+    preview: &SyncPreview,
+) -> PreviewSection {
+    let practice = page.user.practice;
+    let names: HashMap<ClientId, String> = state
+        .app
+        .list_clients(practice, page.user.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| (c.id, c.details.name.to_string()))
+        .collect();
+    let types: HashMap<_, _> = state
+        .app
+        .association_types(practice, page.user.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| (t.id, t.name.to_string()))
+        .collect();
+    let associations = state
+        .app
+        .associations_of(practice, page.user.id, client.id)
+        .await
+        .unwrap_or_default();
+    let relationships = preview
+        .plan
+        .relationships
+        .iter()
+        .map(|step| {
+            let association = associations.iter().find(|a| a.id() == step.association());
+            RelationshipRow {
+                related: association
+                    .and_then(|a| names.get(&a.related()).cloned())
+                    .unwrap_or_else(|| "?".into()),
+                kind: association
+                    .and_then(|a| types.get(&a.association_type()).cloned())
+                    .unwrap_or_else(|| "?".into()),
+                action: relationship_step(step),
+                skipped: matches!(step, RelationshipStep::Skipped { .. }),
+            }
+        })
+        .collect();
+    let look_alikes = match &preview.plan.client {
+        ClientStep::NeedsDecision { look_alikes } => look_alikes
+            .iter()
+            .map(|l| LookAlikeRow {
+                uuid: l.xpm_client.to_string(),
+                name: l.name.clone(),
+                email: l.email.clone().unwrap_or_default(),
+                business_number: l.business_number.clone().unwrap_or_default(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let fields = crate::preview::fields(preview)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| FieldRow {
+            field: f.field,
+            pm_hub: f.pm_hub.unwrap_or_default(),
+            xpm_now: f.xpm_now.unwrap_or_else(|| "—".into()),
+            will_write: f.will_write,
+            changed_in_xpm: f.changed_in_xpm,
+        })
+        .collect();
+    PreviewSection {
+        client_step: client_step(&preview.plan.client),
+        can_sync: look_alikes.is_empty(),
+        look_alikes,
+        relationships,
+        fields,
+    }
+}
+
+async fn load_client<S: AppStore>(
+    state: &AppState<S>,
+    page: &PageUser,
+    raw: &str,
+) -> Result<Client, Response> {
+    let not_found = || {
+        message_page(
+            StatusCode::NOT_FOUND,
+            Nav::of(page),
+            "No such client",
+            "This client does not exist in your practice.",
+            "/clients",
+        )
+    };
+    let id: ClientId = raw.parse().map_err(|_| not_found())?;
+    state
+        .app
+        .get_client(page.user.practice, page.user.id, id)
+        .await
+        .map_err(|_| not_found())
+}
+
+pub async fn show<S: AppStore>(
+    State(state): State<AppState<S>>,
+    page: PageUser,
+    Path(client): Path<String>,
+) -> Response {
+    let client = match load_client(&state, &page, &client).await {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    render(&client_page(&state, &page, &client, None, None).await)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SyncForm {
+    csrf: String,
+    /// `link:<XPM client UUID>` or `create`, only after look-alikes were found.
+    decision: Option<String>,
+}
+
+fn decision(raw: Option<&str>) -> Result<Option<FirstSyncDecision>, String> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some("create") => Ok(Some(FirstSyncDecision::CreateNew)),
+        Some(other) => other
+            .strip_prefix("link:")
+            .and_then(|u| u.parse::<XpmClientUuid>().ok())
+            .map(|u| Some(FirstSyncDecision::LinkTo(u)))
+            .ok_or_else(|| format!("`{other}` is not a choice this page offers")),
+    }
+}
+
+/// The Sync button: one client, now, because this person asked.
+pub async fn sync<S: AppStore>(
+    State(state): State<AppState<S>>,
+    page: PageUser,
+    Path(client): Path<String>,
+    Form(form): Form<SyncForm>,
+) -> Response {
+    if !page.session.csrf_matches(&form.csrf) {
+        return forged(&page);
+    }
+    let client = match load_client(&state, &page, &client).await {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    let decision = match decision(form.decision.as_deref()) {
+        Ok(d) => d,
+        Err(e) => {
+            return message_page(
+                StatusCode::BAD_REQUEST,
+                Nav::of(&page),
+                "Not synced",
+                &e,
+                &format!("/clients/{}", client.id),
+            );
+        }
+    };
+    let request = match ManualSyncRequest::new(&page.user, page.user.practice, client.id, decision)
+    {
+        Ok(r) => r,
+        Err(e) => {
+            return message_page(
+                StatusCode::FORBIDDEN,
+                Nav::of(&page),
+                "Not synced",
+                &e.to_string(),
+                "/clients",
+            );
+        }
+    };
+    let started = std::time::Instant::now();
+    let result = state.app.sync_client(&request).await;
+    crate::ops::record_sync(
+        started.elapsed(),
+        result.as_ref().is_ok_and(SyncOutcome::is_complete),
+    );
+    let (outcome, error, status) = match &result {
+        Ok(o) => (Some(o), None, StatusCode::OK),
+        Err(e) => (None, Some(format!("Not synced: {e}")), StatusCode::CONFLICT),
+    };
+    let mut response = render(&client_page(&state, &page, &client, outcome, error).await);
+    *response.status_mut() = status;
+    response
+}

@@ -1,0 +1,353 @@
+//! Integrations → Xero Practice Manager: the true status, Connect /
+//! Reconnect, the OAuth callback, and Disconnect with its confirmation.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::activity::ActivityKind;
+use domain::connection::{ConnectionState, DisconnectConfirmation};
+use domain::ports::{ActivityFilter, ActivityPage};
+use domain::practice::Role;
+use domain::usecases::{AuthorisationCallback, AuthorisationOutcome};
+use serde::Deserialize;
+
+use crate::auth::PageUser;
+use crate::present::{describe, timestamp};
+use crate::state::{AppState, AppStore};
+use crate::web::{Nav, forged, message_page, render};
+
+#[derive(Template)]
+#[template(path = "integration.html")]
+struct IntegrationPage {
+    nav: Option<Nav>,
+    status: &'static str,
+    organisation: Option<String>,
+    connected_since: Option<String>,
+    problem: Option<String>,
+    notices: Vec<String>,
+    warnings: Vec<String>,
+    error: Option<String>,
+    is_admin: bool,
+    can_disconnect: bool,
+    csrf: String,
+    sim_url: Option<String>,
+}
+
+fn integration_page<S>(
+    state: &AppState<S>,
+    page: &PageUser,
+    connection: &ConnectionState,
+) -> IntegrationPage {
+    IntegrationPage {
+        nav: Nav::of(page),
+        status: connection.status().label(),
+        organisation: connection.organisation().map(|o| o.name.to_string()),
+        connected_since: connection.connected_since().map(timestamp),
+        problem: connection.problem().map(|p| p.as_str().to_owned()),
+        notices: Vec::new(),
+        warnings: Vec::new(),
+        error: None,
+        is_admin: page.user.role == Role::Admin,
+        can_disconnect: matches!(
+            connection,
+            ConnectionState::Connected { .. }
+                | ConnectionState::Expired { .. }
+                | ConnectionState::Revoked { .. }
+        ),
+        csrf: page.session.csrf.clone(),
+        sim_url: state.sim_url.clone(),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    done: Option<String>,
+}
+
+/// The status is true, not cached: it asks Xero (refreshing the token if due).
+pub async fn page<S: AppStore>(
+    State(state): State<AppState<S>>,
+    page: PageUser,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    let connection = match state
+        .app
+        .check_connection(page.user.practice, page.user.id)
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => {
+            return message_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Nav::of(&page),
+                "Integration status unavailable",
+                &e.to_string(),
+                "/",
+            );
+        }
+    };
+    let mut view = integration_page(&state, &page, &connection);
+    match query.done.as_deref() {
+        Some("connected") => {
+            view.notices.push(
+                "Connected. Nothing has been synced: press Sync on a client to push it to XPM."
+                    .into(),
+            );
+            // A reconnect to another organisation says so plainly.
+            let filter = ActivityFilter {
+                kinds: vec!["reconnected"],
+                ..ActivityFilter::default()
+            };
+            if let Ok(entries) = state
+                .store()
+                .read(
+                    page.user.practice,
+                    &filter,
+                    ActivityPage {
+                        after: None,
+                        limit: 1,
+                    },
+                )
+                .await
+                && let Some(ActivityKind::Reconnected {
+                    changed_organisation: true,
+                    ..
+                }) = entries.first().map(|e| &e.kind)
+            {
+                view.warnings.push(format!(
+                    "{}. A Sync to the new organisation will look for matching clients there, or create them.",
+                    describe(&entries[0].kind)
+                ));
+            }
+        }
+        Some("disconnected") => view.notices.push(
+            "Disconnected. Everything already synced stays in XPM; the activity log is still here."
+                .into(),
+        ),
+        _ => {}
+    }
+    render(&view)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// Connect or Reconnect: off to Xero's login.
+pub async fn connect<S: AppStore>(
+    State(state): State<AppState<S>>,
+    page: PageUser,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !page.session.csrf_matches(&form.csrf) {
+        return forged(&page);
+    }
+    match state.app.connect(page.user.practice, page.user.id).await {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(e) => message_page(
+            StatusCode::FORBIDDEN,
+            Nav::of(&page),
+            "Cannot connect",
+            &e.to_string(),
+            "/integrations/xpm",
+        ),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "choose_organisation.html")]
+struct ChoosePage {
+    nav: Option<Nav>,
+    csrf: String,
+    organisations: Vec<(String, String)>,
+    previous: Option<String>,
+}
+
+/// Where Xero sends the administrator back.
+pub async fn callback<S: AppStore>(
+    State(state): State<AppState<S>>,
+    page: PageUser,
+    Query(query): Query<CallbackQuery>,
+) -> Response {
+    let Some(oauth_state) = query.state else {
+        return message_page(
+            StatusCode::BAD_REQUEST,
+            Nav::of(&page),
+            "Xero's answer is incomplete",
+            "The answer from Xero has no state. Start again with Connect.",
+            "/integrations/xpm",
+        );
+    };
+    let callback = match (query.code, query.error) {
+        (_, Some(error)) => AuthorisationCallback::Error {
+            error,
+            description: query.error_description,
+            state: oauth_state,
+        },
+        (Some(code), None) => AuthorisationCallback::Code {
+            code,
+            state: oauth_state,
+        },
+        (None, None) => {
+            return message_page(
+                StatusCode::BAD_REQUEST,
+                Nav::of(&page),
+                "Xero's answer is incomplete",
+                "The answer from Xero has neither a code nor an error. Start again with Connect.",
+                "/integrations/xpm",
+            );
+        }
+    };
+    let before = domain::ports::ConnectionStore::connection(state.store(), page.user.practice)
+        .await
+        .ok();
+    match state
+        .app
+        .complete_authorisation(page.user.practice, callback)
+        .await
+    {
+        Ok(AuthorisationOutcome::Connected(_)) => {
+            Redirect::to("/integrations/xpm?done=connected").into_response()
+        }
+        Ok(AuthorisationOutcome::ChooseOrganisation(organisations)) => render(&ChoosePage {
+            nav: Nav::of(&page),
+            csrf: page.session.csrf.clone(),
+            organisations: organisations
+                .iter()
+                .map(|o| (o.tenant.to_string(), o.name.to_string()))
+                .collect(),
+            previous: before
+                .as_ref()
+                .and_then(|b| b.organisation())
+                .map(|o| o.name.to_string()),
+        }),
+        Err(e) => {
+            let connection =
+                domain::ports::ConnectionStore::connection(state.store(), page.user.practice)
+                    .await
+                    .unwrap_or(ConnectionState::NotConnected);
+            let mut view = integration_page(&state, &page, &connection);
+            view.error = Some(format!("{e}. Nothing was changed."));
+            let mut response = render(&view);
+            *response.status_mut() = StatusCode::BAD_REQUEST;
+            response
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChooseForm {
+    csrf: String,
+    tenant: String,
+}
+
+pub async fn choose<S: AppStore>(
+    State(state): State<AppState<S>>,
+    page: PageUser,
+    Form(form): Form<ChooseForm>,
+) -> Response {
+    if !page.session.csrf_matches(&form.csrf) {
+        return forged(&page);
+    }
+    let Ok(tenant) = form.tenant.parse() else {
+        return message_page(
+            StatusCode::BAD_REQUEST,
+            Nav::of(&page),
+            "Choose an organisation",
+            "That is not an XPM organisation.",
+            "/integrations/xpm",
+        );
+    };
+    match state
+        .app
+        .choose_organisation(page.user.practice, page.user.id, tenant)
+        .await
+    {
+        Ok(_) => Redirect::to("/integrations/xpm?done=connected").into_response(),
+        Err(e) => message_page(
+            StatusCode::BAD_REQUEST,
+            Nav::of(&page),
+            "Cannot connect",
+            &e.to_string(),
+            "/integrations/xpm",
+        ),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "disconnect.html")]
+struct DisconnectPage {
+    nav: Option<Nav>,
+    csrf: String,
+    organisation: String,
+}
+
+pub async fn confirm_disconnect<S: AppStore>(
+    State(state): State<AppState<S>>,
+    page: PageUser,
+) -> Response {
+    let connection = domain::ports::ConnectionStore::connection(state.store(), page.user.practice)
+        .await
+        .unwrap_or(ConnectionState::NotConnected);
+    render(&DisconnectPage {
+        nav: Nav::of(&page),
+        csrf: page.session.csrf.clone(),
+        organisation: connection
+            .organisation()
+            .map_or("XPM".into(), |o| o.name.to_string()),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DisconnectForm {
+    csrf: String,
+    confirm: Option<String>,
+}
+
+pub async fn disconnect<S: AppStore>(
+    State(state): State<AppState<S>>,
+    page: PageUser,
+    Form(form): Form<DisconnectForm>,
+) -> Response {
+    if !page.session.csrf_matches(&form.csrf) {
+        return forged(&page);
+    }
+    let confirmation =
+        match DisconnectConfirmation::from_answer(form.confirm.as_deref() == Some("yes")) {
+            Ok(c) => c,
+            Err(e) => {
+                return message_page(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Nav::of(&page),
+                    "Not disconnected",
+                    &format!("{e}: tick the box to confirm."),
+                    "/integrations/xpm/disconnect",
+                );
+            }
+        };
+    match state
+        .app
+        .disconnect(page.user.practice, page.user.id, confirmation)
+        .await
+    {
+        Ok(_) => Redirect::to("/integrations/xpm?done=disconnected").into_response(),
+        Err(e) => message_page(
+            StatusCode::CONFLICT,
+            Nav::of(&page),
+            "Not disconnected",
+            &e.to_string(),
+            "/integrations/xpm",
+        ),
+    }
+}

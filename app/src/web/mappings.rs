@@ -1,0 +1,183 @@
+//! Association Types: map each to one of XPM's relationship types.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::ids::AssociationTypeId;
+use domain::practice::Role;
+use domain::relationship_type::XpmRelationshipType;
+use domain::text::AssociationTypeName;
+use serde::Deserialize;
+
+use crate::auth::PageUser;
+use crate::state::{AppState, AppStore};
+use crate::web::{Nav, forged, message_page, render};
+
+pub struct TypeRow {
+    id: String,
+    name: String,
+    mapped: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "association_types.html")]
+struct MappingsPage {
+    nav: Option<Nav>,
+    types: Vec<TypeRow>,
+    xpm_types: Vec<String>,
+    is_admin: bool,
+    csrf: String,
+    notices: Vec<String>,
+}
+
+pub async fn page<S: AppStore>(State(state): State<AppState<S>>, page: PageUser) -> Response {
+    let practice = page.user.practice;
+    let loaded = async {
+        let types = state
+            .app
+            .association_types(practice, page.user.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let settings = state
+            .store()
+            .settings(practice)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>((types, settings))
+    };
+    let (mut types, settings) = match loaded.await {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            return message_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Nav::of(&page),
+                "Association types unavailable",
+                &e,
+                "/",
+            );
+        }
+    };
+    types.sort_by(|a, b| {
+        a.name
+            .as_str()
+            .to_lowercase()
+            .cmp(&b.name.as_str().to_lowercase())
+    });
+    render(&MappingsPage {
+        nav: Nav::of(&page),
+        types: types
+            .iter()
+            .map(|t| TypeRow {
+                id: t.id.to_string(),
+                name: t.name.to_string(),
+                mapped: settings.mapping_for(t.id).map(|m| m.xpm_name().to_owned()),
+            })
+            .collect(),
+        xpm_types: XpmRelationshipType::ALL
+            .iter()
+            .map(|t| t.xpm_name().to_owned())
+            .collect(),
+        is_admin: page.user.role == Role::Admin,
+        csrf: page.session.csrf.clone(),
+        notices: Vec::new(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MappingForm {
+    csrf: String,
+    xpm_type: String,
+}
+
+pub async fn map<S: AppStore>(
+    State(state): State<AppState<S>>,
+    page: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<MappingForm>,
+) -> Response {
+    if !page.session.csrf_matches(&form.csrf) {
+        return forged(&page);
+    }
+    let Ok(id) = id.parse::<AssociationTypeId>() else {
+        return message_page(
+            StatusCode::NOT_FOUND,
+            Nav::of(&page),
+            "No such association type",
+            "This association type does not exist.",
+            "/association-types",
+        );
+    };
+    let target = match form.xpm_type.trim() {
+        "" => None,
+        name => match XpmRelationshipType::from_xpm_name(name) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                return message_page(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Nav::of(&page),
+                    "Not saved",
+                    &e.to_string(),
+                    "/association-types",
+                );
+            }
+        },
+    };
+    match state
+        .app
+        .configure_mapping(page.user.practice, page.user.id, id, target)
+        .await
+    {
+        Ok(_) => Redirect::to("/association-types").into_response(),
+        Err(e) => message_page(
+            StatusCode::FORBIDDEN,
+            Nav::of(&page),
+            "Not saved",
+            &e.to_string(),
+            "/association-types",
+        ),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewTypeForm {
+    csrf: String,
+    name: String,
+}
+
+pub async fn create<S: AppStore>(
+    State(state): State<AppState<S>>,
+    page: PageUser,
+    Form(form): Form<NewTypeForm>,
+) -> Response {
+    if !page.session.csrf_matches(&form.csrf) {
+        return forged(&page);
+    }
+    let name = match AssociationTypeName::new(&form.name) {
+        Ok(n) => n,
+        Err(e) => {
+            return message_page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Nav::of(&page),
+                "Not added",
+                &e.to_string(),
+                "/association-types",
+            );
+        }
+    };
+    match state
+        .app
+        .create_association_type(page.user.practice, page.user.id, name)
+        .await
+    {
+        Ok(_) => Redirect::to("/association-types").into_response(),
+        Err(e) => message_page(
+            StatusCode::FORBIDDEN,
+            Nav::of(&page),
+            "Not added",
+            &e.to_string(),
+            "/association-types",
+        ),
+    }
+}

@@ -1,0 +1,135 @@
+//! Server-rendered pages (askama), for people: Integrations → Xero Practice
+//! Manager, Clients with their Sync buttons, a client's preview, Association
+//! Types and the Activity Log. No JavaScript; every form carries the
+//! session's CSRF token.
+
+mod activity;
+mod clients;
+mod integration;
+mod login;
+mod mappings;
+
+use askama::Template;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use domain::practice::Role;
+
+use crate::auth::PageUser;
+use crate::state::{AppState, AppStore};
+
+pub fn router<S: AppStore>() -> Router<AppState<S>> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/integrations/xpm") }))
+        .route("/login", get(login::form).post(login::submit::<S>))
+        .route("/logout", post(login::logout))
+        .route("/integrations/xpm", get(integration::page::<S>))
+        .route("/integrations/xpm/connect", post(integration::connect::<S>))
+        .route(
+            crate::config::CALLBACK_PATH,
+            get(integration::callback::<S>),
+        )
+        .route(
+            "/integrations/xpm/organisation",
+            post(integration::choose::<S>),
+        )
+        .route(
+            "/integrations/xpm/disconnect",
+            get(integration::confirm_disconnect::<S>).post(integration::disconnect::<S>),
+        )
+        .route("/clients", get(clients::list::<S>))
+        .route("/clients/{client}", get(clients::show::<S>))
+        .route("/clients/{client}/sync", post(clients::sync::<S>))
+        .route(
+            "/association-types",
+            get(mappings::page::<S>).post(mappings::create::<S>),
+        )
+        .route(
+            "/association-types/{association_type}/mapping",
+            post(mappings::map::<S>),
+        )
+        .route("/activity", get(activity::page::<S>))
+        .route("/activity.csv", get(activity::csv::<S>))
+}
+
+/// The header's view of who is logged in.
+#[derive(Debug)]
+pub struct Nav {
+    pub name: String,
+    pub role: &'static str,
+    pub csrf: String,
+}
+
+impl Nav {
+    pub fn of(page: &PageUser) -> Option<Self> {
+        Some(Self {
+            name: page.user.name.to_string(),
+            role: role(page.user.role),
+            csrf: page.session.csrf.clone(),
+        })
+    }
+}
+
+pub fn role(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "admin",
+        Role::Staff => "staff",
+    }
+}
+
+pub fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => error_page(&format!("the page could not be rendered: {e}")),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct Message<'a> {
+    nav: Option<Nav>,
+    heading: &'a str,
+    message: &'a str,
+    back: &'a str,
+}
+
+/// A page that says what went wrong, with the status that fits.
+pub fn message_page(
+    status: StatusCode,
+    nav: Option<Nav>,
+    heading: &str,
+    message: &str,
+    back: &str,
+) -> Response {
+    let mut response = render(&Message {
+        nav,
+        heading,
+        message,
+        back,
+    });
+    *response.status_mut() = status;
+    response
+}
+
+pub fn error_page(message: &str) -> Response {
+    tracing::error!(message, "page failed");
+    message_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        None,
+        "Something went wrong",
+        message,
+        "/",
+    )
+}
+
+/// A form whose CSRF token does not match the session's.
+pub fn forged(page: &PageUser) -> Response {
+    message_page(
+        StatusCode::FORBIDDEN,
+        Nav::of(page),
+        "This form has expired",
+        "The form did not come from this session. Reload the page and try again.",
+        "/",
+    )
+}
