@@ -19,6 +19,7 @@
 pub mod api;
 pub mod clock;
 pub mod control;
+pub mod control_client;
 pub mod doc;
 pub mod faults;
 pub mod fields;
@@ -41,6 +42,7 @@ pub mod ui;
 pub mod xml;
 
 pub use clock::ClockMode;
+pub use control_client::{ControlClient, ControlClientError};
 pub use faults::{FaultAction, FaultRule, FaultSpec};
 pub use handle::{ConnectRequest, ConnectionView, ControlError, OrgState, OrgSummary, SimHandle};
 pub use journal::{JournalEntry, JournalFilter};

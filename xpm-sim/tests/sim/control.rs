@@ -444,3 +444,95 @@ async fn a_person_in_xpm_can_change_relationships_and_archive_or_delete_clients(
     let (_, gone) = t.get_xml(&format!("get/{}", demo::JANE_UUID)).await;
     assert!(gone.contains("Client not found"));
 }
+
+#[tokio::test]
+async fn the_typed_control_client_drives_a_sim_over_http() {
+    let t = start().await;
+    let cc = xpm_sim::ControlClient::new(t.sim.base_url());
+    assert_eq!(cc.orgs().await.unwrap().len(), 2);
+    let tenant: uuid::Uuid = demo::TENANT_ID.parse().unwrap();
+    let state = cc.org_state(tenant).await.unwrap();
+    assert_eq!(state.org.name, "Demo Practice");
+    let edited = cc
+        .edit_client(
+            tenant,
+            demo::ACME_UUID.parse().unwrap(),
+            &json!({ "Phone": "123" }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(edited.field("Phone"), Some("123"));
+    let err = cc.org_state(uuid::Uuid::nil()).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            xpm_sim::ControlClientError::Refused { status: 404, .. }
+        ),
+        "{err}"
+    );
+    let id = cc
+        .add_fault(&xpm_sim::FaultSpec {
+            method: Some("GET".into()),
+            path: Some("/practicemanager/3.1/client.api/list".into()),
+            tenant: None,
+            action: xpm_sim::FaultAction::Status {
+                status: 503,
+                body: None,
+                retry_after: None,
+            },
+            times: Some(1),
+        })
+        .await
+        .unwrap();
+    assert_eq!(t.get_xml("list").await.0, 503);
+    assert_eq!(cc.faults().await.unwrap()[0].fired, 1);
+    cc.remove_fault(id).await.unwrap();
+    let journal = cc
+        .journal(&xpm_sim::JournalFilter {
+            status: Some(503),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(journal.len(), 1);
+    cc.clear_journal().await.unwrap();
+    assert_eq!(cc.expire_all_tokens().await.unwrap(), 1);
+    let tokens = cc
+        .connect(&xpm_sim::ConnectRequest {
+            client_id: demo::CLIENT_ID.into(),
+            user_email: demo::ADMIN_EMAIL.into(),
+            tenants: vec![tenant],
+            scopes: vec![],
+        })
+        .await
+        .unwrap();
+    assert!(tokens.refresh_token.is_some());
+    assert_eq!(cc.connections().await.unwrap().len(), 2);
+    assert_eq!(
+        cc.revoke_connection(tenant, Some(demo::CLIENT_ID))
+            .await
+            .unwrap(),
+        1
+    );
+    cc.advance_clock(60).await.unwrap();
+    assert_eq!(t.sim.control().now().minute(), 1);
+    let mut limits = cc.limits().await.unwrap();
+    limits.per_minute = 2;
+    assert_eq!(cc.set_limits(&limits).await.unwrap().per_minute, 2);
+    cc.seed(&xpm_sim::Seed {
+        orgs: vec![xpm_sim::seed::OrgSeed {
+            name: "More".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(cc.orgs().await.unwrap().len(), 3);
+    cc.reset().await.unwrap();
+    assert_eq!(cc.orgs().await.unwrap().len(), 2);
+    assert!(cc.clear_faults().await.is_ok());
+    let report = cc.reset_to(&xpm_sim::Seed::empty()).await.unwrap();
+    assert!(report.orgs.is_empty());
+    assert!(cc.client(tenant, uuid::Uuid::nil()).await.is_err());
+}
