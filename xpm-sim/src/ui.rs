@@ -26,6 +26,9 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_sim/ui/expire-tokens", post(expire))
         .route("/_sim/ui/revoke", post(revoke))
         .route("/_sim/ui/advance", post(advance))
+        .route("/_sim/ui/clear-faults", post(clear_faults))
+        .route("/_sim/ui/clear-journal", post(clear_journal))
+        .route("/_sim/ui/reset", post(reset))
 }
 
 #[derive(Debug)]
@@ -274,4 +277,19 @@ async fn advance(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
         }
         None => (StatusCode::BAD_REQUEST, "seconds is required").into_response(),
     }
+}
+
+async fn clear_faults(State(sh): State<Arc<Shared>>) -> Response {
+    SimHandle::new(sh).clear_faults();
+    back()
+}
+
+async fn clear_journal(State(sh): State<Arc<Shared>>) -> Response {
+    SimHandle::new(sh).clear_journal();
+    back()
+}
+
+async fn reset(State(sh): State<Arc<Shared>>) -> Response {
+    SimHandle::new(sh).reset();
+    back()
 }

@@ -342,6 +342,30 @@ async fn ui_shows_state_and_its_buttons_work() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(t.sim.control().now().minute(), 1);
+    t.sim.control().add_fault(xpm_sim::FaultSpec {
+        method: None,
+        path: None,
+        tenant: None,
+        action: xpm_sim::FaultAction::CloseBeforeAnswer,
+        times: None,
+    });
+    for button in ["clear-faults", "clear-journal"] {
+        let r = c
+            .post(format!("{}/_sim/ui/{button}", t.sim.base_url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    assert!(t.sim.control().faults().is_empty());
+    assert!(t.sim.control().journal_all().is_empty());
+    let r = c
+        .post(format!("{}/_sim/ui/reset", t.sim.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(t.sim.control().connections().is_empty());
 }
 
 async fn script(sim: &xpm_sim::RunningSim) -> String {
