@@ -1,0 +1,3 @@
+//! The reliability and security suite (issue 9). See docs/reliability.md.
+
+mod security;
