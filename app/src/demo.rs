@@ -49,6 +49,24 @@ fn id(kind: u128, n: u128) -> Uuid {
     Uuid::from_u128(0x5eed_0000_0000_0000_0000_0000_0000_0000 | (kind << 32) | n)
 }
 
+pub fn admin_id() -> UserId {
+    UserId::from_uuid(id(2, 1))
+}
+
+pub fn staff_id() -> UserId {
+    UserId::from_uuid(id(2, 2))
+}
+
+/// The demo's clients, numbered from 1 as seeded: 1 Acme Holdings Pty Ltd
+/// (also in the simulator's organisation), 2 Jane Citizen (also there),
+/// 3 John Citizen, 4 Smith Family Trust, 5 Brown & Green Partnership, 6 Li
+/// Wei, 7 Wei's Noodle Bar, 8 Harbour Superannuation Fund, 9 Østergaard &
+/// Søn, 10 Prospect Pty Ltd (no business structure), 11 Old Ventures Ltd
+/// (deactivated), 12 Maria Garcia.
+pub fn client_id(n: u128) -> ClientId {
+    ClientId::from_uuid(id(3, n))
+}
+
 /// Runs the demo until Ctrl-C.
 pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     std::fs::create_dir_all(&options.data_dir)
@@ -78,7 +96,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     let store = crate::wiring::open_sqlite(&database, &key, true).await?;
     seed_practice(&store).await?;
     let admin = store
-        .user(practice_id(), UserId::from_uuid(id(2, 1)))
+        .user(practice_id(), admin_id())
         .await?
         .context("the demo admin")?;
     let (token, hash) = api_token::generate();
@@ -164,12 +182,24 @@ pub async fn seed_practice<S: AppStore>(store: &S) -> anyhow::Result<()> {
             name: DisplayName::new("Smith & Co Accountants")?,
         })
         .await?;
-    for (n, email, name, role, secret) in [
-        (1, ADMIN_EMAIL, "Ada Admin", Role::Admin, ADMIN_PASSWORD),
-        (2, STAFF_EMAIL, "Sam Staff", Role::Staff, STAFF_PASSWORD),
+    for (user_id, email, name, role, secret) in [
+        (
+            admin_id(),
+            ADMIN_EMAIL,
+            "Ada Admin",
+            Role::Admin,
+            ADMIN_PASSWORD,
+        ),
+        (
+            staff_id(),
+            STAFF_EMAIL,
+            "Sam Staff",
+            Role::Staff,
+            STAFF_PASSWORD,
+        ),
     ] {
         let user = User {
-            id: UserId::from_uuid(id(2, n)),
+            id: user_id,
             practice,
             name: DisplayName::new(name)?,
             email: EmailAddress::new(email)?,
@@ -289,7 +319,7 @@ pub async fn seed_practice<S: AppStore>(store: &S) -> anyhow::Result<()> {
     let mut ids = Vec::new();
     for (n, (status, details)) in clients.into_iter().enumerate() {
         let client = Client {
-            id: ClientId::from_uuid(id(3, n as u128 + 1)),
+            id: client_id(n as u128 + 1),
             practice,
             status,
             details,

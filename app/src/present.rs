@@ -6,8 +6,18 @@ use domain::sync::{ClientStep, RelationshipStep};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+/// For machines (API, CSV): RFC 3339.
 pub fn timestamp(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_else(|_| at.to_string())
+}
+
+/// For people (pages): to the second, in UTC.
+pub fn when(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    at.format(time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+    ))
+    .unwrap_or_else(|_| timestamp(at))
 }
 
 pub fn operation(op: &Operation) -> String {

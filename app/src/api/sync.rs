@@ -116,14 +116,43 @@ pub struct PreviewView {
     /// Field by field: PM Hub's value, what XPM holds now (read from XPM,
     /// never written into PM Hub), whether a Sync writes it, and whether it
     /// was changed directly in XPM since the last push.
-    pub fields: Vec<domain::sync::FieldComparison>,
+    pub fields: Vec<FieldView>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldView {
+    /// XPM's name for the field.
+    pub field: String,
+    pub pm_hub: Option<String>,
+    pub last_pushed: Option<String>,
+    pub xpm_now: Option<String>,
+    pub will_write: bool,
+    pub changed_in_xpm: bool,
+}
+
+impl From<domain::sync::FieldComparison> for FieldView {
+    fn from(f: domain::sync::FieldComparison) -> Self {
+        Self {
+            field: f.field,
+            pm_hub: f.pm_hub,
+            last_pushed: f.last_pushed,
+            xpm_now: f.xpm_now,
+            will_write: f.will_write,
+            changed_in_xpm: f.changed_in_xpm,
+        }
+    }
 }
 
 impl PreviewView {
     fn new(p: &SyncPreview) -> Result<Self, Problem> {
         Ok(Self {
             plan: PlanView::from(&p.plan),
-            fields: crate::preview::fields(p).map_err(Problem::internal)?,
+            fields: crate::preview::fields(p)
+                .map_err(Problem::internal)?
+                .into_iter()
+                .map(FieldView::from)
+                .collect(),
         })
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::activity::{ActivityQuery, read, read_all, to_csv};
 use crate::auth::PageUser;
-use crate::present::{actor, describe, is_failure, timestamp};
+use crate::present::{actor, describe, is_failure, when};
 use crate::state::{AppState, AppStore};
 use crate::web::{Nav, message_page, render};
 
@@ -130,7 +130,7 @@ pub async fn page<S: AppStore>(
         entries: entries
             .iter()
             .map(|e| EntryRow {
-                at: timestamp(e.at),
+                at: when(e.at),
                 message: describe(&e.kind),
                 client: e
                     .client

@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::api::client_dto::status_name;
 use crate::auth::PageUser;
-use crate::present::{client_step, describe, is_failure, relationship_step, timestamp};
+use crate::present::{client_step, describe, is_failure, relationship_step, when};
 use crate::state::{AppState, AppStore};
 use crate::web::{Nav, forged, message_page, render};
 
@@ -87,7 +87,7 @@ async fn list_page<S: AppStore>(
                 .record(practice, c.id, t)
                 .await
                 .map_err(|e| e.to_string())?
-                .map(|r| timestamp(r.last_synced_at)),
+                .map(|r| when(r.last_synced_at)),
             None => None,
         };
         let filter = ActivityFilter {

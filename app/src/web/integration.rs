@@ -14,7 +14,7 @@ use domain::usecases::{AuthorisationCallback, AuthorisationOutcome};
 use serde::Deserialize;
 
 use crate::auth::PageUser;
-use crate::present::{describe, timestamp};
+use crate::present::{describe, when};
 use crate::state::{AppState, AppStore};
 use crate::web::{Nav, forged, message_page, render};
 
@@ -23,6 +23,7 @@ use crate::web::{Nav, forged, message_page, render};
 struct IntegrationPage {
     nav: Option<Nav>,
     status: &'static str,
+    status_class: String,
     organisation: Option<String>,
     connected_since: Option<String>,
     problem: Option<String>,
@@ -43,8 +44,9 @@ fn integration_page<S>(
     IntegrationPage {
         nav: Nav::of(page),
         status: connection.status().label(),
+        status_class: format!("{:?}", connection.status()).to_lowercase(),
         organisation: connection.organisation().map(|o| o.name.to_string()),
-        connected_since: connection.connected_since().map(timestamp),
+        connected_since: connection.connected_since().map(when),
         problem: connection.problem().map(|p| p.as_str().to_owned()),
         notices: Vec::new(),
         warnings: Vec::new(),
@@ -90,7 +92,7 @@ pub async fn page<S: AppStore>(
     };
     let mut view = integration_page(&state, &page, &connection);
     match query.done.as_deref() {
-        Some("connected") => {
+        Some("connected") if connection.sync_target().is_ok() => {
             view.notices.push(
                 "Connected. Nothing has been synced: press Sync on a client to push it to XPM."
                     .into(),
@@ -122,7 +124,7 @@ pub async fn page<S: AppStore>(
                 ));
             }
         }
-        Some("disconnected") => view.notices.push(
+        Some("disconnected") if connection.status() == domain::connection::ConnectionStatus::Disconnected => view.notices.push(
             "Disconnected. Everything already synced stays in XPM; the activity log is still here."
                 .into(),
         ),
