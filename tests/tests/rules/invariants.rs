@@ -1,0 +1,500 @@
+//! The seven invariants of issue 7, checked after every step against the
+//! sim's state and journal and the app's stores. Each answers what broke.
+
+use std::collections::BTreeMap;
+
+use domain::activity::{ActivityEntry, ActivityKind};
+use domain::client::Client;
+use domain::connection::ConnectionState;
+use domain::ports::{ActivityFilter, ActivityPage};
+use domain::sync::{ClientStep, RelationshipStep};
+use domain::usecases::Stores;
+use uuid::Uuid;
+use xpm_sim::JournalEntry;
+
+use crate::machine::{Case, Step, SyncStep, is_not_connected};
+use crate::model::code_of;
+
+const API: &str = "/practicemanager/";
+
+fn is_write(e: &JournalEntry) -> bool {
+    e.path.starts_with(API) && e.method != "GET"
+}
+
+/// The text of `<tag>` in an XML body, if any.
+fn element<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+    let open = format!("<{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find(&format!("</{tag}>"))? + start;
+    Some(&xml[start..end])
+}
+
+pub async fn check<S: Stores + Clone>(case: &mut Case<S>, step: &Step) -> Result<(), String> {
+    let journal = new_journal(case);
+    no_write_outside_a_sync_of_that_client(case, step, &journal).await?;
+    nothing_read_from_xpm_changes_pm_hub(case).await?;
+    no_delete_or_archive_reaches_xpm_and_xpm_data_stays(case, &journal)?;
+    relationships_appear_only_in_a_sync(case, step)?;
+    if let Step::Sync(sync) = step {
+        relationships_trace_to_mapped_associations_and_skips_are_logged(case, sync).await?;
+        sync_after_disconnect_is_refused_without_a_call(sync, &journal)?;
+    }
+    remember_xpm_relationships(case)?;
+    the_activity_log_keeps_every_entry(case).await?;
+    never_two_xpm_clients_for_one_pm_hub_client(case)?;
+    Ok(())
+}
+
+fn new_journal<S>(case: &mut Case<S>) -> Vec<JournalEntry> {
+    let seen = case.model.journal_seen;
+    let entries: Vec<JournalEntry> = case
+        .rig
+        .ctl()
+        .journal_all()
+        .into_iter()
+        .filter(|e| e.id > seen)
+        .collect();
+    if let Some(last) = entries.iter().map(|e| e.id).max() {
+        case.model.journal_seen = last;
+    }
+    entries
+}
+
+fn describe(e: &JournalEntry) -> String {
+    format!("{} {} ({:?})", e.method, e.path, e.status)
+}
+
+/// Invariant 1 (rule 3, manual only), and the quiet half of invariant 5: no
+/// XPM API call outside a sync, a preview or a check; no write outside a
+/// sync, and a sync writes only its own client.
+async fn no_write_outside_a_sync_of_that_client<S: Stores + Clone>(
+    case: &Case<S>,
+    step: &Step,
+    journal: &[JournalEntry],
+) -> Result<(), String> {
+    match step {
+        Step::Quiet => {
+            if let Some(e) = journal.iter().find(|e| e.path.starts_with(API)) {
+                return Err(format!(
+                    "invariant 1/5: XPM was called outside a sync: {}",
+                    describe(e)
+                ));
+            }
+        }
+        Step::ReadOnly => {
+            if let Some(e) = journal.iter().find(|e| is_write(e)) {
+                return Err(format!(
+                    "invariant 1: a preview or check wrote to XPM: {}",
+                    describe(e)
+                ));
+            }
+        }
+        Step::Sync(sync) => {
+            let code = format!("<ClientCode>{}</ClientCode>", code_of(sync.n));
+            let target = sync.before.organisation().map(|o| o.tenant.to_string());
+            for e in journal.iter().filter(|e| is_write(e)) {
+                if e.tenant != target {
+                    return Err(format!(
+                        "invariant 1: a sync connected to {target:?} wrote to {:?}: {}",
+                        e.tenant,
+                        describe(e)
+                    ));
+                }
+                let org: Uuid = e
+                    .tenant
+                    .as_deref()
+                    .and_then(|t| t.parse().ok())
+                    .ok_or("invariant 1: a write without a tenant")?;
+                let own = case.xpm_copy(sync.client, org).await.map(|u| u.to_string());
+                let op = e
+                    .path
+                    .trim_start_matches("/practicemanager/3.1/client.api/");
+                let ours = match op {
+                    "add" | "update" => e.request_body.contains(&code),
+                    "addrelationship" => {
+                        own.is_some() && element(&e.request_body, "ClientUUID") == own.as_deref()
+                    }
+                    "updaterelationship" => {
+                        let rel =
+                            element(&e.request_body, "UUID").and_then(|u| u.parse::<Uuid>().ok());
+                        let state = case.rig.ctl().org_state(org).map_err(|e| e.to_string())?;
+                        rel.and_then(|r| state.org.relationships.get(&r).cloned())
+                            .is_some_and(|r| Some(r.client.to_string()) == own)
+                    }
+                    _ => false,
+                };
+                if !ours {
+                    return Err(format!(
+                        "invariant 1: the sync of client {} made a write that is not about it: {}\n{}",
+                        sync.n,
+                        describe(e),
+                        e.request_body
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Invariant 2 (rule 4, one way): PM Hub's clients, associations, types and
+/// settings are exactly what PM Hub's own edits made them.
+async fn nothing_read_from_xpm_changes_pm_hub<S: Stores + Clone>(
+    case: &Case<S>,
+) -> Result<(), String> {
+    let store = case.rig.store();
+    let practice = case.rig.practice;
+    let sorted = |mut v: Vec<Client>| {
+        v.sort_by_key(|c| c.id);
+        v
+    };
+    let stored = sorted(store.clients(practice).await.map_err(|e| e.to_string())?);
+    let expected = sorted(case.model.clients.clone());
+    if stored != expected {
+        return Err(format!(
+            "invariant 2: PM Hub's clients changed without a PM Hub edit:\nstored   {stored:#?}\nexpected {expected:#?}"
+        ));
+    }
+    for client in &case.model.clients {
+        let mut stored = store
+            .associations_of(practice, client.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        stored.sort_by_key(|a| a.id());
+        let mut expected: Vec<_> = case
+            .model
+            .associations
+            .iter()
+            .filter(|a| a.client() == client.id)
+            .cloned()
+            .collect();
+        expected.sort_by_key(|a| a.id());
+        if stored != expected {
+            return Err(format!(
+                "invariant 2: the associations of {} changed without a PM Hub edit: {stored:?} != {expected:?}",
+                client.id
+            ));
+        }
+    }
+    let mut types = store
+        .association_types(practice)
+        .await
+        .map_err(|e| e.to_string())?;
+    types.sort_by_key(|t| t.id);
+    let mut expected = case.model.types.clone();
+    expected.sort_by_key(|t| t.id);
+    if types != expected {
+        return Err(format!("invariant 2: association types changed: {types:?}"));
+    }
+    let settings = store.settings(practice).await.map_err(|e| e.to_string())?;
+    if settings.mappings() != &case.model.mappings
+        || settings.push_options() != domain::settings::PushOptions::default()
+    {
+        return Err(format!(
+            "invariant 2/5: the settings changed without an admin: {settings:?}, expected mappings {:?}",
+            case.model.mappings
+        ));
+    }
+    Ok(())
+}
+
+/// Invariant 3 (rule 6, and rule 2's "XPM data stays"): no delete or archive
+/// call, and every client and relationship ever seen in XPM is still there.
+fn no_delete_or_archive_reaches_xpm_and_xpm_data_stays<S>(
+    case: &mut Case<S>,
+    journal: &[JournalEntry],
+) -> Result<(), String> {
+    for e in journal.iter().filter(|e| e.path.starts_with(API)) {
+        let op = e.path.rsplit('/').next().unwrap_or_default();
+        let op = op.split('?').next().unwrap_or_default();
+        if e.method == "DELETE" || ["archive", "delete", "deleterelationship"].contains(&op) {
+            return Err(format!(
+                "invariant 3: a delete or archive reached XPM: {}",
+                describe(e)
+            ));
+        }
+    }
+    let ctl = case.rig.ctl();
+    for org in ctl.orgs() {
+        let state = ctl.org_state(org.id).map_err(|e| e.to_string())?;
+        for (o, c) in case
+            .model
+            .xpm_clients_seen
+            .iter()
+            .filter(|(o, _)| *o == org.id)
+        {
+            match state.org.clients.get(c) {
+                Some(client) if !client.deleted && !client.archived => {}
+                other => {
+                    return Err(format!(
+                        "invariant 3: XPM client {c} in {o} is gone or archived: {other:?}"
+                    ));
+                }
+            }
+        }
+        for (o, r) in case
+            .model
+            .xpm_relationships_seen
+            .iter()
+            .filter(|(o, _)| *o == org.id)
+        {
+            if !state.org.relationships.contains_key(r) {
+                return Err(format!("invariant 3: XPM relationship {r} in {o} is gone"));
+            }
+        }
+        let live: Vec<_> = state
+            .org
+            .clients
+            .values()
+            .filter(|c| !c.deleted && !c.archived)
+            .map(|c| (org.id, c.uuid))
+            .collect();
+        case.model.xpm_clients_seen.extend(live);
+    }
+    Ok(())
+}
+
+/// Relationships present in XPM but not yet seen.
+fn unseen_relationships<S>(
+    case: &Case<S>,
+) -> Result<Vec<(Uuid, xpm_sim::state::Relationship)>, String> {
+    let ctl = case.rig.ctl();
+    let mut new = Vec::new();
+    for org in ctl.orgs() {
+        let state = ctl.org_state(org.id).map_err(|e| e.to_string())?;
+        for r in state.org.relationships.values() {
+            if !case
+                .model
+                .xpm_relationships_seen
+                .contains(&(org.id, r.uuid))
+            {
+                new.push((org.id, r.clone()));
+            }
+        }
+    }
+    Ok(new)
+}
+
+fn remember_xpm_relationships<S>(case: &mut Case<S>) -> Result<(), String> {
+    let new = unseen_relationships(case)?;
+    case.model
+        .xpm_relationships_seen
+        .extend(new.iter().map(|(o, r)| (*o, r.uuid)));
+    Ok(())
+}
+
+/// Invariant 4's premise: only a sync makes relationships in XPM (people in
+/// XPM make none in these sequences).
+fn relationships_appear_only_in_a_sync<S>(case: &Case<S>, step: &Step) -> Result<(), String> {
+    if matches!(step, Step::Sync(_)) {
+        return Ok(());
+    }
+    match unseen_relationships(case)?.first() {
+        Some((org, r)) => Err(format!(
+            "invariant 4: relationship {r:?} appeared in {org} outside a sync"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Invariant 4 (rule 5): every relationship a sync made in XPM comes from
+/// one of that client's associations whose type was mapped, at that sync, to
+/// the type XPM shows; every skip the plan made is in the activity log.
+async fn relationships_trace_to_mapped_associations_and_skips_are_logged<S: Stores + Clone>(
+    case: &mut Case<S>,
+    sync: &SyncStep,
+) -> Result<(), String> {
+    let new = unseen_relationships(case)?;
+    for (org, r) in &new {
+        let own = case.xpm_copy(sync.client, *org).await.map(|u| *u.as_uuid());
+        let mut traced = false;
+        for a in case
+            .model
+            .associations
+            .iter()
+            .filter(|a| a.client() == sync.client)
+        {
+            let related = case.xpm_copy(a.related(), *org).await.map(|u| *u.as_uuid());
+            let mapped = sync.mappings.get(&a.association_type());
+            if own == Some(r.client)
+                && related == Some(r.related)
+                && mapped.is_some_and(|t| t.xpm_name().eq_ignore_ascii_case(&r.kind))
+            {
+                traced = true;
+            }
+        }
+        if !traced {
+            return Err(format!(
+                "invariant 4: the sync of client {} made relationship {r:?} in XPM, which no mapped association of that client explains (mappings {:?})",
+                sync.n, sync.mappings
+            ));
+        }
+    }
+    let logged = read_all(case).await?;
+    for outcome in sync.results.iter().flatten() {
+        for step in &outcome.plan.relationships {
+            let association = step.association();
+            let type_mapped = case
+                .model
+                .associations
+                .iter()
+                .find(|a| a.id() == association)
+                .is_some_and(|a| sync.mappings.contains_key(&a.association_type()));
+            if !type_mapped
+                && matches!(
+                    step,
+                    RelationshipStep::Add { .. } | RelationshipStep::Update { .. }
+                )
+            {
+                return Err(format!(
+                    "invariant 4: the plan writes association {association} whose type is not mapped: {step:?}"
+                ));
+            }
+        }
+        let stopped_early = matches!(outcome.plan.client, ClientStep::NeedsDecision { .. })
+            || outcome.entries.iter().any(|e| {
+                matches!(
+                    &e.kind,
+                    ActivityKind::OperationNotAttempted { .. }
+                        | ActivityKind::OperationFailed {
+                            operation: domain::activity::Operation::CreateClient,
+                            ..
+                        }
+                )
+            });
+        if stopped_early {
+            continue;
+        }
+        for step in &outcome.plan.relationships {
+            if let RelationshipStep::Skipped {
+                association,
+                reason,
+            } = step
+            {
+                let found = logged.iter().any(|e| {
+                    e.client == Some(sync.client)
+                        && matches!(&e.kind, ActivityKind::RelationshipSkipped { association: a, reason: r } if a == association && r == reason)
+                });
+                if !found {
+                    return Err(format!(
+                        "invariant 4: association {association} was skipped ({reason}) but the activity log does not say so"
+                    ));
+                }
+            }
+        }
+        // An association whose type is unmapped is never silently left out.
+        for a in case
+            .model
+            .associations
+            .iter()
+            .filter(|a| a.client() == sync.client)
+        {
+            if !sync.mappings.contains_key(&a.association_type())
+                && !outcome
+                    .plan
+                    .relationships
+                    .iter()
+                    .any(|s| s.association() == a.id())
+            {
+                return Err(format!(
+                    "invariant 4: unmapped association {} is neither synced nor skipped with a reason",
+                    a.id()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Invariant 6 (rule 2): when not connected (after Disconnect, before
+/// Connect, or once expiry or revocation is known), a sync is refused with
+/// a clear error and calls nothing at all.
+fn sync_after_disconnect_is_refused_without_a_call(
+    sync: &SyncStep,
+    journal: &[JournalEntry],
+) -> Result<(), String> {
+    if matches!(sync.before, ConnectionState::Connected { .. }) {
+        return Ok(());
+    }
+    match sync.results.as_slice() {
+        [Err(err)] if is_not_connected(err) => {}
+        other => {
+            return Err(format!(
+                "invariant 6: a sync while {:?} was not refused as not connected: {other:?}",
+                sync.before.status()
+            ));
+        }
+    }
+    if let Some(e) = journal.first() {
+        return Err(format!(
+            "invariant 6: a refused sync still called Xero or XPM: {}",
+            describe(e)
+        ));
+    }
+    Ok(())
+}
+
+async fn read_all<S: Stores + Clone>(case: &Case<S>) -> Result<Vec<ActivityEntry>, String> {
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = case
+            .rig
+            .store()
+            .read(
+                case.rig.practice,
+                &ActivityFilter::default(),
+                ActivityPage { after, limit: 500 },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let done = page.len() < 500;
+        after = page.last().map(|e| e.id);
+        all.extend(page);
+        if done {
+            return Ok(all);
+        }
+    }
+}
+
+/// Invariant 6's second half: the activity log only grows; every entry
+/// read before is still there, unchanged (across Disconnect and Reconnect too).
+async fn the_activity_log_keeps_every_entry<S: Stores + Clone>(
+    case: &mut Case<S>,
+) -> Result<(), String> {
+    let now = read_all(case).await?;
+    let by_id: BTreeMap<_, _> = now.iter().map(|e| (e.id, e)).collect();
+    for old in &case.model.activity {
+        if by_id.get(&old.id) != Some(&old) {
+            return Err(format!(
+                "invariant 6: activity entry {} is gone or changed",
+                old.id
+            ));
+        }
+    }
+    case.model.activity = now;
+    Ok(())
+}
+
+/// Invariant 7: never two XPM clients for one PM Hub client in one
+/// organisation, whatever faults happened (the client code marks each copy).
+fn never_two_xpm_clients_for_one_pm_hub_client<S>(case: &Case<S>) -> Result<(), String> {
+    let ctl = case.rig.ctl();
+    for org in ctl.orgs() {
+        let clients = ctl.clients(org.id).map_err(|e| e.to_string())?;
+        let mut copies: BTreeMap<&str, Vec<Uuid>> = BTreeMap::new();
+        for c in &clients {
+            if let Some(code) = c.field("ClientCode").filter(|c| c.starts_with("PMH-")) {
+                copies.entry(code).or_default().push(c.uuid);
+            }
+        }
+        if let Some((code, uuids)) = copies.iter().find(|(_, u)| u.len() > 1) {
+            return Err(format!(
+                "invariant 7: PM Hub client {code} has {} copies in XPM organisation {}: {uuids:?}",
+                uuids.len(),
+                org.name
+            ));
+        }
+    }
+    Ok(())
+}

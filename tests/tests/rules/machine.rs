@@ -1,0 +1,642 @@
+//! One case: a practice on a store, an in-process sim, the model, and how
+//! each step is played through the app's use cases (or through the sim's
+//! control API, for what people and faults do in XPM).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use domain::activity::ActivityKind;
+
+use domain::association::{AssociationTerms, ShareCount};
+use domain::client::{Client, ClientStatus};
+use domain::connection::{ConnectionError, ConnectionState, DisconnectConfirmation};
+use domain::ids::{ClientId, XpmClientUuid, XpmTenantId};
+use domain::relationship_type::XpmRelationshipType;
+use domain::sync::{ClientStep, FirstSyncDecision, ManualSyncRequest};
+use domain::text::AssociationTypeName;
+use domain::usecases::{Stores, SyncError, SyncOutcome};
+use rule_tests::Rig;
+use rule_tests::rig::{first_org, second_org};
+use serde_json::json;
+use uuid::Uuid;
+use xpm_sim::{FaultAction, FaultSpec};
+
+use crate::model::{Model, details, edited};
+use crate::ops::{FaultCall, FaultPlay, Grant, Op, Shape};
+
+/// What a step was, for the invariants that depend on it.
+#[derive(Debug)]
+pub enum Step {
+    /// A PM Hub edit, a connection event or something done in XPM: no XPM API call at all.
+    Quiet,
+    /// A preview or a connection check: XPM may be read, never written.
+    ReadOnly,
+    /// The Sync button on PM Hub client number `n`.
+    Sync(SyncStep),
+}
+
+#[derive(Debug)]
+pub struct SyncStep {
+    pub n: usize,
+    pub client: ClientId,
+    /// The connection before the sync.
+    pub before: ConnectionState,
+    /// The mappings as they were when the sync ran.
+    pub mappings: BTreeMap<domain::ids::AssociationTypeId, XpmRelationshipType>,
+    /// Each sync's result (a first sync that asked for a decision is followed by a second).
+    pub results: Vec<Result<SyncOutcome, SyncError>>,
+}
+
+pub struct Case<S> {
+    pub rig: Rig<S>,
+    pub model: Model,
+}
+
+fn pick<T>(items: &[T], index: &proptest::sample::Index) -> Option<usize> {
+    (!items.is_empty()).then(|| index.index(items.len()))
+}
+
+impl<S: Stores + Clone> Case<S> {
+    /// A practice with three clients, three association types (two mapped,
+    /// one not) and three associations, connected to the sim's first
+    /// organisation, which already holds a look-alike of the first client.
+    pub async fn start(store: S, prefix: u64) -> Result<Self, String> {
+        let rig = Rig::start(store, prefix).await;
+        let mut case = Self {
+            rig,
+            model: Model::default(),
+        };
+        for shape in [Shape::Company, Shape::Individual, Shape::Trust] {
+            case.create_client(shape).await?;
+        }
+        for (name, to) in [
+            ("Director", Some(XpmRelationshipType::Director)),
+            ("Shareholder", Some(XpmRelationshipType::Shareholder)),
+            ("Referred by", None),
+        ] {
+            let t = case.create_type(name).await?;
+            if let Some(to) = to {
+                case.map(t, Some(to)).await?;
+            }
+        }
+        for (client, related, t, shares) in [(0, 1, 0, None), (0, 2, 1, Some(100)), (2, 1, 2, None)]
+        {
+            let terms = AssociationTerms {
+                shares: shares
+                    .map(ShareCount::new)
+                    .transpose()
+                    .map_err(|e| e.to_string())?,
+                percentage: None,
+                start_date: Some(time::macros::date!(2024 - 07 - 01)),
+            };
+            let a = case
+                .rig
+                .app
+                .add_association(
+                    case.rig.practice,
+                    case.rig.admin.id,
+                    case.model.clients[client].id,
+                    case.model.clients[related].id,
+                    case.model.types[t].id,
+                    terms,
+                )
+                .await
+                .map_err(|e| format!("add association: {e}"))?;
+            case.model.associations.push(a);
+        }
+        let name = case.model.clients[0].details.name.as_str().to_lowercase();
+        case.rig
+            .ctl()
+            .add_client(first_org(), &json!({ "Name": name }))
+            .map_err(|e| format!("seed a look-alike: {e}"))?;
+        // What XPM holds before PM Hub ever syncs (the sim's seed) is seen data too.
+        for org in case.rig.ctl().orgs() {
+            let state = case
+                .rig
+                .ctl()
+                .org_state(org.id)
+                .map_err(|e| e.to_string())?;
+            for r in state.org.relationships.keys() {
+                case.model.xpm_relationships_seen.insert((org.id, *r));
+            }
+        }
+        case.connect(Grant::First).await?;
+        Ok(case)
+    }
+
+    async fn create_client(&mut self, shape: Shape) -> Result<(), String> {
+        let n = self.model.clients.len();
+        let d = details(shape, n);
+        let client = self
+            .rig
+            .app
+            .create_client(self.rig.practice, self.rig.admin.id, d.clone())
+            .await
+            .map_err(|e| format!("create client: {e}"))?;
+        self.model.clients.push(Client {
+            id: client.id,
+            practice: self.rig.practice,
+            status: ClientStatus::Active,
+            details: d,
+        });
+        Ok(())
+    }
+
+    async fn create_type(&mut self, name: &str) -> Result<usize, String> {
+        let t = self
+            .rig
+            .app
+            .create_association_type(
+                self.rig.practice,
+                self.rig.admin.id,
+                AssociationTypeName::new(name).map_err(|e| e.to_string())?,
+            )
+            .await
+            .map_err(|e| format!("create association type: {e}"))?;
+        self.model.types.push(t);
+        Ok(self.model.types.len() - 1)
+    }
+
+    async fn map(&mut self, t: usize, to: Option<XpmRelationshipType>) -> Result<(), String> {
+        let id = self.model.types[t].id;
+        self.rig
+            .app
+            .configure_mapping(self.rig.practice, self.rig.admin.id, id, to)
+            .await
+            .map_err(|e| format!("map: {e}"))?;
+        match to {
+            Some(to) => self.model.mappings.insert(id, to),
+            None => self.model.mappings.remove(&id),
+        };
+        Ok(())
+    }
+
+    /// The organisation the app is (or was last) connected to.
+    async fn current_org(&self) -> Option<Uuid> {
+        let state = self.rig.store().connection(self.rig.practice).await.ok()?;
+        match state {
+            ConnectionState::NotConnected => None,
+            ConnectionState::Connected { organisation, .. }
+            | ConnectionState::Expired { organisation, .. }
+            | ConnectionState::Revoked { organisation, .. }
+            | ConnectionState::Disconnected {
+                last_organisation: organisation,
+                ..
+            } => Some(*organisation.tenant.as_uuid()),
+        }
+    }
+
+    /// Connect or Reconnect through the real login pages. Checks rule 1 / invariant 5.
+    async fn connect(&mut self, grant: Grant) -> Result<(), String> {
+        // Time passes, so that a refreshed Connected Since is visible.
+        self.rig.ctl().advance_clock(time::Duration::seconds(61));
+        let store = self.rig.store();
+        let settings_before = store
+            .settings(self.rig.practice)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (granted, pick) = match grant {
+            Grant::First => (vec![first_org()], first_org()),
+            Grant::Second => (vec![second_org()], second_org()),
+            Grant::Both => (vec![first_org(), second_org()], second_org()),
+        };
+        let state = self
+            .rig
+            .connect(&granted, pick)
+            .await
+            .map_err(|e| format!("connect through Xero's login failed: {e}"))?;
+        let now = self.rig.ctl().now();
+        let ConnectionState::Connected {
+            organisation,
+            connected_since,
+        } = &state
+        else {
+            return Err(format!(
+                "after a login the state is {state:?}, not Connected"
+            ));
+        };
+        if *connected_since != now {
+            return Err(format!(
+                "Connected Since is {connected_since}, not refreshed to the login time {now}"
+            ));
+        }
+        let tenant = *organisation.tenant.as_uuid();
+        let connected_in_xero = self
+            .rig
+            .ctl()
+            .connections()
+            .iter()
+            .any(|c| c.tenant_id == tenant);
+        if !connected_in_xero {
+            return Err(format!(
+                "connected to {tenant}, which Xero does not list as granted"
+            ));
+        }
+        let stored = store
+            .connection(self.rig.practice)
+            .await
+            .map_err(|e| e.to_string())?;
+        if stored != state {
+            return Err(format!(
+                "the stored state {stored:?} is not the answered {state:?}"
+            ));
+        }
+        let settings_after = store
+            .settings(self.rig.practice)
+            .await
+            .map_err(|e| e.to_string())?;
+        if settings_after != settings_before {
+            return Err(format!(
+                "Reconnect changed the settings: {settings_before:?} -> {settings_after:?}"
+            ));
+        }
+        Ok(())
+    }
+
+    pub async fn apply(&mut self, op: &Op) -> Result<Step, String> {
+        let practice = self.rig.practice;
+        let user = self.rig.admin.id;
+        let app = &self.rig.app;
+        match op {
+            Op::CreateClient { shape } => self.create_client(*shape).await?,
+            Op::UpdateClient { client, field } => {
+                let Some(i) = pick(&self.model.clients, client) else {
+                    return Ok(Step::Quiet);
+                };
+                self.model.edits += 1;
+                let current = &self.model.clients[i];
+                let d = edited(&current.details, *field, self.model.edits);
+                let result = app
+                    .update_client(practice, user, current.id, d.clone())
+                    .await;
+                match (result, current.status) {
+                    (Ok(_), ClientStatus::Deleted) => {
+                        return Err("a deleted client was updated".into());
+                    }
+                    (Ok(_), _) => self.model.clients[i].details = d,
+                    (Err(e), ClientStatus::Deleted) => drop(e),
+                    (Err(e), _) => return Err(format!("update client: {e}")),
+                }
+            }
+            Op::Deactivate { client } | Op::Reactivate { client } | Op::Delete { client } => {
+                let Some(i) = pick(&self.model.clients, client) else {
+                    return Ok(Step::Quiet);
+                };
+                let status = match op {
+                    Op::Deactivate { .. } => ClientStatus::Deactivated,
+                    Op::Reactivate { .. } => ClientStatus::Active,
+                    _ => ClientStatus::Deleted,
+                };
+                let current = &self.model.clients[i];
+                let result = app
+                    .set_client_status(practice, user, current.id, status)
+                    .await;
+                let refused =
+                    current.status == ClientStatus::Deleted && status != ClientStatus::Deleted;
+                match (result, refused) {
+                    (Ok(_), false) => self.model.clients[i].status = status,
+                    (Err(_), true) => {}
+                    (Ok(_), true) => return Err("a deleted client came back".into()),
+                    (Err(e), false) => return Err(format!("set status: {e}")),
+                }
+            }
+            Op::AddAssociation {
+                client,
+                related,
+                kind,
+                shares,
+            } => {
+                let (Some(c), Some(r), Some(t)) = (
+                    pick(&self.model.clients, client),
+                    pick(&self.model.clients, related),
+                    pick(&self.model.types, kind),
+                ) else {
+                    return Ok(Step::Quiet);
+                };
+                if c == r {
+                    return Ok(Step::Quiet);
+                }
+                let type_id = self.model.types[t].id;
+                // Shares only where XPM takes them: on a Shareholder mapping.
+                let terms = AssociationTerms {
+                    shares: shares
+                        .filter(|_| {
+                            self.model.mappings.get(&type_id)
+                                == Some(&XpmRelationshipType::Shareholder)
+                        })
+                        .map(|s| ShareCount::new(u64::from(s)))
+                        .transpose()
+                        .map_err(|e| e.to_string())?,
+                    percentage: None,
+                    start_date: Some(time::macros::date!(2024 - 07 - 01)),
+                };
+                let a = app
+                    .add_association(
+                        practice,
+                        user,
+                        self.model.clients[c].id,
+                        self.model.clients[r].id,
+                        type_id,
+                        terms,
+                    )
+                    .await
+                    .map_err(|e| format!("add association: {e}"))?;
+                self.model.associations.push(a);
+            }
+            Op::RemoveAssociation { which } => {
+                let Some(i) = pick(&self.model.associations, which) else {
+                    return Ok(Step::Quiet);
+                };
+                let a = self.model.associations[i].clone();
+                app.remove_association(practice, user, a.client(), a.id())
+                    .await
+                    .map_err(|e| format!("remove association: {e}"))?;
+                self.model.associations.remove(i);
+            }
+            Op::CreateAssociationType => {
+                let n = self.model.types.len();
+                self.create_type(&format!("Type {n} <&>")).await?;
+            }
+            Op::Map { kind, to } => {
+                let Some(t) = pick(&self.model.types, kind) else {
+                    return Ok(Step::Quiet);
+                };
+                let to = to
+                    .as_ref()
+                    .map(|i| XpmRelationshipType::ALL[i.index(XpmRelationshipType::ALL.len())]);
+                self.map(t, to).await?;
+            }
+            Op::Connect { grant } => self.connect(*grant).await?,
+            Op::ExpireTokens => {
+                self.rig.ctl().expire_all_tokens();
+            }
+            Op::AdvanceClock { minutes } => {
+                self.rig
+                    .ctl()
+                    .advance_clock(time::Duration::minutes(i64::from(*minutes)));
+            }
+            Op::RevokeInXpm => {
+                let org = self.current_org().await.unwrap_or_else(first_org);
+                self.rig.ctl().revoke_connection(org, None);
+            }
+            Op::Disconnect => {
+                let before = self
+                    .rig
+                    .store()
+                    .connection(practice)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let confirmation =
+                    DisconnectConfirmation::from_answer(true).map_err(|e| e.to_string())?;
+                let result = app.disconnect(practice, user, confirmation).await;
+                let allowed = matches!(
+                    before,
+                    ConnectionState::Connected { .. }
+                        | ConnectionState::Expired { .. }
+                        | ConnectionState::Revoked { .. }
+                );
+                match (result, allowed) {
+                    (Ok(ConnectionState::Disconnected { .. }), true) | (Err(_), false) => {}
+                    (other, _) => {
+                        return Err(format!("Disconnect from {before:?} answered {other:?}"));
+                    }
+                }
+            }
+            Op::CheckConnection => {
+                app.check_connection(practice, user)
+                    .await
+                    .map_err(|e| format!("check connection: {e}"))?;
+                return Ok(Step::ReadOnly);
+            }
+            Op::EditInXpm { client, field } => {
+                let Some(i) = pick(&self.model.clients, client) else {
+                    return Ok(Step::Quiet);
+                };
+                let Some(org) = self.current_org().await else {
+                    return Ok(Step::Quiet);
+                };
+                let record = self
+                    .rig
+                    .store()
+                    .record(
+                        practice,
+                        self.model.clients[i].id,
+                        XpmTenantId::from_uuid(org),
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let Some(record) = record else {
+                    return Ok(Step::Quiet);
+                };
+                let edits = self.model.edits;
+                let fields = match field {
+                    crate::ops::XpmField::Email => {
+                        json!({ "Email": format!("xpm{edits}@xpm.test") })
+                    }
+                    crate::ops::XpmField::Phone => json!({ "Phone": format!("+64 9 {edits:04}") }),
+                    crate::ops::XpmField::Name => json!({
+                        "Name": format!("{} (edited in XPM)", self.model.clients[i].details.name.as_str())
+                    }),
+                };
+                // The client may have been deleted by nobody but the sim's rules; a refusal is fine.
+                let _ = self
+                    .rig
+                    .ctl()
+                    .edit_client(org, *record.xpm_client.as_uuid(), &fields);
+            }
+            Op::SeedLookAlike { client } => {
+                let Some(i) = pick(&self.model.clients, client) else {
+                    return Ok(Step::Quiet);
+                };
+                let org = self.current_org().await.unwrap_or_else(first_org);
+                let name = self.model.clients[i].details.name.as_str().to_uppercase();
+                self.rig
+                    .ctl()
+                    .add_client(org, &json!({ "Name": name, "Email": "someone@xpm.test" }))
+                    .map_err(|e| format!("seed a look-alike: {e}"))?;
+            }
+            Op::Sync { client, link } => {
+                let Some(n) = pick(&self.model.clients, client) else {
+                    return Ok(Step::Quiet);
+                };
+                return self.sync(n, *link).await.map(Step::Sync);
+            }
+            Op::Preview { client } => {
+                let Some(n) = pick(&self.model.clients, client) else {
+                    return Ok(Step::Quiet);
+                };
+                let request = ManualSyncRequest::new(
+                    &self.rig.admin,
+                    practice,
+                    self.model.clients[n].id,
+                    None,
+                )
+                .map_err(|e| e.to_string())?;
+                // Any answer is fine here; the invariants check it wrote nothing.
+                let _ = app.preview_sync(&request).await;
+                return Ok(Step::ReadOnly);
+            }
+            Op::Fault { call, play, times } => {
+                let (method, path) = match call {
+                    FaultCall::Add => (Some("POST"), "add"),
+                    FaultCall::Update => (Some("PUT"), "update"),
+                    FaultCall::AddRelationship => (Some("POST"), "addrelationship"),
+                    FaultCall::UpdateRelationship => (None, "updaterelationship"),
+                    FaultCall::Search => (Some("GET"), "search*"),
+                    FaultCall::Get => (Some("GET"), "get/*"),
+                    FaultCall::Any => (None, "*"),
+                };
+                let action = match play {
+                    FaultPlay::TooManyRequests => FaultAction::Status {
+                        status: 429,
+                        body: None,
+                        retry_after: Some(0),
+                    },
+                    FaultPlay::ServiceUnavailable => status(503),
+                    FaultPlay::InternalError => status(500),
+                    FaultPlay::BadGateway => status(502),
+                    FaultPlay::Latency => FaultAction::Latency { ms: 15 },
+                    FaultPlay::CloseBeforeAnswer => FaultAction::CloseBeforeAnswer,
+                    FaultPlay::CommitThenDrop => FaultAction::CommitThenDrop,
+                };
+                self.rig.ctl().add_fault(FaultSpec {
+                    method: method.map(str::to_owned),
+                    path: Some(format!("/practicemanager/3.1/client.api/{path}")),
+                    tenant: None,
+                    action,
+                    times: Some(u32::from(*times)),
+                });
+            }
+        }
+        Ok(Step::Quiet)
+    }
+
+    async fn sync(&mut self, n: usize, link: bool) -> Result<SyncStep, String> {
+        let practice = self.rig.practice;
+        let client = self.model.clients[n].id;
+        let before = self
+            .rig
+            .store()
+            .connection(practice)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut step = SyncStep {
+            n,
+            client,
+            before,
+            mappings: self.model.mappings.clone(),
+            results: Vec::new(),
+        };
+        let request = |decision| {
+            ManualSyncRequest::new(&self.rig.admin, practice, client, decision)
+                .map_err(|e| e.to_string())
+        };
+        let first = self.rig.app.sync_client(&request(None)?).await;
+        let decision = match &first {
+            Ok(SyncOutcome {
+                plan:
+                    domain::sync::SyncPlan {
+                        client: ClientStep::NeedsDecision { look_alikes },
+                        ..
+                    },
+                ..
+            }) => Some(match (link, look_alikes.first()) {
+                (true, Some(l)) => FirstSyncDecision::LinkTo(l.xpm_client),
+                _ => FirstSyncDecision::CreateNew,
+            }),
+            _ => None,
+        };
+        step.results.push(first);
+        if let Some(decision) = decision {
+            let second = self.rig.app.sync_client(&request(Some(decision))?).await;
+            step.results.push(second);
+        }
+        Ok(step)
+    }
+
+    /// XPM's copy of PM Hub client `client` in `org`, per the app's sync record.
+    pub async fn xpm_copy(&self, client: ClientId, org: Uuid) -> Option<XpmClientUuid> {
+        self.rig
+            .store()
+            .record(self.rig.practice, client, XpmTenantId::from_uuid(org))
+            .await
+            .ok()
+            .flatten()
+            .map(|r| r.xpm_client)
+    }
+}
+
+/// What the sequences of one run reached: a run that never created a
+/// client, added a relationship, asked for a decision or refused a sync
+/// proved little, and fails (see `main.rs`).
+#[derive(Debug, Default)]
+pub struct Coverage {
+    pub clients_created: AtomicU32,
+    pub clients_linked: AtomicU32,
+    pub relationships_added: AtomicU32,
+    pub relationships_skipped: AtomicU32,
+    pub decisions_asked: AtomicU32,
+    pub refused_not_connected: AtomicU32,
+    pub faults_fired: AtomicU32,
+}
+
+impl Coverage {
+    pub fn count(&self, step: &SyncStep) {
+        for result in &step.results {
+            match result {
+                Ok(outcome) => {
+                    if matches!(outcome.plan.client, ClientStep::NeedsDecision { .. }) {
+                        self.decisions_asked.fetch_add(1, Ordering::Relaxed);
+                    }
+                    for e in &outcome.entries {
+                        let counter = match e.kind {
+                            ActivityKind::ClientCreated { .. } => &self.clients_created,
+                            ActivityKind::ClientLinked { .. } => &self.clients_linked,
+                            ActivityKind::RelationshipAdded { .. } => &self.relationships_added,
+                            ActivityKind::RelationshipSkipped { .. } => &self.relationships_skipped,
+                            _ => continue,
+                        };
+                        counter.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                Err(err) if is_not_connected(err) => {
+                    self.refused_not_connected.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// Every counter is above zero.
+    pub fn reached_everything(&self) -> bool {
+        [
+            &self.clients_created,
+            &self.clients_linked,
+            &self.relationships_added,
+            &self.relationships_skipped,
+            &self.decisions_asked,
+            &self.refused_not_connected,
+            &self.faults_fired,
+        ]
+        .iter()
+        .all(|c| c.load(Ordering::Relaxed) > 0)
+    }
+}
+
+fn status(status: u16) -> FaultAction {
+    FaultAction::Status {
+        status,
+        body: None,
+        retry_after: None,
+    }
+}
+
+/// Whether a refusal is the clear "not connected" one invariant 6 asks for.
+pub fn is_not_connected(err: &SyncError) -> bool {
+    matches!(
+        err,
+        SyncError::NotConnected(ConnectionError::NotConnected { .. })
+    ) && err
+        .to_string()
+        .starts_with("sync is not available: the connection is")
+}
