@@ -284,8 +284,21 @@ async fn preview_section<S: AppStore>(
         .unwrap_or_default()
         .into_iter()
         .map(|f| FieldRow {
+            // A tax number is shown as XPM shows it: its last digits only.
+            pm_hub: match (f.field.as_str(), f.pm_hub) {
+                ("TaxNumber", Some(t)) => format!(
+                    "******{}",
+                    t.chars()
+                        .rev()
+                        .take(3)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect::<String>()
+                ),
+                (_, value) => value.unwrap_or_default(),
+            },
             field: f.field,
-            pm_hub: f.pm_hub.unwrap_or_default(),
             xpm_now: f.xpm_now.unwrap_or_else(|| "—".into()),
             will_write: f.will_write,
             changed_in_xpm: f.changed_in_xpm,
