@@ -5,11 +5,16 @@
 //! app's clock, counting ids, the walk through Xero's login pages, and
 //! [`Rig`], one practice wired to one sim.
 
+pub mod canonical;
 pub mod databases;
+pub mod http_rig;
 pub mod login;
+pub mod redact;
 pub mod rig;
 pub mod sim_time;
 
 pub use databases::{FreshPostgres, FreshSqlite};
+pub use http_rig::HttpRig;
+pub use redact::Redactor;
 pub use rig::{Rig, RigApp};
 pub use sim_time::{CountingIds, SimClock};

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use domain::connection::ConnectionState;
 use domain::ids::{PracticeId, UserId, XpmTenantId};
+use domain::ports::{Clock, IdGenerator, XpmAuthorization, XpmGateway};
 use domain::practice::{Practice, Role, User};
 use domain::text::{DisplayName, EmailAddress};
 use domain::usecases::{
@@ -103,9 +104,17 @@ impl<S: Stores + Clone> Rig<S> {
     /// Starts a sim and makes a new practice in `store`; `prefix` keeps its
     /// ids apart from other practices' in the same database.
     pub async fn start(store: S, prefix: u64) -> Self {
+        Self::start_with(store, prefix, quick_resilience()).await
+    }
+
+    /// As [`Rig::start`], with the adapter's resilience settings (one call
+    /// in flight makes the order of relationship writes, and so the sim's
+    /// ids, the same on every run).
+    pub async fn start_with(store: S, prefix: u64, resilience: Resilience) -> Self {
         let sim = Sim::start(sim_config()).await.expect("start xpm-sim");
         let clock = SimClock(sim.control().clone());
-        let config = xero_config(&sim.base_url());
+        let mut config = xero_config(&sim.base_url());
+        config.resilience = resilience;
         let gateway = XpmClient::with_clock(&config, store.clone(), Arc::new(clock.clone()))
             .expect("the XPM adapter");
         let authorization = XeroAuthorization::with_clock(&config, Arc::new(clock.clone()))
@@ -136,39 +145,61 @@ impl<S: Stores + Clone> Rig<S> {
         }
     }
 
-    /// Connect (or Reconnect) through Xero's real login pages: the admin
-    /// grants `granted`; if Xero then lists several organisations and the
-    /// app asks, the admin picks `pick`.
+    /// Connect (or Reconnect) through Xero's real login pages: see [`connect_via_login`].
     pub async fn connect(
         &self,
         granted: &[Uuid],
         pick: Uuid,
     ) -> Result<ConnectionState, ConnectionUseCaseError> {
-        let url = self.app.connect(self.practice, self.admin.id).await?;
-        let callback = login::grant(&self.sim.base_url(), &url, granted).await;
-        let q = callback.query;
-        let callback = match (q.get("code"), q.get("state")) {
-            (Some(code), Some(state)) => AuthorisationCallback::Code {
-                code: code.clone(),
-                state: state.clone(),
-            },
-            _ => AuthorisationCallback::Error {
-                error: q.get("error").cloned().unwrap_or_default(),
-                description: q.get("error_description").cloned(),
-                state: q.get("state").cloned().unwrap_or_default(),
-            },
-        };
-        match self
-            .app
-            .complete_authorisation(self.practice, callback)
-            .await?
-        {
-            AuthorisationOutcome::Connected(state) => Ok(state),
-            AuthorisationOutcome::ChooseOrganisation(_) => {
-                self.app
-                    .choose_organisation(self.practice, self.admin.id, XpmTenantId::from_uuid(pick))
-                    .await
-            }
+        connect_via_login(
+            &self.app,
+            &self.sim.base_url(),
+            self.practice,
+            self.admin.id,
+            granted,
+            pick,
+        )
+        .await
+    }
+}
+
+/// Connect (or Reconnect) through Xero's real login pages on the sim: the
+/// app's Connect answers the login URL, the sim's admin grants `granted`,
+/// the callback goes to the app; if Xero lists several organisations and the
+/// app asks, the admin picks `pick`.
+pub async fn connect_via_login<S, G, A, C, I>(
+    app: &Integration<S, G, A, C, I>,
+    sim_base: &str,
+    practice: PracticeId,
+    admin: UserId,
+    granted: &[Uuid],
+    pick: Uuid,
+) -> Result<ConnectionState, ConnectionUseCaseError>
+where
+    S: Stores,
+    G: XpmGateway,
+    A: XpmAuthorization,
+    C: Clock,
+    I: IdGenerator,
+{
+    let url = app.connect(practice, admin).await?;
+    let q = login::grant(sim_base, &url, granted).await.query;
+    let callback = match (q.get("code"), q.get("state")) {
+        (Some(code), Some(state)) => AuthorisationCallback::Code {
+            code: code.clone(),
+            state: state.clone(),
+        },
+        _ => AuthorisationCallback::Error {
+            error: q.get("error").cloned().unwrap_or_default(),
+            description: q.get("error_description").cloned(),
+            state: q.get("state").cloned().unwrap_or_default(),
+        },
+    };
+    match app.complete_authorisation(practice, callback).await? {
+        AuthorisationOutcome::Connected(state) => Ok(state),
+        AuthorisationOutcome::ChooseOrganisation(_) => {
+            app.choose_organisation(practice, admin, XpmTenantId::from_uuid(pick))
+                .await
         }
     }
 }
