@@ -477,3 +477,39 @@ async fn the_activity_log_exports_as_csv() {
     assert!(body.contains(",connected,"), "{body}");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_syncs_and_xpm_calls_by_status_and_health_checks_answer() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    app.connect().await;
+    let trust = demo::client_id(4);
+    app.post_json(
+        &format!("/api/clients/{trust}/sync"),
+        &app.staff_token,
+        json!({}),
+    )
+    .await;
+    let metrics = reqwest::get(format!("{}/metrics", app.url))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("pmhub_xpm_syncs_total{outcome=\"complete\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("pmhub_xpm_xpm_calls_total{method=\"POST\",status=\"200\"}"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("pmhub_xpm_sync_seconds"), "{metrics}");
+    for path in ["/healthz", "/readyz"] {
+        let status = reqwest::get(format!("{}{path}", app.url))
+            .await
+            .expect("probe")
+            .status();
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+    app.stop().await;
+}

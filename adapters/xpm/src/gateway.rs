@@ -117,6 +117,11 @@ fn unreadable(what: &str, status: StatusCode, err: &XmlError) -> XpmError {
     XpmError::UnexpectedAnswer(format!("{what} (HTTP {}): {err}", status.as_u16()))
 }
 
+/// Counts an XPM call by method and outcome (the HTTP status, or why there was none).
+fn count_call(method: &Method, outcome: &str) {
+    metrics::counter!("pmhub_xpm_xpm_calls_total", "method" => method.as_str().to_owned(), "status" => outcome.to_owned()).increment(1);
+}
+
 /// Names compared as the planner does: ignoring case and runs of spaces.
 fn same_name(a: &str, b: &str) -> bool {
     let norm = |s: &str| {
@@ -223,8 +228,12 @@ impl<S: ConnectionStore> XpmClient<S> {
         }
         let response = match request.send().await {
             Ok(response) => response,
-            Err(e) if e.is_connect() => return Outcome::NotSent(http::describe(&e)),
+            Err(e) if e.is_connect() => {
+                count_call(method, "not_sent");
+                return Outcome::NotSent(http::describe(&e));
+            }
             Err(e) => {
+                count_call(method, if e.is_timeout() { "timeout" } else { "lost" });
                 return Outcome::Lost {
                     reason: http::describe(&e),
                     timed_out: e.is_timeout(),
@@ -232,6 +241,7 @@ impl<S: ConnectionStore> XpmClient<S> {
             }
         };
         let status = response.status();
+        count_call(method, status.as_str());
         tracing::debug!(%method, path, tenant = %access.tenant, status = status.as_u16(), "XPM answered");
         match status {
             StatusCode::UNAUTHORIZED => return Outcome::Unauthorized,
