@@ -513,3 +513,51 @@ async fn metrics_count_syncs_and_xpm_calls_by_status_and_health_checks_answer() 
     }
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_describes_every_route_and_every_route_is_served() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let served: serde_json::Value = reqwest::get(format!("{}/openapi.json", app.url))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, item) in served["paths"].as_object().expect("paths") {
+        for method in ["get", "post", "put", "delete", "patch"] {
+            if item.get(method).is_some() {
+                documented.push((method.to_owned(), path.clone()));
+            }
+        }
+    }
+    documented.sort();
+    let mut routes: Vec<(String, String)> = pmhub_xpm::api::ROUTES
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    routes.sort();
+    assert_eq!(
+        documented, routes,
+        "the OpenAPI document and the routes differ"
+    );
+    for (method, path) in pmhub_xpm::api::ROUTES {
+        let concrete = path
+            .replace("{client}", &demo::client_id(1).to_string())
+            .replace("{association}", &uuid::Uuid::nil().to_string())
+            .replace("{association_type}", &uuid::Uuid::nil().to_string());
+        let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+        let status = reqwest::Client::new()
+            .request(method.clone(), format!("{}{concrete}", app.url))
+            .send()
+            .await
+            .expect("send")
+            .status();
+        assert!(
+            status == StatusCode::UNAUTHORIZED
+                || (path == "/api/xpm-relationship-types" && status == StatusCode::OK),
+            "{method} {path} answered {status} without a token"
+        );
+    }
+    app.stop().await;
+}

@@ -29,6 +29,44 @@ pub fn parse_id<T: FromStr>(raw: &str) -> Result<T, Problem> {
         .map_err(|_| Problem::not_found(format!("`{raw}` is not a known id")))
 }
 
+/// The OpenAPI description of this API, served at `/openapi.json`.
+pub const OPENAPI: &str = include_str!("../../openapi/openapi.json");
+
+/// Every route of [`router`], as (method, path): the test
+/// `the_openapi_document_describes_every_route` keeps this list, the router
+/// and the OpenAPI document in step.
+pub const ROUTES: [(&str, &str); 22] = [
+    ("get", "/api/clients"),
+    ("post", "/api/clients"),
+    ("get", "/api/clients/{client}"),
+    ("put", "/api/clients/{client}"),
+    ("delete", "/api/clients/{client}"),
+    ("post", "/api/clients/{client}/deactivate"),
+    ("post", "/api/clients/{client}/reactivate"),
+    ("get", "/api/clients/{client}/associations"),
+    ("post", "/api/clients/{client}/associations"),
+    ("delete", "/api/clients/{client}/associations/{association}"),
+    ("get", "/api/clients/{client}/sync-preview"),
+    ("post", "/api/clients/{client}/sync"),
+    ("get", "/api/association-types"),
+    ("post", "/api/association-types"),
+    ("put", "/api/association-types/{association_type}/mapping"),
+    ("get", "/api/xpm-relationship-types"),
+    ("get", "/api/integration"),
+    ("post", "/api/integration/connect"),
+    ("post", "/api/integration/organisation"),
+    ("post", "/api/integration/disconnect"),
+    ("get", "/api/activity"),
+    ("get", "/api/activity.csv"),
+];
+
+async fn openapi() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
+}
+
 pub fn router<S: AppStore>() -> Router<AppState<S>> {
     Router::new()
         .route(
@@ -83,4 +121,5 @@ pub fn router<S: AppStore>() -> Router<AppState<S>> {
         )
         .route("/api/activity", get(activity::list::<S>))
         .route("/api/activity.csv", get(activity::csv::<S>))
+        .route("/openapi.json", get(openapi))
 }
