@@ -5,7 +5,8 @@ use domain::ports::{ClientStore, StoreError};
 use sqlx::Row;
 use store_row_format::{decode, encode};
 
-use crate::{PostgresStore, db, owned};
+use crate::{PostgresStore, db};
+use store_row_format::owned;
 
 impl ClientStore for PostgresStore {
     async fn client(
@@ -48,7 +49,7 @@ impl ClientStore for PostgresStore {
         .execute(&self.pool)
         .await
         .map_err(db)?;
-        owned(result, "this client")
+        owned(result.rows_affected(), "this client")
     }
 
     async fn associations_of(
@@ -82,7 +83,7 @@ impl ClientStore for PostgresStore {
         .execute(&self.pool)
         .await
         .map_err(db)?;
-        owned(result, "this association")
+        owned(result.rows_affected(), "this association")
     }
 
     async fn remove_association(

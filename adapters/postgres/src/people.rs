@@ -4,7 +4,8 @@ use domain::practice::{Practice, User};
 use sqlx::Row;
 use store_row_format::{decode, encode};
 
-use crate::{PostgresStore, db, owned};
+use crate::{PostgresStore, db};
+use store_row_format::owned;
 
 impl PracticeStore for PostgresStore {
     async fn practice(&self, practice: PracticeId) -> Result<Option<Practice>, StoreError> {
@@ -48,6 +49,6 @@ impl PracticeStore for PostgresStore {
         .execute(&self.pool)
         .await
         .map_err(db)?;
-        owned(result, "this user")
+        owned(result.rows_affected(), "this user")
     }
 }

@@ -5,7 +5,8 @@ use domain::settings::IntegrationSettings;
 use sqlx::Row;
 use store_row_format::{decode, encode};
 
-use crate::{PostgresStore, db, owned};
+use crate::{PostgresStore, db};
+use store_row_format::owned;
 
 impl SettingsStore for PostgresStore {
     async fn settings(&self, practice: PracticeId) -> Result<IntegrationSettings, StoreError> {
@@ -86,6 +87,6 @@ impl SettingsStore for PostgresStore {
         .execute(&self.pool)
         .await
         .map_err(db)?;
-        owned(result, "this association type")
+        owned(result.rows_affected(), "this association type")
     }
 }

@@ -4,7 +4,8 @@ use domain::sync::{PendingOperation, SyncRecord};
 use sqlx::Row;
 use store_row_format::{decode, encode};
 
-use crate::{PostgresStore, db, owned};
+use crate::{PostgresStore, db};
+use store_row_format::owned;
 
 /// Holds a transaction-level advisory lock on one client's syncs. Dropping
 /// it ends the transaction, which releases the lock; a crashed process's
@@ -90,7 +91,7 @@ impl SyncRecordStore for PostgresStore {
         .execute(&self.pool)
         .await
         .map_err(db)?;
-        owned(result, "this sync record")
+        owned(result.rows_affected(), "this sync record")
     }
 
     async fn begin_operation(

@@ -5,7 +5,8 @@ use domain::ports::{ClientStore, StoreError};
 use sqlx::Row;
 use store_row_format::{decode, encode};
 
-use crate::{SqliteStore, db, owned};
+use crate::{SqliteStore, db};
+use store_row_format::owned;
 
 impl ClientStore for SqliteStore {
     async fn client(
@@ -44,7 +45,7 @@ impl ClientStore for SqliteStore {
         .execute(&self.pool)
         .await
         .map_err(db)?;
-        owned(result, "this client")
+        owned(result.rows_affected(), "this client")
     }
 
     async fn associations_of(
@@ -78,7 +79,7 @@ impl ClientStore for SqliteStore {
         .execute(&self.pool)
         .await
         .map_err(db)?;
-        owned(result, "this association")
+        owned(result.rows_affected(), "this association")
     }
 
     async fn remove_association(

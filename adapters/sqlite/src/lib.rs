@@ -21,7 +21,9 @@ use std::time::Duration;
 use domain::ids::{ClientId, PracticeId};
 use domain::ports::StoreError;
 use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+/// The shared meaning of query failures.
+use store_row_format::store_error as db;
 use store_row_format::{TokenKey, TokenSealer};
 
 /// The SQLite store. Cheap to clone: clones share the pool and the locks.
@@ -73,27 +75,6 @@ impl SqliteStore {
 
     pub async fn close(&self) {
         self.pool.close().await;
-    }
-}
-
-fn db(e: sqlx::Error) -> StoreError {
-    match e {
-        sqlx::Error::RowNotFound => StoreError::NotFound("row".into()),
-        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
-            StoreError::Conflict(format!("a record it refers to does not exist: {d}"))
-        }
-        other => StoreError::Unavailable(other.to_string()),
-    }
-}
-
-/// An upsert that changed no row hit a row of another practice.
-fn owned(result: SqliteQueryResult, what: &str) -> Result<(), StoreError> {
-    if result.rows_affected() == 0 {
-        Err(StoreError::Conflict(format!(
-            "{what} belongs to another practice"
-        )))
-    } else {
-        Ok(())
     }
 }
 

@@ -4,7 +4,8 @@ use domain::practice::{Practice, User};
 use sqlx::Row;
 use store_row_format::{decode, encode};
 
-use crate::{SqliteStore, db, owned};
+use crate::{SqliteStore, db};
+use store_row_format::owned;
 
 impl PracticeStore for SqliteStore {
     async fn practice(&self, practice: PracticeId) -> Result<Option<Practice>, StoreError> {
@@ -47,6 +48,6 @@ impl PracticeStore for SqliteStore {
         .execute(&self.pool)
         .await
         .map_err(db)?;
-        owned(result, "this user")
+        owned(result.rows_affected(), "this user")
     }
 }

@@ -5,7 +5,8 @@ use domain::settings::IntegrationSettings;
 use sqlx::Row;
 use store_row_format::{decode, encode};
 
-use crate::{SqliteStore, db, owned};
+use crate::{SqliteStore, db};
+use store_row_format::owned;
 
 impl SettingsStore for SqliteStore {
     async fn settings(&self, practice: PracticeId) -> Result<IntegrationSettings, StoreError> {
@@ -82,6 +83,6 @@ impl SettingsStore for SqliteStore {
         .execute(&self.pool)
         .await
         .map_err(db)?;
-        owned(result, "this association type")
+        owned(result.rows_affected(), "this association type")
     }
 }

@@ -4,7 +4,8 @@ use domain::sync::{PendingOperation, SyncRecord};
 use sqlx::Row;
 use store_row_format::{decode, encode};
 
-use crate::{SqliteStore, db, owned};
+use crate::{SqliteStore, db};
+use store_row_format::owned;
 
 impl SyncRecordStore for SqliteStore {
     type SyncGuard = tokio::sync::OwnedMutexGuard<()>;
@@ -57,7 +58,7 @@ impl SyncRecordStore for SqliteStore {
         .execute(&self.pool)
         .await
         .map_err(db)?;
-        owned(result, "this sync record")
+        owned(result.rows_affected(), "this sync record")
     }
 
     async fn begin_operation(
