@@ -94,6 +94,16 @@ pub fn details(shape: Shape, n: usize) -> ClientDetails {
 pub fn edited(details: &ClientDetails, field: PmHubField, edit: u32) -> ClientDetails {
     let mut d = details.clone();
     match field {
+        PmHubField::Name => {
+            let base = d
+                .name
+                .as_str()
+                .split(" · ")
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            d.name = ClientName::new(format!("{base} · renamed {edit}")).expect("a valid name");
+        }
         PmHubField::Email => d.email = EmailAddress::new(format!("edit{edit}@pmhub.test")).ok(),
         PmHubField::Phone => d.phone = PhoneNumber::new(format!("+61 2 9000 {edit:04}")).ok(),
         PmHubField::Address => {

@@ -20,6 +20,7 @@ pub enum Shape {
 /// Which field a PM Hub edit changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PmHubField {
+    Name,
     Email,
     Phone,
     Address,
@@ -171,7 +172,7 @@ pub fn op() -> impl Strategy<Value = Op> {
     let idx = any::<Index>;
     prop_oneof![
         3 => shape().prop_map(|shape| Op::CreateClient { shape }),
-        2 => (idx(), prop_oneof![Just(PmHubField::Email), Just(PmHubField::Phone), Just(PmHubField::Address)])
+        2 => (idx(), prop_oneof![Just(PmHubField::Name), Just(PmHubField::Email), Just(PmHubField::Phone), Just(PmHubField::Address)])
             .prop_map(|(client, field)| Op::UpdateClient { client, field }),
         1 => idx().prop_map(|client| Op::Deactivate { client }),
         1 => idx().prop_map(|client| Op::Reactivate { client }),
