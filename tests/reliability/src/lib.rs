@@ -6,8 +6,10 @@
 
 pub mod binary;
 pub mod browser;
+pub mod checks;
 pub mod fixtures;
 pub mod pg;
+pub mod served;
 pub mod world;
 
 /// A client for the app and the sim: no redirects followed, cookies kept.

@@ -325,6 +325,20 @@ impl Api {
         Answer::of(r.send().await.expect("API request")).await
     }
 
+    /// Like `send`, but a dropped connection (a killed app) is `None`.
+    pub async fn try_send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Option<Answer> {
+        let mut r = self.request(method, path);
+        if let Some(b) = body {
+            r = r.json(b);
+        }
+        Some(Answer::of(r.send().await.ok()?).await)
+    }
+
     pub async fn get(&self, path: &str) -> Answer {
         self.send(Method::GET, path, None).await
     }

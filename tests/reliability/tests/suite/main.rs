@@ -1,5 +1,8 @@
 //! The reliability and security suite (issue 9). See docs/reliability.md.
 
+mod binary_logs;
+mod crash;
+mod faults;
 mod hostile;
 mod isolation;
 mod security;
