@@ -2,6 +2,7 @@
 //! the pages and the CSV export so that all three say the same thing.
 
 use domain::activity::{ActivityEntry, ActivityKind, Actor, Operation};
+use domain::ids::AssociationId;
 use domain::sync::{ClientStep, RelationshipStep};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -20,13 +21,21 @@ pub fn when(at: OffsetDateTime) -> String {
     .unwrap_or_else(|_| timestamp(at))
 }
 
-pub fn operation(op: &Operation) -> String {
+/// How an association is named in a sentence: by its clients and type where
+/// the page knows them, by its id otherwise (e.g. it was removed since).
+pub type NameAssociation<'a> = &'a dyn Fn(AssociationId) -> String;
+
+pub fn by_id(association: AssociationId) -> String {
+    format!("association {association}")
+}
+
+pub fn operation(op: &Operation, name: NameAssociation<'_>) -> String {
     match op {
         Operation::CreateClient => "create the client in XPM".into(),
         Operation::UpdateClient => "update the client in XPM".into(),
         Operation::LinkClient => "update the linked XPM client".into(),
-        Operation::AddRelationship(a) => format!("add the relationship of association {a}"),
-        Operation::UpdateRelationship(a) => format!("update the relationship of association {a}"),
+        Operation::AddRelationship(a) => format!("add the relationship of {}", name(*a)),
+        Operation::UpdateRelationship(a) => format!("update the relationship of {}", name(*a)),
     }
 }
 
@@ -37,8 +46,13 @@ pub fn actor(actor: &Actor) -> String {
     }
 }
 
-/// One sentence per entry.
+/// One sentence per entry, associations named by id.
 pub fn describe(kind: &ActivityKind) -> String {
+    describe_named(kind, &by_id)
+}
+
+/// One sentence per entry.
+pub fn describe_named(kind: &ActivityKind, name: NameAssociation<'_>) -> String {
     match kind {
         ActivityKind::Connected { organisation } => {
             format!("Connected to XPM organisation {}", organisation.name)
@@ -114,24 +128,27 @@ pub fn describe(kind: &ActivityKind) -> String {
             association,
             xpm_type,
             ..
-        } => format!("Relationship added in XPM as {xpm_type} (association {association})"),
+        } => format!(
+            "Relationship added in XPM as {xpm_type} ({})",
+            name(*association)
+        ),
         ActivityKind::RelationshipUpdated { association, .. } => {
-            format!("Relationship updated in XPM (association {association})")
+            format!("Relationship updated in XPM ({})", name(*association))
         }
         ActivityKind::RelationshipUnchanged { association } => {
-            format!("Relationship unchanged (association {association})")
+            format!("Relationship unchanged ({})", name(*association))
         }
         ActivityKind::RelationshipSkipped {
             association,
             reason,
-        } => format!("Relationship skipped (association {association}): {reason}"),
+        } => format!("Relationship skipped ({}): {reason}", name(*association)),
         ActivityKind::OperationFailed {
             operation: op,
             cause,
-        } => format!("Could not {}: {cause}", operation(op)),
+        } => format!("Could not {}: {cause}", operation(op, name)),
         ActivityKind::OperationNotAttempted { operation: op } => format!(
             "Did not {}: an earlier failure stopped the sync",
-            operation(op)
+            operation(op, name)
         ),
     }
 }

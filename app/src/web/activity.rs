@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::activity::{ActivityQuery, read, read_all, to_csv};
 use crate::auth::PageUser;
-use crate::present::{actor, describe, is_failure, when};
+use crate::present::{actor, describe_named, is_failure, when};
 use crate::state::{AppState, AppStore};
 use crate::web::{Nav, message_page, render};
 
@@ -125,13 +125,23 @@ pub async fn page<S: AppStore>(
         }
         Err(problem) => (Vec::new(), Some(problem.detail), None),
     };
+    let mut clients_shown: Vec<domain::ids::ClientId> =
+        entries.iter().filter_map(|e| e.client).collect();
+    clients_shown.sort_unstable();
+    clients_shown.dedup();
+    let labels = crate::web::association_labels(&state, &page.user, &clients_shown).await;
+    let name = |id| {
+        labels
+            .get(&id)
+            .map_or_else(|| crate::present::by_id(id), |l| l.sentence())
+    };
     render(&ActivityPageView {
         nav: Nav::of(&page),
         entries: entries
             .iter()
             .map(|e| EntryRow {
                 at: when(e.at),
-                message: describe(&e.kind),
+                message: describe_named(&e.kind, &name),
                 client: e
                     .client
                     .map(|c| {

@@ -1,8 +1,6 @@
 //! Clients with their Sync buttons, and one client's page: what a Sync
 //! would do (preview), look-alikes to choose from, and a Sync's result.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -18,7 +16,7 @@ use serde::Deserialize;
 
 use crate::api::client_dto::status_name;
 use crate::auth::PageUser;
-use crate::present::{client_step, describe, is_failure, relationship_step, when};
+use crate::present::{client_step, describe, describe_named, is_failure, relationship_step, when};
 use crate::state::{AppState, AppStore};
 use crate::web::{Nav, forged, message_page, render};
 
@@ -189,17 +187,26 @@ async fn client_page<S: AppStore>(
         status: status_name(client.status),
         csrf: page.session.csrf.clone(),
         preview: None,
-        outcome: outcome.map(|o| OutcomeSection {
+        outcome: None,
+        error,
+    };
+    if let Some(o) = outcome {
+        let labels = crate::web::association_labels(state, &page.user, &[client.id]).await;
+        let name = |id| {
+            labels
+                .get(&id)
+                .map_or_else(|| crate::present::by_id(id), |l| l.sentence())
+        };
+        view.outcome = Some(OutcomeSection {
             complete: o.is_complete(),
             waited: o.waited_for_another_sync,
             lines: o
                 .entries
                 .iter()
-                .map(|e| (describe(&e.kind), is_failure(&e.kind)))
+                .map(|e| (describe_named(&e.kind, &name), is_failure(&e.kind)))
                 .collect(),
-        }),
-        error,
-    };
+        });
+    }
     if !client.is_active() {
         view.error.get_or_insert_with(|| {
             "This client is not active in PM Hub: it is not synced, and XPM keeps what it has."
@@ -228,41 +235,16 @@ async fn preview_section<S: AppStore>(
     client: &Client,
     preview: &SyncPreview,
 ) -> PreviewSection {
-    let practice = page.user.practice;
-    let names: HashMap<ClientId, String> = state
-        .app
-        .list_clients(practice, page.user.id)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| (c.id, c.details.name.to_string()))
-        .collect();
-    let types: HashMap<_, _> = state
-        .app
-        .association_types(practice, page.user.id)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| (t.id, t.name.to_string()))
-        .collect();
-    let associations = state
-        .app
-        .associations_of(practice, page.user.id, client.id)
-        .await
-        .unwrap_or_default();
+    let labels = crate::web::association_labels(state, &page.user, &[client.id]).await;
     let relationships = preview
         .plan
         .relationships
         .iter()
         .map(|step| {
-            let association = associations.iter().find(|a| a.id() == step.association());
+            let label = labels.get(&step.association());
             RelationshipRow {
-                related: association
-                    .and_then(|a| names.get(&a.related()).cloned())
-                    .unwrap_or_else(|| "?".into()),
-                kind: association
-                    .and_then(|a| types.get(&a.association_type()).cloned())
-                    .unwrap_or_else(|| "?".into()),
+                related: label.map_or_else(|| "?".into(), |l| l.related.clone()),
+                kind: label.map_or_else(|| "?".into(), |l| l.kind.clone()),
                 action: relationship_step(step),
                 skipped: matches!(step, RelationshipStep::Skipped { .. }),
             }

@@ -53,6 +53,68 @@ pub fn router<S: AppStore>() -> Router<AppState<S>> {
         .route("/activity.csv", get(activity::csv::<S>))
 }
 
+/// What people call an association: its client, related client and type.
+#[derive(Debug, Clone)]
+pub struct AssociationLabel {
+    pub client: String,
+    pub related: String,
+    pub kind: String,
+}
+
+impl AssociationLabel {
+    /// "Acme Ltd → Jane Citizen (Director)".
+    pub fn sentence(&self) -> String {
+        format!("{} → {} ({})", self.client, self.related, self.kind)
+    }
+}
+
+/// Labels of the associations of `clients`, by association id.
+pub async fn association_labels<S: AppStore>(
+    state: &AppState<S>,
+    user: &domain::practice::User,
+    clients: &[domain::ids::ClientId],
+) -> std::collections::HashMap<domain::ids::AssociationId, AssociationLabel> {
+    use std::collections::HashMap;
+    let practice = user.practice;
+    let names: HashMap<_, _> = state
+        .app
+        .list_clients(practice, user.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| (c.id, c.details.name.to_string()))
+        .collect();
+    let types: HashMap<_, _> = state
+        .app
+        .association_types(practice, user.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| (t.id, t.name.to_string()))
+        .collect();
+    let unknown = || "?".to_owned();
+    let mut out = HashMap::new();
+    for client in clients {
+        for a in state
+            .app
+            .associations_of(practice, user.id, *client)
+            .await
+            .unwrap_or_default()
+        {
+            let label = AssociationLabel {
+                client: names.get(&a.client()).cloned().unwrap_or_else(unknown),
+                related: names.get(&a.related()).cloned().unwrap_or_else(unknown),
+                kind: types
+                    .get(&a.association_type())
+                    .cloned()
+                    .unwrap_or_else(unknown),
+            };
+            out.insert(a.id(), label);
+        }
+    }
+    out
+}
+
 /// The header's view of who is logged in.
 #[derive(Debug)]
 pub struct Nav {
