@@ -40,7 +40,7 @@ pub async fn check<S: Stores + Clone>(case: &mut Case<S>, step: &Step) -> Result
         sync_after_disconnect_is_refused_without_a_call(sync, &journal)?;
     }
     remember_xpm_relationships(case)?;
-    the_activity_log_keeps_every_entry(case).await?;
+    the_activity_log_keeps_every_entry(case, step).await?;
     never_two_xpm_clients_for_one_pm_hub_client(case)?;
     Ok(())
 }
@@ -81,10 +81,18 @@ async fn no_write_outside_a_sync_of_that_client<S: Stores + Clone>(
                 ));
             }
         }
-        Step::ReadOnly => {
+        Step::ReadOnly { before } => {
             if let Some(e) = journal.iter().find(|e| is_write(e)) {
                 return Err(format!(
                     "invariant 1: a preview or check wrote to XPM: {}",
+                    describe(e)
+                ));
+            }
+            let connected = matches!(before, ConnectionState::Connected { .. });
+            if let Some(e) = journal.first().filter(|_| !connected) {
+                return Err(format!(
+                    "invariant 6: a preview or check while {:?} called Xero or XPM: {}",
+                    before.status(),
                     describe(e)
                 ));
             }
@@ -459,11 +467,28 @@ async fn read_all<S: Stores + Clone>(case: &Case<S>) -> Result<Vec<ActivityEntry
 
 /// Invariant 6's second half: the activity log only grows; every entry
 /// read before is still there, unchanged (across Disconnect and Reconnect too).
+/// Also: outside a sync, nothing is logged as synced, pushed or skipped
+/// (a preview writes nothing; Reconnect syncs nothing).
 async fn the_activity_log_keeps_every_entry<S: Stores + Clone>(
     case: &mut Case<S>,
+    step: &Step,
 ) -> Result<(), String> {
     let now = read_all(case).await?;
     let by_id: BTreeMap<_, _> = now.iter().map(|e| (e.id, e)).collect();
+    if !matches!(step, Step::Sync(_)) {
+        let known: std::collections::BTreeSet<_> =
+            case.model.activity.iter().map(|e| e.id).collect();
+        if let Some(e) = now
+            .iter()
+            .filter(|e| !known.contains(&e.id))
+            .find(|e| e.client.is_some())
+        {
+            return Err(format!(
+                "invariants 1/5: {:?} was logged outside a sync: {e:?}",
+                e.kind.code()
+            ));
+        }
+    }
     for old in &case.model.activity {
         if by_id.get(&old.id) != Some(&old) {
             return Err(format!(

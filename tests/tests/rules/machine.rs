@@ -29,8 +29,9 @@ use crate::ops::{FaultCall, FaultPlay, Grant, Op, Shape};
 pub enum Step {
     /// A PM Hub edit, a connection event or something done in XPM: no XPM API call at all.
     Quiet,
-    /// A preview or a connection check: XPM may be read, never written.
-    ReadOnly,
+    /// A preview or a connection check: XPM may be read, never written, and
+    /// not even read unless the connection was Connected before it.
+    ReadOnly { before: ConnectionState },
     /// The Sync button on PM Hub client number `n`.
     Sync(SyncStep),
 }
@@ -403,10 +404,16 @@ impl<S: Stores + Clone> Case<S> {
                 }
             }
             Op::CheckConnection => {
+                let before = self
+                    .rig
+                    .store()
+                    .connection(practice)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 app.check_connection(practice, user)
                     .await
                     .map_err(|e| format!("check connection: {e}"))?;
-                return Ok(Step::ReadOnly);
+                return Ok(Step::ReadOnly { before });
             }
             Op::EditInXpm { client, field } => {
                 let Some(i) = pick(&self.model.clients, client) else {
@@ -472,9 +479,15 @@ impl<S: Stores + Clone> Case<S> {
                     None,
                 )
                 .map_err(|e| e.to_string())?;
+                let before = self
+                    .rig
+                    .store()
+                    .connection(practice)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 // Any answer is fine here; the invariants check it wrote nothing.
                 let _ = app.preview_sync(&request).await;
-                return Ok(Step::ReadOnly);
+                return Ok(Step::ReadOnly { before });
             }
             Op::Fault { call, play, times } => {
                 let (method, path) = match call {
