@@ -1,5 +1,6 @@
 //! The reliability and security suite (issue 9). See docs/reliability.md.
 
+mod bad_state;
 mod binary_logs;
 mod crash;
 mod faults;
