@@ -6,4 +6,5 @@ mod crash;
 mod faults;
 mod hostile;
 mod isolation;
+mod load;
 mod security;
