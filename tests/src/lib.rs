@@ -1,9 +1,16 @@
-//! Workspace-level tests live in `tests/tests/`: the rule properties
-//! (`rules.rs`) and the wire snapshots (`snapshots.rs`), driven through the
-//! app's real use cases and adapters against xpm-sim in process. This library
-//! holds what those tests share: fresh databases, the sim's clock as the
-//! app's clock, counting ids, the walk through Xero's login pages, and
-//! [`Rig`], one practice wired to one sim.
+//! The rule verification suite (issue 7) lives in `tests/tests/`: the rule
+//! properties (`rules/`, a state machine over random step sequences) and the
+//! wire snapshots (`wire.rs`, insta), driven through the app's real use cases
+//! and adapters against xpm-sim in process, on SQLite and Postgres. This
+//! library holds what they share: fresh databases, the sim's clock as the
+//! app's clock, counting ids, the walk through Xero's login pages, the
+//! canonical clients, a redactor for random ids and times, [`Rig`] (one
+//! practice's use cases wired to one sim) and [`HttpRig`] (the real app's
+//! router and API token).
+//!
+//! Run it: `cargo nextest run -p rule-tests` (24 sequences per store);
+//! long run: `PROPTEST_CASES=1000 cargo nextest run -p rule-tests`, with
+//! `PROPTEST_RNG_SEED=<n>` for sequences other than the default ones.
 
 pub mod canonical;
 pub mod databases;

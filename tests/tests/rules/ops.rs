@@ -198,8 +198,8 @@ pub fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// A case: a few clients and a connection usually come first, so that most
-/// sequences reach syncs quickly; shrinking can remove them.
+/// A case's steps (after the fixed prologue of `Case::start`: three
+/// clients, three associations, two mapped types, a look-alike in XPM, connected).
 pub fn sequence(max_len: usize) -> impl Strategy<Value = Vec<Op>> {
     proptest::collection::vec(op(), 1..max_len)
 }
