@@ -1,7 +1,7 @@
 //! PM Hub's clients and their associations.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use domain::association::{AssociationTerms, Percentage, ShareCount};
 use domain::client::ClientStatus;
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::client_dto::{ClientInput, ClientView};
 use crate::api::problem::{FieldProblem, Problem};
-use crate::api::{ApiJson, parse_id};
+use crate::api::{ApiJson, ApiPath, parse_id};
 use crate::auth::ApiUser;
 use crate::state::{AppState, AppStore};
 
@@ -25,7 +25,7 @@ pub async fn list<S: AppStore>(
 pub async fn show<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
-    Path(client): Path<String>,
+    ApiPath(client): ApiPath<String>,
 ) -> Result<Json<ClientView>, Problem> {
     let client = state
         .app
@@ -50,7 +50,7 @@ pub async fn create<S: AppStore>(
 pub async fn update<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
-    Path(client): Path<String>,
+    ApiPath(client): ApiPath<String>,
     ApiJson(input): ApiJson<ClientInput>,
 ) -> Result<Json<ClientView>, Problem> {
     let id: ClientId = parse_id(&client)?;
@@ -79,7 +79,7 @@ async fn set_status<S: AppStore>(
 pub async fn deactivate<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
-    Path(client): Path<String>,
+    ApiPath(client): ApiPath<String>,
 ) -> Result<Json<ClientView>, Problem> {
     set_status(&state, &user, &client, ClientStatus::Deactivated).await
 }
@@ -87,7 +87,7 @@ pub async fn deactivate<S: AppStore>(
 pub async fn reactivate<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
-    Path(client): Path<String>,
+    ApiPath(client): ApiPath<String>,
 ) -> Result<Json<ClientView>, Problem> {
     set_status(&state, &user, &client, ClientStatus::Active).await
 }
@@ -96,7 +96,7 @@ pub async fn reactivate<S: AppStore>(
 pub async fn delete<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
-    Path(client): Path<String>,
+    ApiPath(client): ApiPath<String>,
 ) -> Result<Json<ClientView>, Problem> {
     set_status(&state, &user, &client, ClientStatus::Deleted).await
 }
@@ -143,7 +143,7 @@ pub struct AssociationInput {
 pub async fn associations<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
-    Path(client): Path<String>,
+    ApiPath(client): ApiPath<String>,
 ) -> Result<Json<Vec<AssociationView>>, Problem> {
     let list = state
         .app
@@ -155,7 +155,7 @@ pub async fn associations<S: AppStore>(
 pub async fn add_association<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
-    Path(client): Path<String>,
+    ApiPath(client): ApiPath<String>,
     ApiJson(input): ApiJson<AssociationInput>,
 ) -> Result<(StatusCode, Json<AssociationView>), Problem> {
     let mut errors = Vec::new();
@@ -227,7 +227,7 @@ pub async fn add_association<S: AppStore>(
 pub async fn remove_association<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
-    Path((client, association)): Path<(String, String)>,
+    ApiPath((client, association)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, Problem> {
     let association: AssociationId = parse_id(&association)?;
     state

@@ -1,7 +1,7 @@
 //! Association types and their XPM relationship type mappings.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use domain::association::AssociationType;
 use domain::relationship_type::XpmRelationshipType;
@@ -10,7 +10,7 @@ use domain::text::AssociationTypeName;
 use serde::{Deserialize, Serialize};
 
 use crate::api::problem::{FieldProblem, Problem};
-use crate::api::{ApiJson, parse_id};
+use crate::api::{ApiJson, ApiPath, parse_id};
 use crate::auth::ApiUser;
 use crate::state::{AppState, AppStore};
 
@@ -102,7 +102,7 @@ pub fn parse_xpm_type(name: &str) -> Result<XpmRelationshipType, Problem> {
 pub async fn map<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
-    Path(association_type): Path<String>,
+    ApiPath(association_type): ApiPath<String>,
     ApiJson(input): ApiJson<MappingInput>,
 ) -> Result<Json<AssociationTypeView>, Problem> {
     let id = parse_id(&association_type)?;

@@ -23,6 +23,11 @@ use problem::Problem;
 #[from_request(via(axum::Json), rejection(Problem))]
 pub struct ApiJson<T>(pub T);
 
+/// Path segments whose rejection (e.g. not UTF-8) is a problem detail.
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(Problem))]
+pub struct ApiPath<T>(pub T);
+
 /// A typed id from a path segment; a malformed one is simply not found.
 pub fn parse_id<T: FromStr>(raw: &str) -> Result<T, Problem> {
     raw.parse()

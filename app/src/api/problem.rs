@@ -391,8 +391,9 @@ impl From<axum::extract::rejection::QueryRejection> for Problem {
     }
 }
 
+/// A path segment that cannot even be decoded (not UTF-8) is a malformed request.
 impl From<axum::extract::rejection::PathRejection> for Problem {
     fn from(e: axum::extract::rejection::PathRejection) -> Self {
-        Problem::not_found(e.body_text())
+        Problem::bad_request(e.body_text())
     }
 }

@@ -1,15 +1,15 @@
 //! Preview and Sync of one client: the API call behind the Sync button.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use domain::ids::{ClientId, XpmClientUuid};
 use domain::practice::User;
 use domain::sync::{ClientStep, FirstSyncDecision, LookAlike, ManualSyncRequest, SyncPlan};
 use domain::usecases::{SyncOutcome, SyncPreview};
 use serde::{Deserialize, Serialize};
 
-use crate::api::parse_id;
 use crate::api::problem::Problem;
+use crate::api::{ApiPath, parse_id};
 use crate::auth::ApiUser;
 use crate::present::{client_step, describe, is_failure, relationship_step, timestamp};
 use crate::state::{AppState, AppStore};
@@ -160,7 +160,7 @@ impl PreviewView {
 pub async fn preview<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
-    Path(client): Path<String>,
+    ApiPath(client): ApiPath<String>,
 ) -> Result<Json<PreviewView>, Problem> {
     let request = request(&user, parse_id(&client)?, None)?;
     let preview = state.app.preview_sync(&request).await?;
@@ -212,7 +212,7 @@ impl From<&SyncOutcome> for OutcomeView {
 pub async fn sync<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
-    Path(client): Path<String>,
+    ApiPath(client): ApiPath<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<OutcomeView>, Problem> {
     // The body is optional: a plain Sync sends none.

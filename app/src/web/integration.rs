@@ -235,6 +235,7 @@ pub async fn callback<S: AppStore>(
                 .map(|o| o.name.to_string()),
         }),
         Err(e) => {
+            tracing::warn!(practice = %page.user.practice, error = %e, "Xero's login did not connect");
             let connection =
                 domain::ports::ConnectionStore::connection(state.store(), page.user.practice)
                     .await
