@@ -19,6 +19,7 @@ pub mod login;
 pub mod redact;
 pub mod rig;
 pub mod sim_time;
+pub mod xpm_faults;
 
 pub use databases::{FreshPostgres, FreshSqlite};
 pub use http_rig::HttpRig;

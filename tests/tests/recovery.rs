@@ -10,40 +10,6 @@ use domain::text::ClientName;
 use domain::usecases::{Stores, SyncOutcome};
 use rule_tests::rig::first_org;
 use rule_tests::{FreshSqlite, Rig};
-use xpm_sim::{FaultAction, FaultSpec};
-
-fn search_faults(rig: &Rig<impl Sized>) {
-    let ctl = rig.ctl();
-    let search = Some("/practicemanager/3.1/client.api/search*".to_owned());
-    // The first two searches (the planner's, the adapter's before the add) run...
-    ctl.add_fault(FaultSpec {
-        method: Some("GET".into()),
-        path: search.clone(),
-        tenant: None,
-        action: FaultAction::Latency { ms: 1 },
-        times: Some(2),
-    });
-    // ...the add is made but its answer is lost...
-    ctl.add_fault(FaultSpec {
-        method: Some("POST".into()),
-        path: Some("/practicemanager/3.1/client.api/add".into()),
-        tenant: None,
-        action: FaultAction::CommitThenDrop,
-        times: Some(1),
-    });
-    // ...and the adapter's search for what it made fails.
-    ctl.add_fault(FaultSpec {
-        method: Some("GET".into()),
-        path: search,
-        tenant: None,
-        action: FaultAction::Status {
-            status: 503,
-            body: None,
-            retry_after: None,
-        },
-        times: Some(3),
-    });
-}
 
 async fn sync<S: Stores + Clone>(rig: &Rig<S>, client: ClientId) -> SyncOutcome {
     let request =
@@ -71,7 +37,7 @@ async fn lost_create<S: Stores + Clone>(rig: &Rig<S>) -> ClientId {
     rig.connect(&[first_org()], first_org())
         .await
         .expect("connect");
-    search_faults(rig);
+    rule_tests::xpm_faults::lose_the_next_create(rig.ctl());
     let first = sync(rig, client.id).await;
     assert!(
         !first.is_complete(),

@@ -489,6 +489,7 @@ impl<S: Stores + Clone> Case<S> {
                 let _ = app.preview_sync(&request).await;
                 return Ok(Step::ReadOnly { before });
             }
+            Op::LoseTheNextCreate => rule_tests::xpm_faults::lose_the_next_create(self.rig.ctl()),
             Op::Fault { call, play, times } => {
                 let (method, path) = match call {
                     FaultCall::Add => (Some("POST"), "add"),

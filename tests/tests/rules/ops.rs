@@ -128,6 +128,8 @@ pub enum Op {
         client: Index,
     },
     // XPM misbehaving.
+    /// The next create is made but its outcome cannot be learnt (see `xpm_faults`).
+    LoseTheNextCreate,
     Fault {
         call: FaultCall,
         play: FaultPlay,
@@ -192,9 +194,10 @@ pub fn op() -> impl Strategy<Value = Op> {
         2 => (idx(), prop_oneof![Just(XpmField::Email), Just(XpmField::Phone), Just(XpmField::Name)])
             .prop_map(|(client, field)| Op::EditInXpm { client, field }),
         2 => idx().prop_map(|client| Op::SeedLookAlike { client }),
-        8 => (idx(), any::<bool>()).prop_map(|(client, link)| Op::Sync { client, link }),
+        10 => (idx(), any::<bool>()).prop_map(|(client, link)| Op::Sync { client, link }),
         2 => idx().prop_map(|client| Op::Preview { client }),
         3 => fault(),
+        1 => Just(Op::LoseTheNextCreate),
     ]
 }
 
