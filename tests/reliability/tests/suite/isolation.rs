@@ -49,6 +49,7 @@ const CHECKED: &[&str] = &[
     "/api/association-types",
     "/api/association-types/{association_type}/mapping",
     "/api/xpm-relationship-types", // the same static list for everyone
+    "/openapi.json",               // the API's description (checked below: nothing of B)
     "/api/integration",
     "/api/integration/connect",
     "/api/integration/organisation",
@@ -282,6 +283,7 @@ async fn practice_a_cannot_read_sync_or_configure_practice_b_through_any_route()
         "/integrations/xpm/disconnect".to_owned(),
         "/metrics".to_owned(),
         "/readyz".to_owned(),
+        "/openapi.json".to_owned(),
     ] {
         let r = a_page.get(&path).await;
         let text = r.text().await.unwrap_or_default();

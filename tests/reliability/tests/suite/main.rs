@@ -5,6 +5,7 @@ mod binary_logs;
 mod crash;
 mod faults;
 mod hostile;
+mod hostile_xpm;
 mod isolation;
 mod load;
 mod security;
