@@ -581,3 +581,42 @@ fn editing_deactivating_and_deleting_in_pm_hub_call_nothing_in_xpm() {
     .unwrap_err();
     assert_eq!(err, domain::usecases::RecordsError::ClientDeleted(acme));
 }
+
+#[test]
+fn a_rename_in_pm_hub_after_a_lost_create_still_recovers_the_client_xpm_made() {
+    let mut w = World::new();
+    let acme = w.company("Acme");
+    w.connect();
+    w.xpm().with(|s| {
+        s.write_failures
+            .push_back(XpmError::Ambiguous("connection dropped".into()))
+    });
+    w.sync(acme).unwrap();
+    w.edit(acme, |c| {
+        c.details.name = ClientName::new("Acme Group").unwrap()
+    });
+    let second = w.sync(acme).unwrap();
+    assert!(
+        matches!(second.plan.client, ClientStep::Recover { .. }),
+        "{:?}",
+        second.plan.client
+    );
+    assert_eq!(
+        w.xpm().with(|s| s.clients.len()),
+        1,
+        "no second client in XPM"
+    );
+    let name = w.xpm().with(|s| {
+        s.clients
+            .values()
+            .next()
+            .unwrap()
+            .details()
+            .name
+            .to_string()
+    });
+    assert_eq!(
+        name, "Acme Group",
+        "the recovered client is then updated with the new name"
+    );
+}

@@ -73,7 +73,6 @@ async fn the_next_sync_recovers_a_create_whose_answer_was_lost_without_a_duplica
 }
 
 #[tokio::test]
-#[ignore = "bug: after a lost create, renaming the client in PM Hub makes the next Sync create a second XPM client"]
 async fn a_rename_in_pm_hub_after_a_lost_create_still_recovers_without_a_duplicate() {
     let file = FreshSqlite::new();
     let rig = Rig::start(file.open().await, 1).await;

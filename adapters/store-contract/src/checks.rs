@@ -322,6 +322,7 @@ pub async fn pending_operations_are_noted_and_finished<S: Stores>(store: &S) {
     let (p, t) = (f.practice_id(), f.tenant(1));
     let create = PendingOperation::CreateClient {
         known_look_alikes: vec![f.xpm_client(5)],
+        sent_name: domain::text::ClientName::new("Acme").ok(),
     };
     let add = PendingOperation::AddRelationship {
         association: AssociationId::from_uuid(uuid::Uuid::from_u128(5)),

@@ -41,10 +41,6 @@ impl LookAlike {
             (Some(a), Some(b)) if digits(a) == digits(b.as_str()) && !digits(a).is_empty());
         same_name || same_email || same_number
     }
-
-    fn has_same_name(&self, client: &Client) -> bool {
-        normalise(&self.name) == normalise(client.details.name.as_str())
-    }
 }
 
 fn normalise(name: &str) -> String {
@@ -351,24 +347,23 @@ fn plan_client(input: &PlanInput<'_>, payload: ClientPayload) -> Result<ClientSt
     }
 }
 
-/// After an interrupted create, a client with the same name that was not
-/// among the look-alikes known before the create must be the one it made.
+/// After an interrupted create, a client bearing the name the create sent
+/// that was not among the look-alikes known before it must be the one it made.
 fn recover_lost_create(input: &PlanInput<'_>) -> Option<XpmClientUuid> {
-    let known: BTreeSet<XpmClientUuid> = input
-        .pending
-        .iter()
-        .filter_map(|p| match p {
-            PendingOperation::CreateClient { known_look_alikes } => {
-                Some(known_look_alikes.iter().copied())
-            }
-            PendingOperation::AddRelationship { .. } => None,
-        })
-        .next()?
-        .collect();
-    let mut made = input
-        .search_results
-        .iter()
-        .filter(|c| c.has_same_name(input.client) && !known.contains(&c.xpm_client));
+    let (known, sent_name) = input.pending.iter().find_map(|p| match p {
+        PendingOperation::CreateClient {
+            known_look_alikes,
+            sent_name,
+        } => Some((
+            known_look_alikes.iter().copied().collect::<BTreeSet<_>>(),
+            sent_name.as_ref(),
+        )),
+        PendingOperation::AddRelationship { .. } => None,
+    })?;
+    let name = sent_name.unwrap_or(&input.client.details.name);
+    let mut made = input.search_results.iter().filter(|c| {
+        normalise(&c.name) == normalise(name.as_str()) && !known.contains(&c.xpm_client)
+    });
     let first = made.next()?;
     // Two new same-named clients cannot be told apart: leave it to a person.
     made.next().is_none().then_some(first.xpm_client)

@@ -8,6 +8,7 @@ use crate::ids::{
 };
 use crate::relationship_type::XpmRelationshipType;
 use crate::sync::payload::{ClientPayload, RelationshipTerms};
+use crate::text::ClientName;
 
 /// What was last pushed for one client to one XPM organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +42,10 @@ pub enum PendingOperation {
     /// decided; a look-alike outside this list was made by the lost create.
     CreateClient {
         known_look_alikes: Vec<XpmClientUuid>,
+        /// The name the create sent: the client may have been renamed in PM
+        /// Hub since, and recovery must look for it under this name.
+        #[serde(default)]
+        sent_name: Option<ClientName>,
     },
     AddRelationship {
         association: AssociationId,

@@ -281,11 +281,7 @@ where
 
         let xpm = XpmAccess { practice, tenant };
         let search_results = match record {
-            None => {
-                self.xpm
-                    .search_clients(xpm, client.details.name.as_str())
-                    .await?
-            }
+            None => self.search_look_alikes(xpm, &client, &pending).await?,
             Some(_) => Vec::new(),
         };
         let add_interrupted = pending
@@ -306,6 +302,45 @@ where
             search_results,
             xpm_relationships,
         })
+    }
+}
+
+impl<S, G, A, C, I> Integration<S, G, A, C, I>
+where
+    S: Stores,
+    G: XpmGateway,
+    A: XpmAuthorization,
+    C: Clock,
+    I: IdGenerator,
+{
+    /// XPM clients named like this client, and, after an interrupted
+    /// create, named as that create sent it (the client may have been
+    /// renamed in PM Hub since).
+    async fn search_look_alikes(
+        &self,
+        xpm: XpmAccess,
+        client: &Client,
+        pending: &[PendingOperation],
+    ) -> Result<Vec<LookAlike>, XpmError> {
+        let mut found = self
+            .xpm
+            .search_clients(xpm, client.details.name.as_str())
+            .await?;
+        let sent_names = pending.iter().filter_map(|p| match p {
+            PendingOperation::CreateClient {
+                sent_name: Some(name),
+                ..
+            } if *name != client.details.name => Some(name),
+            _ => None,
+        });
+        for name in sent_names {
+            for look_alike in self.xpm.search_clients(xpm, name.as_str()).await? {
+                if !found.iter().any(|f| f.xpm_client == look_alike.xpm_client) {
+                    found.push(look_alike);
+                }
+            }
+        }
+        Ok(found)
     }
 }
 
@@ -411,6 +446,7 @@ where
             ) => {
                 self.begin(&PendingOperation::CreateClient {
                     known_look_alikes: known_look_alikes.clone(),
+                    sent_name: Some(payload.details().name.clone()),
                 })
                 .await?;
                 match self

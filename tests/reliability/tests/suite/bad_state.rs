@@ -74,7 +74,6 @@ async fn a_wrong_client_secret_is_a_clear_refusal_in_the_page_and_changes_nothin
 }
 
 #[tokio::test]
-#[ignore = "bug: a callback whose code exchange Xero refuses (invalid_client: wrong client secret) logs no WARN/ERROR line, only the DEBUG access line with status 400"]
 async fn a_wrong_client_secret_is_named_in_the_log() {
     let (s, _) = connect_with_a_wrong_secret().await;
     let log = s.log();

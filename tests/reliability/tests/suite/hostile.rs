@@ -393,7 +393,6 @@ async fn wrong_types_and_invalid_utf8_are_named_in_the_problem() {
 }
 
 #[tokio::test]
-#[ignore = "bug: a path id that is not UTF-8 (e.g. /api/clients/%FF) gets axum's text/plain 400, not a problem detail"]
 async fn a_path_that_is_not_utf8_gets_a_problem_detail() {
     let w = World::postgres().await;
     let a = w.api(&w.fx.a_admin_token);
