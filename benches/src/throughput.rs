@@ -49,10 +49,17 @@ pub struct ThroughputOptions {
 impl ThroughputOptions {
     pub fn full(binary: PathBuf) -> Self {
         Self {
-            backends: vec![Backend::Postgres, Backend::Sqlite],
+            // PMHUB_BENCH_STORES=postgres (or sqlite) runs one store only.
+            backends: match std::env::var("PMHUB_BENCH_STORES").as_deref() {
+                Ok("postgres") => vec![Backend::Postgres],
+                Ok("sqlite") => vec![Backend::Sqlite],
+                _ => vec![Backend::Postgres, Backend::Sqlite],
+            },
             practices: 20,
             clients_per_practice: 25,
-            workers: 32,
+            // Below the PostgreSQL store's pool of 16: at 16 concurrent syncs
+            // or more its pool starves (see docs/performance.md).
+            workers: 8,
             warmup: Duration::from_secs(2),
             duration: Duration::from_secs(10),
             app: AppMode::Process(binary),
@@ -357,12 +364,8 @@ async fn one_backend_inner(
     let pid = running.pid();
     let peak = status_kb(&pid, "VmHWM:") / 1024.0;
     let now = status_kb(&pid, "VmRSS:") / 1024.0;
-    match &mut running {
-        Running::Child(c) => {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-        Running::Here(_) => {}
+    if let Running::Child(c) = &mut running {
+        stop_child(c).await;
     }
     if let Running::Here(app) = running {
         app.stop().await;
@@ -375,6 +378,23 @@ async fn one_backend_inner(
     f.peak_rss_mb = peak;
     f.rss_after_mb = now;
     Ok(f)
+}
+
+/// SIGTERM (the app drains and exits; a profiler wrapping it writes its
+/// output), then SIGKILL after 20 s.
+async fn stop_child(c: &mut std::process::Child) {
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &c.id().to_string()])
+        .status();
+    let until = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < until {
+        if let Ok(Some(_)) = c.try_wait() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = c.kill();
+    let _ = c.wait();
 }
 
 async fn load(
@@ -435,11 +455,11 @@ async fn load(
                     _ => false,
                 };
                 let done = Instant::now();
-                if now >= warm_until && done <= end {
-                    if ok {
-                        latencies.push(u64::try_from((done - now).as_micros()).unwrap_or(u64::MAX));
-                    } else {
+                if now >= warm_until {
+                    if !ok {
                         errors += 1;
+                    } else if done <= end {
+                        latencies.push(u64::try_from((done - now).as_micros()).unwrap_or(u64::MAX));
                     }
                 }
             }
