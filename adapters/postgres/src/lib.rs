@@ -29,6 +29,10 @@ pub use sync_records::PgSyncGuard;
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// Connections that hold syncs' advisory locks. Apart from `pool`, so
+    /// that syncs waiting for a lock can never take every connection the
+    /// running syncs need (which deadlocked at 16 concurrent syncs).
+    lock_pool: PgPool,
     sealer: TokenSealer,
 }
 
@@ -43,11 +47,18 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(db)?;
+        // Opened lazily: a lock connection is made only when a sync needs one.
+        let lock_pool = PgPoolOptions::new()
+            .max_connections(64)
+            .min_connections(0)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_lazy_with(options);
         Ok(Self {
             pool,
+            lock_pool,
             sealer: TokenSealer::new(key),
         })
     }
@@ -64,6 +75,7 @@ impl PostgresStore {
     }
 
     pub async fn close(&self) {
+        self.lock_pool.close().await;
         self.pool.close().await;
     }
 }

@@ -45,7 +45,7 @@ impl SyncRecordStore for PostgresStore {
         client: ClientId,
     ) -> Result<(Self::SyncGuard, bool), StoreError> {
         let key = lock_key(practice, client);
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.lock_pool.begin().await.map_err(db)?;
         let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
             .bind(key)
             .fetch_one(&mut *tx)

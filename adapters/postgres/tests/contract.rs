@@ -156,3 +156,33 @@ async fn a_sync_lock_is_held_across_connections_until_released() {
     store.close().await;
     database.remove().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_concurrent_syncs_than_pooled_connections_do_not_starve_each_other() {
+    use domain::ports::{ClientStore, SyncRecordStore};
+    let (store, database) = fresh().await;
+    let f = Fixture::new(1);
+    store.save_practice(&f.practice()).await.unwrap();
+    // 40 syncs of 40 clients at once, each holding its lock while it reads and
+    // writes through the store, as a sync does: more than the 16 connections
+    // of the data pool.
+    let mut tasks = Vec::new();
+    for i in 0..40u128 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let (_guard, _) = store
+                .lock_client_sync(f.practice_id(), f.client_id(i))
+                .await?;
+            store
+                .save_client(&f.company(i, &format!("Client {i}")))
+                .await?;
+            tokio::task::yield_now().await;
+            store.client(f.practice_id(), f.client_id(i)).await
+        }));
+    }
+    for task in tasks {
+        assert!(task.await.expect("task").expect("store call").is_some());
+    }
+    store.close().await;
+    database.remove().await;
+}
