@@ -125,7 +125,6 @@ pub fn no_limits() -> LimitsConfig {
 pub fn fast_resilience() -> Resilience {
     Resilience {
         calls_per_minute: 6_000_000,
-        burst: 1_000_000,
         max_in_flight: 64,
         ..Resilience::default()
     }

@@ -4,8 +4,8 @@
 //! One sim (real clock), one SQLite store and two apps in this process on
 //! that store: a *setup* app whose adapter pacing is raised (sim limits off
 //! while it works) to create and first-sync the related clients quickly,
-//! and a *paced* app with the adapter's shipped `Resilience` (burst 10, then
-//! one call per 1.2 s, 5 in flight) for the timed syncs, run with the sim's
+//! and a *paced* app with the adapter's shipped `Resilience` (60 calls in
+//! any rolling minute, 5 in flight) for the timed syncs, run with the sim's
 //! limits on. Each measurement uses its own practice and XPM organisation,
 //! so pacing and rate windows start fresh.
 
@@ -307,14 +307,15 @@ pub fn ordered_bound(m: &Measured, latency: Duration) -> Duration {
     (seq + rel).max(all)
 }
 
-/// The bound the adapter's shipped pacing sets: a burst of 10, then one
-/// call per 1.2 s; the k-th call cannot start before (k - 10) x 1.2 s.
+/// The bound the adapter's shipped pacing sets: 60 calls in any rolling
+/// minute, counted from each call's answer. The first 60 calls are not held
+/// back; each further batch of 60 starts a minute after the batch before.
 pub fn pacing_bound(m: &Measured, latency: Duration) -> Duration {
-    let r = Resilience::default();
-    let period = Duration::from_secs(60) / (r.calls_per_minute - r.burst);
+    let limit = Resilience::default().calls_per_minute as usize;
     let calls = m.calls.total();
-    let paced = if calls > r.burst as usize {
-        period * u32::try_from(calls - r.burst as usize).unwrap_or(u32::MAX) + latency
+    let batches_held = u32::try_from(calls.saturating_sub(1) / limit).unwrap_or(u32::MAX);
+    let paced = if batches_held > 0 {
+        (Duration::from_secs(60) + latency) * batches_held
     } else {
         Duration::ZERO
     };
@@ -461,12 +462,13 @@ async fn latency_inner(rig: &Rig, opts: &CostOptions) -> anyhow::Result<Section>
     );
     section.note(format!(
         "Sync pressed through the HTTP API of an in-process app whose adapter has the shipped \
-         pacing (burst 10, then 1 call per 1.2 s, 5 in flight); the sim adds {} ms to every XPM \
+         pacing (60 calls in any rolling minute, 5 in flight); the sim adds {} ms to every XPM \
          call of that organisation (latency fault) and enforces XPM's limits on its real clock. \
          XPM-limit bound = ceil(calls/5) x latency up to 60 calls, the per-minute budget beyond. \
          Ordered bound = the calls before the relationship writes one after another (they \
          depend on each other), then the relationship writes 5 at a time. Adapter pacing bound = \
-         the k-th call cannot start before (k-10) x 1.2 s, whichever is larger.",
+         no wait for the first 60 calls, then a minute after each batch of 60's answers, \
+         whichever is larger.",
         opts.latency_ms
     ));
     section.data = json!(data);

@@ -50,7 +50,6 @@ pub fn quick_resilience() -> Resilience {
         default_retry_after: Duration::from_millis(5),
         rate_limit_retries: 2,
         calls_per_minute: 600_000,
-        burst: 1_000,
         max_in_flight: 5,
         refresh_margin: Duration::from_secs(120),
         max_answer_bytes: 1024 * 1024,

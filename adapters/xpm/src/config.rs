@@ -81,8 +81,6 @@ pub struct Resilience {
     pub rate_limit_retries: u32,
     /// XPM's per-organisation limit of calls per rolling minute.
     pub calls_per_minute: u32,
-    /// Calls that may go at once before the steady pace applies.
-    pub burst: u32,
     /// XPM's per-organisation limit of calls in flight.
     pub max_in_flight: usize,
     /// Renew the access token when it has less than this left.
@@ -104,7 +102,6 @@ impl Default for Resilience {
             default_retry_after: Duration::from_secs(5),
             rate_limit_retries: 3,
             calls_per_minute: 60,
-            burst: 10,
             max_in_flight: 5,
             refresh_margin: Duration::from_secs(120),
             max_answer_bytes: 8 * 1024 * 1024,
@@ -188,10 +185,8 @@ impl XpmConfig {
         if self.client_id.trim().is_empty() {
             return Err(ConfigError::Invalid("client_id must not be empty"));
         }
-        if r.calls_per_minute == 0 || r.burst == 0 || r.burst >= r.calls_per_minute {
-            return Err(ConfigError::Invalid(
-                "calls_per_minute must be above burst, and burst above 0",
-            ));
+        if r.calls_per_minute == 0 {
+            return Err(ConfigError::Invalid("calls_per_minute must be above 0"));
         }
         if r.max_in_flight == 0 {
             return Err(ConfigError::Invalid("max_in_flight must be above 0"));

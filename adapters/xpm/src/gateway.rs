@@ -7,7 +7,6 @@
 //! a write whose answer was lost is looked up in XPM first.
 
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,7 +16,6 @@ use domain::ports::{
 };
 use domain::relationship_type::XpmRelationshipType;
 use domain::sync::{ClientPayload, LookAlike, RelationshipTerms};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
@@ -26,6 +24,7 @@ use tokio::sync::Semaphore;
 use crate::config::{ConfigError, Resilience, XpmConfig};
 use crate::http;
 use crate::identity::{ConnectionsError, SystemClock, XeroAuthorization};
+use crate::pace::RollingLimit;
 use crate::tokens::TokenKeeper;
 use crate::xml::{self, Answer, WriteError, XmlError};
 
@@ -56,7 +55,7 @@ struct Shared<S> {
     http: reqwest::Client,
     base: String,
     r: Resilience,
-    limiter: DefaultKeyedRateLimiter<XpmTenantId>,
+    pace: RollingLimit,
     in_flight: Mutex<HashMap<XpmTenantId, Arc<Semaphore>>>,
 }
 
@@ -133,21 +132,6 @@ fn same_name(a: &str, b: &str) -> bool {
     norm(a) == norm(b)
 }
 
-/// The per-organisation pace: a burst, then a steady rate, chosen so that
-/// no rolling minute holds more than `calls_per_minute` calls: at most
-/// `burst + (calls_per_minute - burst)` cells fit in any 60 s window.
-fn pacing(r: &Resilience) -> Result<Quota, ConfigError> {
-    let steady = r.calls_per_minute.saturating_sub(r.burst);
-    if steady == 0 {
-        return Err(ConfigError::Invalid("calls_per_minute must be above burst"));
-    }
-    let period = Duration::from_secs(60) / steady;
-    let burst = NonZeroU32::new(r.burst).ok_or(ConfigError::Invalid("burst must be above 0"))?;
-    Ok(Quota::with_period(period)
-        .ok_or(ConfigError::Invalid("calls_per_minute is too high"))?
-        .allow_burst(burst))
-}
-
 impl<S: ConnectionStore> XpmClient<S> {
     /// The gateway over `store`'s tokens.
     pub fn new(config: &XpmConfig, store: S) -> Result<Self, ConfigError> {
@@ -162,7 +146,6 @@ impl<S: ConnectionStore> XpmClient<S> {
         config.validate()?;
         let r = config.resilience.clone();
         let identity = XeroAuthorization::with_clock(config, clock)?;
-        let quota = pacing(&r)?;
         Ok(Self {
             inner: Arc::new(Shared {
                 tokens: TokenKeeper::new(store, identity, r.refresh_margin),
@@ -172,7 +155,7 @@ impl<S: ConnectionStore> XpmClient<S> {
                     .xpm_base_url
                     .trim_end_matches('/')
                     .to_owned(),
-                limiter: RateLimiter::keyed(quota),
+                pace: RollingLimit::new(r.calls_per_minute, Duration::from_secs(60)),
                 in_flight: Mutex::new(HashMap::new()),
                 r,
             }),
@@ -210,7 +193,8 @@ impl<S: ConnectionStore> XpmClient<S> {
         let Ok(_slot) = slots.acquire().await else {
             return Outcome::NotSent("the calls-in-flight limit was closed".into());
         };
-        sh.limiter.until_key_ready(&access.tenant).await;
+        // Held until the answer is read: XPM may count the call at any moment until then.
+        let _place = sh.pace.take(access.tenant).await;
         let mut request = sh
             .http
             .request(method.clone(), format!("{}{path}", sh.base))
@@ -816,51 +800,5 @@ impl<S: ConnectionStore> XpmGateway for XpmClient<S> {
 
     async fn check_connection(&self, access: XpmAccess) -> Result<(), XpmError> {
         self.check(access).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use governor::clock::FakeRelativeClock;
-
-    /// Demand without pause for ten minutes: no rolling minute ever holds more than XPM's 60 calls.
-    #[test]
-    fn the_pace_never_puts_more_than_the_limit_in_a_rolling_minute() {
-        let r = Resilience::default();
-        let clock = FakeRelativeClock::default();
-        let limiter = RateLimiter::direct_with_clock(pacing(&r).unwrap(), clock.clone());
-        let step = Duration::from_millis(10);
-        let mut now = Duration::ZERO;
-        let mut sent = Vec::new();
-        while now < Duration::from_secs(600) {
-            if limiter.check().is_ok() {
-                sent.push(now);
-            } else {
-                clock.advance(step);
-                now += step;
-            }
-        }
-        let worst = sent
-            .iter()
-            .map(|start| {
-                sent.iter()
-                    .filter(|t| **t >= *start && **t < *start + Duration::from_secs(60))
-                    .count()
-            })
-            .max()
-            .unwrap();
-        assert!(worst <= 60, "{worst} calls in one minute");
-        assert!(worst >= 55, "the pace wastes the limit: {worst}");
-        assert!(sent.len() >= 500, "{} calls in ten minutes", sent.len());
-    }
-
-    #[test]
-    fn a_burst_as_large_as_the_limit_is_refused() {
-        let r = Resilience {
-            burst: 60,
-            ..Resilience::default()
-        };
-        assert!(pacing(&r).is_err());
     }
 }

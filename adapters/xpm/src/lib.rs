@@ -25,8 +25,13 @@ mod fields;
 mod gateway;
 mod http;
 mod identity;
+mod pace;
 mod tokens;
 mod xml;
+
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 
 pub use config::{ConfigError, DEFAULT_SCOPES, Resilience, XeroEndpoints, XpmConfig};
 pub use fields::client_fields;

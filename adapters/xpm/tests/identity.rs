@@ -292,7 +292,7 @@ fn an_invalid_endpoint_is_refused_at_start() {
     c.endpoints.token_url = "not a url".into();
     assert!(XeroAuthorization::new(&c).is_err());
     let mut c = config("http://127.0.0.1:1", "app-id", "secret");
-    c.resilience.burst = c.resilience.calls_per_minute;
+    c.resilience.calls_per_minute = 0;
     assert!(XeroAuthorization::new(&c).is_err());
 }
 

@@ -34,7 +34,6 @@ pub fn quick_resilience() -> Resilience {
         max_retry_after: Duration::from_secs(2),
         default_retry_after: Duration::from_millis(50),
         calls_per_minute: 100_000,
-        burst: 1_000,
         ..Resilience::default()
     }
 }

@@ -162,7 +162,6 @@ pub fn fast() -> Resilience {
         default_retry_after: Duration::from_millis(10),
         rate_limit_retries: 2,
         calls_per_minute: 600_000,
-        burst: 1_000,
         max_in_flight: 5,
         refresh_margin: Duration::from_secs(120),
         max_answer_bytes: 1024 * 1024,

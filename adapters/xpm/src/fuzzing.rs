@@ -1,0 +1,90 @@
+//! Entry points for cargo-fuzz (`fuzz/fuzz_targets/adapter_xml_answer.rs`):
+//! the readers of every XML answer the adapter parses, which are otherwise
+//! private. Compiled only with the `fuzzing` feature (and in this crate's
+//! tests, which replay the fuzz corpus); not part of the adapter's API.
+
+use crate::xml::{self, Answer, XmlError};
+
+/// Feeds `body` to every answer reader, as if XPM had sent it to any call,
+/// and panics when a reader panics or when the readers disagree about what
+/// the answer is.
+pub fn read_as_every_answer(body: &str) {
+    let client = xml::parse_client(body);
+    let clients = xml::parse_clients(body);
+    let relationship = xml::parse_relationship(body);
+    let error = xml::error_envelope(body);
+
+    // The envelope is read once, the same way, by every reader: an ERROR
+    // answer means the same message whatever call it came back from.
+    if let Some(message) = &error {
+        assert_eq!(client, Ok(Answer::Error(message.clone())));
+        assert_eq!(clients, Ok(Answer::Error(message.clone())));
+        assert_eq!(relationship, Ok(Answer::Error(message.clone())));
+        assert!(!message.is_empty() && message.trim() == message);
+    }
+    for said in [
+        error_said(&client),
+        error_said(&clients),
+        error_said(&relationship),
+    ] {
+        if said.is_some() {
+            assert_eq!(
+                said,
+                error.as_deref(),
+                "a reader saw an ERROR the envelope did not"
+            );
+        }
+    }
+
+    // A client that was read has what the planner relies on.
+    if let Ok(Answer::Ok(c)) = &client {
+        assert!(!c.name.is_empty() && c.name.trim() == c.name);
+        assert_eq!(
+            c.view.fields.first(),
+            Some(&("Name".to_owned(), c.name.clone()))
+        );
+        for (_, value) in &c.view.fields {
+            assert!(!value.is_empty() && value.trim() == value);
+        }
+    }
+}
+
+/// The message of an ERROR answer, as one reader saw it.
+fn error_said<T>(read: &Result<Answer<T>, XmlError>) -> Option<&str> {
+    match read {
+        Ok(Answer::Error(message)) => Some(message),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// The committed fuzz corpus (and any crash input saved beside it) is
+    /// replayed by every test run, so what fuzzing found stays fixed.
+    #[test]
+    fn every_fuzz_corpus_answer_is_read_without_panic_or_disagreement() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+        let mut seen = 0;
+        for dir in [
+            "corpus/adapter_xml_answer",
+            "regressions/adapter_xml_answer",
+        ] {
+            let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+                continue;
+            };
+            for entry in entries {
+                let bytes = std::fs::read(entry.expect("corpus entry").path()).expect("read");
+                if let Ok(text) = std::str::from_utf8(&bytes) {
+                    super::read_as_every_answer(text);
+                    seen += 1;
+                }
+            }
+        }
+        assert!(
+            seen >= 5,
+            "the corpus holds at least the seed answers ({seen} read)"
+        );
+    }
+}
