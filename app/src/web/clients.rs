@@ -15,10 +15,11 @@ use domain::usecases::{SyncOutcome, SyncPreview};
 use serde::Deserialize;
 
 use crate::api::client_dto::status_name;
+use crate::api::problem::Problem;
 use crate::auth::PageUser;
 use crate::present::{client_step, describe, describe_named, is_failure, relationship_step, when};
 use crate::state::{AppState, AppStore};
-use crate::web::{Nav, forged, message_page, render};
+use crate::web::{Nav, database_unavailable, forged, is_store_unavailable, message_page, render};
 
 pub struct ClientRow {
     id: String,
@@ -44,6 +45,7 @@ struct ClientsPage {
 pub async fn list<S: AppStore>(State(state): State<AppState<S>>, page: PageUser) -> Response {
     match list_page(&state, &page).await {
         Ok(view) => render(&view),
+        Err(e) if is_store_unavailable(&e) => database_unavailable(Nav::of(&page), &e),
         Err(e) => message_page(
             StatusCode::SERVICE_UNAVAILABLE,
             Nav::of(&page),
@@ -314,7 +316,13 @@ async fn load_client<S: AppStore>(
         .app
         .get_client(page.user.practice, page.user.id, id)
         .await
-        .map_err(|_| not_found())
+        .map_err(|e| {
+            if is_store_unavailable(&e) {
+                database_unavailable(Nav::of(page), &e.to_string())
+            } else {
+                not_found()
+            }
+        })
 }
 
 pub async fn show<S: AppStore>(
@@ -395,7 +403,18 @@ pub async fn sync<S: AppStore>(
     );
     let (outcome, error, status) = match &result {
         Ok(o) => (Some(o), None, StatusCode::OK),
-        Err(e) => (None, Some(format!("Not synced: {e}")), StatusCode::CONFLICT),
+        Err(e) if is_store_unavailable(e) => {
+            return database_unavailable(Nav::of(&page), &e.to_string());
+        }
+        Err(e) => {
+            // The API's status for the same error: 502 when XPM could not be
+            // reached, 409 when the connection needs an administrator...
+            let status = Problem::from(e.clone()).status;
+            if status.is_server_error() {
+                tracing::warn!(practice = %page.user.practice, client = %client.id, error = %e, "a Sync from the page failed");
+            }
+            (None, Some(format!("Not synced: {e}")), status)
+        }
     };
     let mut response = render(&client_page(&state, &page, &client, outcome, error).await);
     *response.status_mut() = status;

@@ -175,6 +175,9 @@ pub fn message_page(
 }
 
 pub fn error_page(message: &str) -> Response {
+    if is_store_unavailable(message) {
+        return database_unavailable(None, message);
+    }
     tracing::error!(message, "page failed");
     message_page(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -192,6 +195,29 @@ pub fn forged(page: &PageUser) -> Response {
         Nav::of(page),
         "This form has expired",
         "The form did not come from this session. Reload the page and try again.",
+        "/",
+    )
+}
+
+/// Whether an error (of any use case: they all pass the store's error on
+/// as it is) says the database cannot be reached or used.
+pub fn is_store_unavailable(error: &(impl std::fmt::Display + ?Sized)) -> bool {
+    let marker = domain::ports::StoreError::Unavailable(String::new()).to_string();
+    error
+        .to_string()
+        .contains(marker.trim_end_matches([':', ' ']))
+}
+
+/// The database is gone: a 503 page in words, the details in the log only
+/// (they name the database server and its errors).
+pub fn database_unavailable(nav: Option<Nav>, detail: &str) -> Response {
+    tracing::error!(detail, "the database is unavailable");
+    message_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        nav,
+        "The database is unavailable",
+        "PM Hub cannot reach its database just now, so this could not be done. \
+         Try again in a moment; if it goes on, tell whoever runs PM Hub (the details are in its log).",
         "/",
     )
 }

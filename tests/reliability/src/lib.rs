@@ -9,6 +9,7 @@ pub mod browser;
 pub mod checks;
 pub mod fixtures;
 pub mod pg;
+pub mod proxy;
 pub mod served;
 pub mod world;
 

@@ -108,6 +108,20 @@ impl Served {
         self.app = AppProcess::start(&self.config).await;
     }
 
+    /// Another `pmhub-xpm serve` of the same deployment: the same database,
+    /// token key, Xero client and sim (or `xero_base_url`, e.g. a proxy in
+    /// front of the sim), on its own port and with its own log file.
+    pub async fn another_process(&self, xero_base_url: Option<String>) -> AppProcess {
+        let mut config = self.config.clone();
+        config.port = free_port();
+        config.public_url = config.url();
+        config.log_file = self.dir.join(format!("pmhub-xpm-{}.log", config.port));
+        if let Some(url) = xero_base_url {
+            config.xero_base_url = url;
+        }
+        AppProcess::start(&config).await
+    }
+
     /// Practice A's admin connects through the pages (Demo Practice).
     pub async fn connect_a(&self) -> Browser {
         let b = Browser::logged_in(

@@ -305,3 +305,258 @@ async fn a_full_disk_under_sqlite_is_a_clear_error_and_nothing_is_half_written()
     let dups = checks::duplicate_clients(&ctl, tenant);
     assert!(dups.is_empty(), "a full disk made a duplicate: {dups:?}");
 }
+
+/// What a page must not show: internals or secrets.
+fn assert_no_internals(page: &str, s: &Served, what: &str) {
+    let lower = words(page).to_lowercase();
+    for internal in [
+        "panicked",
+        "backtrace",
+        ".rs:",
+        "sqlx",
+        "reqwest",
+        "hyper",
+        "error returned from database",
+        "pool timed out",
+        "postgres://",
+        "pmhub_rel_",
+        "error {",
+    ] {
+        assert!(
+            !lower.contains(internal),
+            "{what} shows internals ({internal}):\n{page}"
+        );
+    }
+    for secret in [
+        sim_demo::CLIENT_SECRET,
+        s.config.token_key_base64.as_str(),
+        s.fx.a_admin_token.as_str(),
+    ] {
+        assert!(!page.contains(secret), "{what} shows a secret:\n{page}");
+    }
+}
+
+/// The text a person reads on a page (tags and the style sheet left out).
+fn words(html: &str) -> String {
+    let body = html.split("</style>").last().unwrap_or(html);
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Says, in words, that XPM (or Xero) could not be reached.
+fn names_unreachable_xpm(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    (lower.contains("xpm") || lower.contains("xero"))
+        && (lower.contains("could not be reached")
+            || lower.contains("unreachable")
+            || lower.contains("is unavailable"))
+}
+
+/// The CSRF field of the session, from the clients page (no XPM call).
+async fn csrf_of(b: &Browser) -> String {
+    let html = b.get("/clients").await.text().await.unwrap_or_default();
+    reliability_tests::browser::hidden(&html, "csrf").unwrap_or_else(|| panic!("no csrf in {html}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_xpm_is_named_on_the_pages_and_nothing_is_written() {
+    let mut s = Served::start(ServedOptions::default()).await;
+    s.connect_a().await;
+    s.config.xero_base_url = format!(
+        "http://127.0.0.1:{}",
+        reliability_tests::binary::free_port()
+    );
+    s.kill_and_restart().await;
+    let admin = s.api(&s.fx.a_admin_token);
+    let before = checks::activity(&admin).await.len();
+    let journal_before = s.sim.control().journal_all().len();
+    let b = Browser::logged_in(
+        &s.url(),
+        pmhub_xpm::demo::ADMIN_EMAIL,
+        pmhub_xpm::demo::ADMIN_PASSWORD,
+    )
+    .await;
+    let csrf = csrf_of(&b).await;
+    let john = demo_id(3, 3).to_string();
+
+    // The client's page: its preview needs XPM.
+    let r = b.get(&format!("/clients/{john}")).await;
+    let status = r.status().as_u16();
+    let page = r.text().await.unwrap_or_default();
+    println!("client page, XPM unreachable: {status} {}", words(&page));
+    assert!(
+        matches!(status, 200 | 502 | 503),
+        "client page: {status}\n{page}"
+    );
+    assert!(names_unreachable_xpm(&words(&page)), "client page:\n{page}");
+    assert_no_internals(&page, &s, "the client page");
+
+    // Pressing Sync.
+    let started = std::time::Instant::now();
+    let r = b
+        .post_form(&format!("/clients/{john}/sync"), &[("csrf", &csrf)])
+        .await;
+    let status = r.status().as_u16();
+    let page = r.text().await.unwrap_or_default();
+    println!(
+        "Sync pressed, XPM unreachable: {status} after {:?}: {}",
+        started.elapsed(),
+        words(&page)
+    );
+    assert!(
+        matches!(status, 502..=504),
+        "an unreachable XPM is a gateway error, not {status}:\n{page}"
+    );
+    assert!(
+        names_unreachable_xpm(&words(&page)),
+        "the Sync answer names the problem:\n{page}"
+    );
+    assert!(
+        words(&page).contains("Not synced"),
+        "the Sync answer says nothing was synced:\n{page}"
+    );
+    assert_no_internals(&page, &s, "the Sync answer");
+
+    // The integration status page: it asks Xero.
+    let r = b.get("/integrations/xpm").await;
+    let status = r.status().as_u16();
+    let page = r.text().await.unwrap_or_default();
+    println!(
+        "integration page, XPM unreachable: {status} {}",
+        words(&page)
+    );
+    assert!(matches!(status, 200 | 502 | 503), "{status}\n{page}");
+    assert!(
+        names_unreachable_xpm(&words(&page)),
+        "the status page says XPM could not be reached:\n{page}"
+    );
+    assert_no_internals(&page, &s, "the integration page");
+
+    // The log has a line for it.
+    let log = s.log();
+    let said = log.lines().any(|l| {
+        (l.contains("WARN") || l.contains("ERROR"))
+            && (l.contains("unavailable") || l.contains("could not be"))
+    });
+    assert!(
+        said,
+        "no WARN or ERROR line for the unreachable XPM:\n{log}"
+    );
+
+    // Nothing half-written: no entry claims a write, the connection is
+    // kept, and no call reached the sim.
+    let entries = checks::activity(&admin).await;
+    let new: Vec<_> = entries.iter().take(entries.len() - before).collect();
+    let claims = new
+        .iter()
+        .filter(|e| {
+            let kind = e["kind"].as_str().unwrap_or_default();
+            kind.starts_with("client_") || kind.starts_with("relationship_")
+        })
+        .count();
+    assert_eq!(claims, 0, "entries claiming a write: {new:?}");
+    assert_eq!(
+        admin.get("/api/integration").await.json()["status"],
+        "Connected"
+    );
+    assert_eq!(s.sim.control().journal_all().len(), journal_before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_database_is_named_on_the_pages_with_a_503() {
+    let s = Served::start(ServedOptions::default()).await;
+    s.connect_a().await;
+    let ctl = s.sim.control().clone();
+    let b = Browser::logged_in(
+        &s.url(),
+        pmhub_xpm::demo::ADMIN_EMAIL,
+        pmhub_xpm::demo::ADMIN_PASSWORD,
+    )
+    .await;
+    let csrf = csrf_of(&b).await;
+    let john = demo_id(3, 3).to_string();
+    // Sync pressed while XPM is slow; the database goes away meanwhile.
+    ctl.add_fault(latency(800));
+    let pressed = {
+        let b = b.clone();
+        let csrf = csrf.clone();
+        let john = john.clone();
+        tokio::spawn(async move {
+            let r = b
+                .post_form(&format!("/clients/{john}/sync"), &[("csrf", &csrf)])
+                .await;
+            (r.status().as_u16(), r.text().await.unwrap_or_default())
+        })
+    };
+    // The sync is waiting on XPM once its first call has arrived there.
+    let waited = std::time::Instant::now();
+    while ctl.faults().iter().all(|f| f.fired == 0) {
+        assert!(
+            waited.elapsed() < Duration::from_secs(20),
+            "the sync never called XPM"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    s.db.drop_now().await;
+    let (status, page) = pressed.await.expect("sync press");
+    ctl.clear_faults();
+    println!(
+        "Sync pressed, database dropped mid-sync: {status} {}",
+        words(&page)
+    );
+    let mut answers = vec![(
+        "the Sync pressed as the database went".to_owned(),
+        status,
+        page,
+    )];
+    for path in [
+        "/clients".to_owned(),
+        format!("/clients/{john}"),
+        "/integrations/xpm".to_owned(),
+        "/activity".to_owned(),
+    ] {
+        let r = b.get(&path).await;
+        answers.push((
+            format!("GET {path}"),
+            r.status().as_u16(),
+            r.text().await.unwrap_or_default(),
+        ));
+    }
+    let r = b
+        .post_form(&format!("/clients/{john}/sync"), &[("csrf", &csrf)])
+        .await;
+    answers.push((
+        "Sync pressed again".to_owned(),
+        r.status().as_u16(),
+        r.text().await.unwrap_or_default(),
+    ));
+    for (what, status, page) in &answers {
+        let text = words(page);
+        println!("database gone, {what}: {status} {text}");
+        assert_eq!(*status, 503, "{what}: {status}\n{page}");
+        let lower = text.to_lowercase();
+        assert!(
+            lower.contains("database") && lower.contains("unavailable"),
+            "{what} does not name the database:\n{page}"
+        );
+        assert_no_internals(page, &s, what);
+    }
+    let log = s.log();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("ERROR") && l.to_lowercase().contains("unavailable")),
+        "no ERROR line for the lost database:\n{log}"
+    );
+}

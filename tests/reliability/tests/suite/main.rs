@@ -8,4 +8,5 @@ mod hostile;
 mod hostile_xpm;
 mod isolation;
 mod load;
+mod processes;
 mod security;
