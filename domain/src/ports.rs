@@ -362,6 +362,19 @@ pub struct PendingAuthorisation {
 }
 
 pub trait ConnectionStore: Send + Sync + 'static {
+    /// Held while one renewal of a practice's tokens runs; dropping it lets the next in.
+    type RenewalGuard: Send;
+
+    /// Waits until no other renewal of this practice's tokens runs, across
+    /// every process sharing the store. Xero rotates the refresh token on
+    /// each renewal and revokes a successor when its predecessor is spent
+    /// again, so two processes renewing at once can leave the store holding
+    /// a dead refresh token: read, renew and save must run under this guard.
+    fn lock_token_renewal(
+        &self,
+        practice: PracticeId,
+    ) -> impl Future<Output = Result<Self::RenewalGuard, StoreError>> + Send;
+
     /// The connection state; `NotConnected` when the practice never connected.
     fn connection(
         &self,

@@ -253,7 +253,9 @@ fn checking_the_connection_records_a_revocation_xero_reports() {
             "the connection was removed in Xero".into(),
         ))
     });
-    let state = block_on(w.app.check_connection(w.practice, w.staff)).unwrap();
+    let checked = block_on(w.app.check_connection(w.practice, w.staff)).unwrap();
+    assert_eq!(checked.unconfirmed, None, "Xero answered");
+    let state = checked.state;
     assert_eq!(state.status(), ConnectionStatus::Revoked);
     assert_eq!(
         state.problem().unwrap().as_str(),
@@ -267,10 +269,11 @@ fn checking_the_connection_keeps_the_state_when_xero_is_unreachable() {
     w.connect();
     w.xpm()
         .with(|s| s.connection_error = Some(XpmError::Unavailable("timeout".into())));
+    let checked = block_on(w.app.check_connection(w.practice, w.staff)).unwrap();
+    assert_eq!(checked.state.status(), ConnectionStatus::Connected);
     assert_eq!(
-        block_on(w.app.check_connection(w.practice, w.staff))
-            .unwrap()
-            .status(),
-        ConnectionStatus::Connected
+        checked.unconfirmed,
+        Some(XpmError::Unavailable("timeout".into())),
+        "the answer says the state is not confirmed, and why"
     );
 }

@@ -4,13 +4,23 @@ use domain::ports::{ConnectionStore, PendingAuthorisation, StoreError, TokenSet}
 use sqlx::Row;
 use store_row_format::{decode, encode};
 
-use crate::{PostgresStore, db};
+use crate::sync_records::AdvisoryLock;
+use crate::{PgSyncGuard, PostgresStore, db};
 
 fn unsealed(e: store_row_format::SealError) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
 
 impl ConnectionStore for PostgresStore {
+    type RenewalGuard = PgSyncGuard;
+
+    async fn lock_token_renewal(&self, practice: PracticeId) -> Result<PgSyncGuard, StoreError> {
+        let (guard, _) = self
+            .advisory_lock(AdvisoryLock::TokenRenewal(practice))
+            .await?;
+        Ok(guard)
+    }
+
     async fn connection(&self, practice: PracticeId) -> Result<ConnectionState, StoreError> {
         let row = sqlx::query("SELECT body::text AS body FROM connections WHERE practice_id = $1")
             .bind(practice.as_uuid())

@@ -7,9 +7,9 @@ use store_row_format::{decode, encode};
 use crate::{PostgresStore, db};
 use store_row_format::owned;
 
-/// Holds a transaction-level advisory lock on one client's syncs. Dropping
-/// it ends the transaction, which releases the lock; a crashed process's
-/// lock goes with its connection.
+/// Holds a transaction-level advisory lock: on one client's syncs, or on one
+/// practice's token renewals. Dropping it ends the transaction, which
+/// releases the lock; a crashed process's lock goes with its connection.
 #[derive(Debug)]
 pub struct PgSyncGuard(Option<sqlx::Transaction<'static, sqlx::Postgres>>);
 
@@ -27,13 +27,74 @@ impl Drop for PgSyncGuard {
     }
 }
 
-/// One advisory lock key per (practice, client).
-fn lock_key(practice: PracticeId, client: ClientId) -> i64 {
-    let (p, c) = (
-        practice.as_uuid().as_u64_pair(),
-        client.as_uuid().as_u64_pair(),
-    );
-    i64::from_ne_bytes((p.0 ^ p.1 ^ c.0.rotate_left(17) ^ c.1).to_ne_bytes())
+/// What an advisory lock is held on. Client syncs use PostgreSQL's one-key
+/// (bigint) lock space and token renewals its two-key space, which never
+/// conflict, so a sync can renew its practice's tokens while it holds its
+/// client's lock.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum AdvisoryLock {
+    ClientSync(PracticeId, ClientId),
+    TokenRenewal(PracticeId),
+}
+
+/// The first key of every token-renewal lock ("TOKN").
+const TOKEN_RENEWAL_SPACE: i32 = 0x544f_4b4e;
+
+impl AdvisoryLock {
+    fn query(
+        self,
+        wait: bool,
+    ) -> sqlx::query::Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments> {
+        match self {
+            Self::ClientSync(practice, client) => {
+                let (p, c) = (
+                    practice.as_uuid().as_u64_pair(),
+                    client.as_uuid().as_u64_pair(),
+                );
+                let key = i64::from_ne_bytes((p.0 ^ p.1 ^ c.0.rotate_left(17) ^ c.1).to_ne_bytes());
+                sqlx::query(if wait {
+                    "SELECT pg_advisory_xact_lock($1)"
+                } else {
+                    "SELECT pg_try_advisory_xact_lock($1)"
+                })
+                .bind(key)
+            }
+            Self::TokenRenewal(practice) => {
+                let (hi, lo) = practice.as_uuid().as_u64_pair();
+                let folded = hi ^ lo;
+                let key = i32::from_ne_bytes(((folded >> 32) as u32 ^ folded as u32).to_ne_bytes());
+                sqlx::query(if wait {
+                    "SELECT pg_advisory_xact_lock($1, $2)"
+                } else {
+                    "SELECT pg_try_advisory_xact_lock($1, $2)"
+                })
+                .bind(TOKEN_RENEWAL_SPACE)
+                .bind(key)
+            }
+        }
+    }
+}
+
+impl PostgresStore {
+    /// Takes `lock` in a transaction on the lock pool (so waiting holds
+    /// none of the connections the running syncs need); answers whether it
+    /// had to wait.
+    pub(crate) async fn advisory_lock(
+        &self,
+        lock: AdvisoryLock,
+    ) -> Result<(PgSyncGuard, bool), StoreError> {
+        let mut tx = self.lock_pool.begin().await.map_err(db)?;
+        let got: bool = lock
+            .query(false)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?
+            .get(0);
+        if !got {
+            lock.query(true).execute(&mut *tx).await.map_err(db)?;
+        }
+        Ok((PgSyncGuard(Some(tx)), !got))
+    }
 }
 
 impl SyncRecordStore for PostgresStore {
@@ -44,21 +105,8 @@ impl SyncRecordStore for PostgresStore {
         practice: PracticeId,
         client: ClientId,
     ) -> Result<(Self::SyncGuard, bool), StoreError> {
-        let key = lock_key(practice, client);
-        let mut tx = self.lock_pool.begin().await.map_err(db)?;
-        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
-            .bind(key)
-            .fetch_one(&mut *tx)
+        self.advisory_lock(AdvisoryLock::ClientSync(practice, client))
             .await
-            .map_err(db)?;
-        if !got {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(key)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-        }
-        Ok((PgSyncGuard(Some(tx)), !got))
     }
 
     async fn record(

@@ -4,13 +4,22 @@ use domain::ports::{ConnectionStore, PendingAuthorisation, StoreError, TokenSet}
 use sqlx::Row;
 use store_row_format::{decode, encode, from_micros, micros};
 
-use crate::{SqliteStore, db, id_of};
+use crate::{SqliteStore, db, id_of, lock_of};
 
 fn unsealed(e: store_row_format::SealError) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
 
 impl ConnectionStore for SqliteStore {
+    type RenewalGuard = tokio::sync::OwnedMutexGuard<()>;
+
+    async fn lock_token_renewal(
+        &self,
+        practice: PracticeId,
+    ) -> Result<Self::RenewalGuard, StoreError> {
+        Ok(lock_of(&self.renewal_locks, practice)?.lock_owned().await)
+    }
+
     async fn connection(&self, practice: PracticeId) -> Result<ConnectionState, StoreError> {
         let row = sqlx::query("SELECT body FROM connections WHERE practice_id = ?1")
             .bind(practice.to_string())

@@ -31,11 +31,24 @@ use store_row_format::{TokenKey, TokenSealer};
 pub struct SqliteStore {
     pool: SqlitePool,
     sealer: TokenSealer,
-    sync_locks: Arc<Mutex<SyncLocks>>,
+    sync_locks: Arc<Mutex<Locks<(PracticeId, ClientId)>>>,
+    renewal_locks: Arc<Mutex<Locks<PracticeId>>>,
 }
 
-/// One lock per client being synced (or synced before) in this process.
-type SyncLocks = HashMap<(PracticeId, ClientId), Arc<tokio::sync::Mutex<()>>>;
+/// One lock per client being synced, or per practice whose tokens are
+/// renewed (or were before), in this process: an embedded database has one.
+type Locks<K> = HashMap<K, Arc<tokio::sync::Mutex<()>>>;
+
+/// The lock of `key` in `locks`, created on first use.
+fn lock_of<K: std::hash::Hash + Eq>(
+    locks: &Mutex<Locks<K>>,
+    key: K,
+) -> Result<Arc<tokio::sync::Mutex<()>>, StoreError> {
+    let mut locks = locks
+        .lock()
+        .map_err(|_| StoreError::Unavailable("a lock table was poisoned".into()))?;
+    Ok(locks.entry(key).or_default().clone())
+}
 
 /// The store's migrations, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -58,6 +71,7 @@ impl SqliteStore {
             pool,
             sealer: TokenSealer::new(key),
             sync_locks: Arc::default(),
+            renewal_locks: Arc::default(),
         })
     }
 

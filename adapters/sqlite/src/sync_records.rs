@@ -4,7 +4,7 @@ use domain::sync::{PendingOperation, SyncRecord};
 use sqlx::Row;
 use store_row_format::{decode, encode};
 
-use crate::{SqliteStore, db};
+use crate::{SqliteStore, db, lock_of};
 use store_row_format::owned;
 
 impl SyncRecordStore for SqliteStore {
@@ -15,13 +15,7 @@ impl SyncRecordStore for SqliteStore {
         practice: PracticeId,
         client: ClientId,
     ) -> Result<(Self::SyncGuard, bool), StoreError> {
-        let lock = {
-            let mut locks = self
-                .sync_locks
-                .lock()
-                .map_err(|_| StoreError::Unavailable("the sync lock table was poisoned".into()))?;
-            locks.entry((practice, client)).or_default().clone()
-        };
+        let lock = lock_of(&self.sync_locks, (practice, client))?;
         match lock.clone().try_lock_owned() {
             Ok(guard) => Ok((guard, false)),
             Err(_) => Ok((lock.lock_owned().await, true)),

@@ -704,6 +704,58 @@ where
     assert!(waited, "the second sync of a client reports that it waited");
 }
 
+pub async fn token_renewals_of_one_practice_are_serialised<S: Stores + Clone>(store: &S)
+where
+    S::RenewalGuard: 'static,
+    S::SyncGuard: 'static,
+{
+    let a = practice(store, 1).await;
+    let b = practice(store, 2).await;
+    let acme = a.company(1, "Acme");
+    store.save_client(&acme).await.unwrap();
+    // A sync holding its client's lock can still renew its practice's tokens.
+    let (sync, _) = store
+        .lock_client_sync(a.practice_id(), acme.id)
+        .await
+        .unwrap();
+    let renewal = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        store.lock_token_renewal(a.practice_id()),
+    )
+    .await
+    .expect("a client's sync lock does not hold up its practice's renewal")
+    .unwrap();
+    // Another practice is not held up.
+    let other = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        store.lock_token_renewal(b.practice_id()),
+    )
+    .await
+    .expect("another practice's renewal is not held up")
+    .unwrap();
+    drop(other);
+    // A second renewal of the same practice waits for the first...
+    let second = {
+        let store = store.clone();
+        let practice = a.practice_id();
+        tokio::spawn(async move { store.lock_token_renewal(practice).await.map(drop) })
+    };
+    let mut second = std::pin::pin!(second);
+    let held = tokio::time::timeout(std::time::Duration::from_millis(500), &mut second).await;
+    assert!(
+        held.is_err(),
+        "a second renewal of the same practice ran while the first held the lock"
+    );
+    drop(renewal);
+    // ...then goes on.
+    tokio::time::timeout(std::time::Duration::from_secs(5), second)
+        .await
+        .expect("the second renewal goes on once the first is done")
+        .expect("the second renewal's task")
+        .expect("lock");
+    drop(sync);
+}
+
 pub async fn logins_are_found_by_email_and_emails_are_unique<
     S: Stores + domain::ports::AccountStore,
 >(

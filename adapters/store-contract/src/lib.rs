@@ -36,6 +36,7 @@ macro_rules! store_contract_tests {
             activity_entries_survive_disconnect_and_reconnect,
             practice_a_can_neither_read_nor_change_practice_b,
             syncs_of_one_client_are_serialised,
+            token_renewals_of_one_practice_are_serialised,
             logins_are_found_by_email_and_emails_are_unique,
             api_tokens_name_the_user_they_act_as,
         );

@@ -1,14 +1,15 @@
 //! Access tokens for API calls: read from the store, renewed when due, the
 //! rotated pair saved through the store BEFORE the new access token is used.
-//! One renewal at a time per practice, so two calls never spend the same
-//! refresh token.
+//! One renewal at a time per practice, in this process (a mutex) and across
+//! processes sharing the store (the store's renewal lock, taken only when a
+//! renewal looks needed), so two calls never spend the same refresh token.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use domain::ids::PracticeId;
-use domain::ports::{AuthorisationError, ConnectionStore, XpmAuthorization, XpmError};
+use domain::ports::{AuthorisationError, ConnectionStore, TokenSet, XpmAuthorization, XpmError};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::identity::XeroAuthorization;
@@ -68,29 +69,22 @@ impl<S: ConnectionStore> TokenKeeper<S> {
         refused: Option<&SecretString>,
     ) -> Result<SecretString, XpmError> {
         let lock = self.lock_of(practice);
-        let _renewing = lock.lock().await;
-        let tokens = self
-            .store
-            .tokens(practice)
-            .await
-            .map_err(|e| {
-                XpmError::Unavailable(format!("the stored Xero tokens could not be read: {e}"))
-            })?
-            .ok_or_else(|| {
-                XpmError::AuthorisationExpired(
-                    "no Xero tokens are stored for this practice; an administrator must Reconnect"
-                        .into(),
-                )
-            })?;
-        let now = self.identity.clock().now();
-        let margin = time::Duration::try_from(self.margin).unwrap_or(time::Duration::minutes(2));
-        let due = tokens
-            .access_expires_at
-            .checked_sub(margin)
-            .is_none_or(|renew_at| renew_at <= now);
-        let was_refused =
-            refused.is_some_and(|r| r.expose_secret() == tokens.access_token.expose_secret());
-        if !due && !was_refused {
+        let _renewing_here = lock.lock().await;
+        let tokens = self.stored(practice).await?;
+        if !self.why_renew(&tokens, refused).needed() {
+            return Ok(tokens.access_token);
+        }
+        // Another process may be renewing the same refresh token: wait for
+        // it, then read again, since it may have saved a fresh pair.
+        let _renewing_anywhere = self.store.lock_token_renewal(practice).await.map_err(|e| {
+            XpmError::Unavailable(format!(
+                "the Xero token renewal could not be coordinated: {e}"
+            ))
+        })?;
+        let tokens = self.stored(practice).await?;
+        let Why { due, was_refused } = self.why_renew(&tokens, refused);
+        if !(due || was_refused) {
+            // Another process renewed while this one waited.
             return Ok(tokens.access_token);
         }
         tracing::info!(practice = %practice, due, was_refused, "renewing the Xero access token");
@@ -116,5 +110,47 @@ impl<S: ConnectionStore> TokenKeeper<S> {
                 ))
             })?;
         Ok(renewed.access_token)
+    }
+
+    async fn stored(&self, practice: PracticeId) -> Result<TokenSet, XpmError> {
+        self.store
+            .tokens(practice)
+            .await
+            .map_err(|e| {
+                XpmError::Unavailable(format!("the stored Xero tokens could not be read: {e}"))
+            })?
+            .ok_or_else(|| {
+                XpmError::AuthorisationExpired(
+                    "no Xero tokens are stored for this practice; an administrator must Reconnect"
+                        .into(),
+                )
+            })
+    }
+
+    /// Whether `tokens` must be renewed before a call, and why.
+    fn why_renew(&self, tokens: &TokenSet, refused: Option<&SecretString>) -> Why {
+        let now = self.identity.clock().now();
+        let margin = time::Duration::try_from(self.margin).unwrap_or(time::Duration::minutes(2));
+        let due = tokens
+            .access_expires_at
+            .checked_sub(margin)
+            .is_none_or(|renew_at| renew_at <= now);
+        let was_refused =
+            refused.is_some_and(|r| r.expose_secret() == tokens.access_token.expose_secret());
+        Why { due, was_refused }
+    }
+}
+
+/// Why the access token would be renewed.
+struct Why {
+    /// It expires within the margin (or already has).
+    due: bool,
+    /// XPM just refused this very token.
+    was_refused: bool,
+}
+
+impl Why {
+    fn needed(&self) -> bool {
+        self.due || self.was_refused
     }
 }

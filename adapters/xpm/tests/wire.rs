@@ -711,6 +711,48 @@ async fn concurrent_calls_spend_the_refresh_token_once() {
     }
 }
 
+/// Two processes (two gateways, one store) meeting the same expired token:
+/// Xero would revoke the first renewal's refresh token when the second
+/// spends the old one, so only one may renew; the other uses its result.
+#[tokio::test]
+async fn two_gateways_on_one_store_renew_the_token_once() {
+    let s = setup_with(MemoryStore::with_tokens(
+        "at-1",
+        "rt-1",
+        NOW - TimeDuration::minutes(1),
+    ))
+    .await;
+    let other_process = XpmClient::with_clock(
+        &config(&s.server.uri(), "app-id", "app-secret"),
+        s.store.clone(),
+        Arc::new(PinnedClock::at(NOW)),
+    )
+    .unwrap();
+    Mock::given(path("/connect/token"))
+        .respond_with(token_answer("at-2", "rt-2").set_delay(Duration::from_millis(50)))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/get/{A}")))
+        .and(header("authorization", "Bearer at-2"))
+        .respond_with(xml(200, client_answer(A, "Acme")))
+        .expect(8)
+        .mount(&s.server)
+        .await;
+    let calls = (0..8).map(|n| {
+        let gateway = if n % 2 == 0 {
+            &s.gateway
+        } else {
+            &other_process
+        };
+        gateway.get_client(access(), uuid(A))
+    });
+    for result in futures::future::join_all(calls).await {
+        assert!(result.is_ok(), "{result:?}");
+    }
+    assert_eq!(s.store.current(), Some(("at-2".into(), "rt-2".into())));
+}
+
 #[tokio::test]
 async fn invalid_grant_on_renewal_means_the_authorisation_expired() {
     let s = setup_with(MemoryStore::with_tokens(

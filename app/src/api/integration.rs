@@ -21,6 +21,10 @@ pub struct StatusView {
     /// Why the connection stopped working, as Xero said.
     pub last_error: Option<String>,
     pub sync_available: bool,
+    /// Set when Xero could not be asked just now (unreachable, rate
+    /// limited): `status` is then the last one known, not confirmed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unconfirmed: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -41,6 +45,7 @@ impl From<&ConnectionState> for StatusView {
             connected_since: state.connected_since().map(timestamp),
             last_error: state.problem().map(|p| p.as_str().to_owned()),
             sync_available: state.sync_target().is_ok(),
+            unconfirmed: None,
         }
     }
 }
@@ -50,8 +55,16 @@ pub async fn status<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
 ) -> Result<Json<StatusView>, Problem> {
-    let connection = state.app.check_connection(user.practice, user.id).await?;
-    Ok(Json(StatusView::from(&connection)))
+    let checked = state.app.check_connection(user.practice, user.id).await?;
+    if let Some(why) = &checked.unconfirmed {
+        tracing::warn!(practice = %user.practice, error = %why, "the connection's status could not be confirmed with Xero");
+    }
+    Ok(Json(StatusView {
+        unconfirmed: checked.unconfirmed.map(|why| {
+            format!("Xero could not be asked just now ({why}); this is the last status known")
+        }),
+        ..StatusView::from(&checked.state)
+    }))
 }
 
 #[derive(Debug, Serialize)]

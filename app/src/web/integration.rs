@@ -8,9 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::activity::ActivityKind;
 use domain::connection::{ConnectionState, DisconnectConfirmation};
-use domain::ports::{ActivityFilter, ActivityPage, XpmAccess, XpmError, XpmGateway};
+use domain::ports::{ActivityFilter, ActivityPage, XpmError};
 use domain::practice::Role;
-use domain::usecases::{AuthorisationCallback, AuthorisationOutcome, ConnectionUseCaseError};
+use domain::usecases::{AuthorisationCallback, AuthorisationOutcome};
 use serde::Deserialize;
 
 use crate::auth::PageUser;
@@ -74,8 +74,12 @@ pub async fn page<S: AppStore>(
     page: PageUser,
     Query(query): Query<PageQuery>,
 ) -> Response {
-    let (connection, unreachable) = match true_status(&state, &page).await {
-        Ok(c) => c,
+    let checked = state
+        .app
+        .check_connection(page.user.practice, page.user.id)
+        .await;
+    let (connection, unreachable) = match checked {
+        Ok(c) => (c.state, c.unconfirmed),
         Err(e) if crate::web::is_store_unavailable(&e) => {
             return crate::web::database_unavailable(Nav::of(&page), &e.to_string());
         }
@@ -142,33 +146,6 @@ pub async fn page<S: AppStore>(
         _ => {}
     }
     render(&view)
-}
-
-/// The connection's state as Xero sees it, and why Xero could not say when
-/// it could not be asked. The use case keeps the stored state when Xero
-/// cannot be reached (an outage says nothing about the grant), so the page
-/// asks Xero itself first, to say so rather than show "Connected" as if
-/// confirmed; the use case runs (and records the problem) only when Xero
-/// answered that the connection has one.
-async fn true_status<S: AppStore>(
-    state: &AppState<S>,
-    page: &PageUser,
-) -> Result<(ConnectionState, Option<XpmError>), ConnectionUseCaseError> {
-    let practice = page.user.practice;
-    let stored = state.store().connection(practice).await?;
-    if let Ok(target) = stored.sync_target() {
-        let access = XpmAccess {
-            practice,
-            tenant: target.tenant(),
-        };
-        match state.app.xpm.check_connection(access).await {
-            Ok(()) => return Ok((stored, None)),
-            Err(e) if e.connection_problem().is_none() => return Ok((stored, Some(e))),
-            Err(_) => {}
-        }
-    }
-    let connection = state.app.check_connection(practice, page.user.id).await?;
-    Ok((connection, None))
 }
 
 #[derive(Debug, Deserialize)]

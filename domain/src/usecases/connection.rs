@@ -9,7 +9,7 @@ use crate::connection::{
 use crate::ids::{PracticeId, UserId, XpmTenantId};
 use crate::ports::{
     AuthorisationError, Clock, ConnectionProblemKind, IdGenerator, PendingAuthorisation,
-    StoreError, XpmAccess, XpmAuthorization, XpmGateway,
+    StoreError, XpmAccess, XpmAuthorization, XpmError, XpmGateway,
 };
 use crate::practice::PermissionError;
 use crate::usecases::{Integration, Stores};
@@ -33,6 +33,24 @@ pub enum ConnectionUseCaseError {
     NoGrantToChooseFrom,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A connection's state after asking Xero about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedConnection {
+    pub state: ConnectionState,
+    /// Why Xero could not confirm `state` (unreachable, rate limited...):
+    /// it is then the last state known, neither confirmed nor changed.
+    pub unconfirmed: Option<XpmError>,
+}
+
+impl CheckedConnection {
+    fn confirmed(state: ConnectionState) -> Self {
+        Self {
+            state,
+            unconfirmed: None,
+        }
+    }
 }
 
 /// What Xero's login sent back to the redirect URL.
@@ -237,17 +255,19 @@ where
     }
 
     /// The true status: asks Xero when connected, and records expiry or
-    /// revocation if Xero reports it.
+    /// revocation if Xero reports it. When Xero cannot be asked, the stored
+    /// state is kept (an outage says nothing about the grant) and the answer
+    /// says why it is unconfirmed.
     pub async fn check_connection(
         &self,
         practice: PracticeId,
         user: UserId,
-    ) -> Result<ConnectionState, ConnectionUseCaseError> {
+    ) -> Result<CheckedConnection, ConnectionUseCaseError> {
         self.member::<ConnectionUseCaseError>(practice, user)
             .await?;
         let current = self.stores.connection(practice).await?;
         let Ok(target) = current.sync_target() else {
-            return Ok(current);
+            return Ok(CheckedConnection::confirmed(current));
         };
         match self
             .xpm
@@ -257,11 +277,16 @@ where
             })
             .await
         {
-            Ok(()) => Ok(current),
+            Ok(()) => Ok(CheckedConnection::confirmed(current)),
             Err(err) => match err.connection_problem() {
-                Some(problem) => self.mark_connection_problem(practice, problem).await,
-                // Xero unreachable says nothing about the grant: keep the state.
-                None => Ok(current),
+                Some(problem) => self
+                    .mark_connection_problem(practice, problem)
+                    .await
+                    .map(CheckedConnection::confirmed),
+                None => Ok(CheckedConnection {
+                    state: current,
+                    unconfirmed: Some(err),
+                }),
             },
         }
     }

@@ -8,7 +8,9 @@ mod settings;
 mod sync;
 
 pub use activity::{ActivityError, MAX_PAGE as MAX_ACTIVITY_PAGE};
-pub use connection::{AuthorisationCallback, AuthorisationOutcome, ConnectionUseCaseError};
+pub use connection::{
+    AuthorisationCallback, AuthorisationOutcome, CheckedConnection, ConnectionUseCaseError,
+};
 pub use records::RecordsError;
 pub use settings::SettingsError;
 pub use sync::{SyncError, SyncOutcome, SyncPreview};

@@ -39,6 +39,7 @@ pub struct StoreState {
     pub pending_ops: BTreeMap<(ClientId, XpmTenantId), Vec<PendingOperation>>,
     pub activity: Vec<ActivityEntry>,
     pub sync_locks: BTreeMap<ClientId, Arc<futures::lock::Mutex<()>>>,
+    pub renewal_locks: BTreeMap<PracticeId, Arc<futures::lock::Mutex<()>>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -202,6 +203,16 @@ impl SettingsStore for MemoryStores {
 }
 
 impl ConnectionStore for MemoryStores {
+    type RenewalGuard = futures::lock::OwnedMutexGuard<()>;
+
+    fn lock_token_renewal(
+        &self,
+        practice: PracticeId,
+    ) -> impl Future<Output = Result<Self::RenewalGuard, StoreError>> + Send {
+        let lock = self.with(|s| s.renewal_locks.entry(practice).or_default().clone());
+        async move { Ok(lock.lock_owned().await) }
+    }
+
     fn connection(
         &self,
         practice: PracticeId,

@@ -56,6 +56,9 @@ pub struct MemoryStore {
     pub saves: Arc<Mutex<Vec<String>>>,
     states: Arc<Mutex<HashMap<PracticeId, ConnectionState>>>,
     pub fail_saves: Arc<Mutex<bool>>,
+    /// One renewal at a time, across every `XpmClient` sharing this store
+    /// (as the real stores do across processes).
+    renewal: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl MemoryStore {
@@ -92,6 +95,15 @@ pub fn tokens(access: &str, refresh: &str, expires_at: OffsetDateTime) -> TokenS
 }
 
 impl ConnectionStore for MemoryStore {
+    type RenewalGuard = tokio::sync::OwnedMutexGuard<()>;
+
+    async fn lock_token_renewal(
+        &self,
+        _practice: PracticeId,
+    ) -> Result<Self::RenewalGuard, StoreError> {
+        Ok(self.renewal.clone().lock_owned().await)
+    }
+
     async fn connection(&self, practice: PracticeId) -> Result<ConnectionState, StoreError> {
         Ok(self
             .states

@@ -467,9 +467,13 @@ async fn an_unreachable_xpm_is_named_on_the_pages_and_nothing_is_written() {
         })
         .count();
     assert_eq!(claims, 0, "entries claiming a write: {new:?}");
-    assert_eq!(
-        admin.get("/api/integration").await.json()["status"],
-        "Connected"
+    // The API's status keeps the state and says it is not confirmed, and why.
+    let status = admin.get("/api/integration").await.json();
+    assert_eq!(status["status"], "Connected", "{status}");
+    let unconfirmed = status["unconfirmed"].as_str().unwrap_or_default();
+    assert!(
+        unconfirmed.contains("could not be asked") && unconfirmed.contains("unavailable"),
+        "{status}"
     );
     assert_eq!(s.sim.control().journal_all().len(), journal_before);
 }
