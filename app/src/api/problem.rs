@@ -27,7 +27,12 @@ pub struct Problem {
     pub detail: String,
     pub errors: Vec<FieldProblem>,
     pub retry_after: Option<u64>,
+    /// What only the log may say (a database server's name and errors).
+    pub logged_only: Option<Box<str>>,
 }
+
+/// The kind of problem every use case's store failure becomes.
+pub const STORE_UNAVAILABLE: &str = "store-unavailable";
 
 #[derive(Serialize)]
 struct Body<'a> {
@@ -54,7 +59,13 @@ impl Problem {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
+            logged_only: None,
         }
+    }
+
+    /// Whether the database could not be reached or used.
+    pub fn is_store_unavailable(&self) -> bool {
+        self.kind == STORE_UNAVAILABLE
     }
 
     pub fn invalid(errors: Vec<FieldProblem>) -> Self {
@@ -109,7 +120,7 @@ impl Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         if self.status.is_server_error() {
-            tracing::error!(status = self.status.as_u16(), kind = self.kind, detail = %self.detail, "request failed");
+            tracing::error!(status = self.status.as_u16(), kind = self.kind, detail = %self.detail, cause = self.logged_only.as_deref(), "request failed");
         }
         let body = Body {
             kind: format!("https://pmhub-xpm.example/problems/{}", self.kind),
@@ -157,12 +168,15 @@ impl From<StoreError> for Problem {
                 "Conflicting change",
                 e.to_string(),
             ),
-            StoreError::Unavailable(_) => Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "store-unavailable",
-                "The database is unavailable",
-                e.to_string(),
-            ),
+            StoreError::Unavailable(_) => Problem {
+                logged_only: Some(e.to_string().into()),
+                ..Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    STORE_UNAVAILABLE,
+                    "The database is unavailable",
+                    "PM Hub cannot reach its database just now; nothing was changed. Try again in a moment (the details are in the server's log).",
+                )
+            },
         }
     }
 }

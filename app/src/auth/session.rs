@@ -98,7 +98,7 @@ impl<S: AppStore> FromRequestParts<AppState<S>> for PageUser {
         {
             Ok(Some(user)) => Ok(PageUser { user, session }),
             Ok(None) => Err(to_login()),
-            Err(e) => Err(crate::web::error_page(&e.to_string())),
+            Err(e) => Err(crate::web::store_error_page(None, e)),
         }
     }
 }

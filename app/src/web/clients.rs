@@ -45,12 +45,14 @@ struct ClientsPage {
 pub async fn list<S: AppStore>(State(state): State<AppState<S>>, page: PageUser) -> Response {
     match list_page(&state, &page).await {
         Ok(view) => render(&view),
-        Err(e) if is_store_unavailable(&e) => database_unavailable(Nav::of(&page), &e),
+        Err(e) if e.is_store_unavailable() => {
+            database_unavailable(Nav::of(&page), &e.logged_only.unwrap_or(e.detail.into()))
+        }
         Err(e) => message_page(
-            StatusCode::SERVICE_UNAVAILABLE,
+            e.status,
             Nav::of(&page),
             "Clients unavailable",
-            &e,
+            &e.detail,
             "/",
         ),
     }
@@ -59,13 +61,13 @@ pub async fn list<S: AppStore>(State(state): State<AppState<S>>, page: PageUser)
 async fn list_page<S: AppStore>(
     state: &AppState<S>,
     page: &PageUser,
-) -> Result<ClientsPage, String> {
+) -> Result<ClientsPage, Problem> {
     let practice = page.user.practice;
     let mut clients = state
         .app
         .list_clients(practice, page.user.id)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(Problem::from)?;
     clients.sort_by(|a, b| {
         a.details
             .name
@@ -77,7 +79,7 @@ async fn list_page<S: AppStore>(
         .store()
         .connection(practice)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(Problem::from)?;
     let tenant = connection.organisation().map(|o| o.tenant);
     let mut rows = Vec::with_capacity(clients.len());
     for c in clients.iter().filter(|c| c.status != ClientStatus::Deleted) {
@@ -86,7 +88,7 @@ async fn list_page<S: AppStore>(
                 .store()
                 .record(practice, c.id, t)
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(Problem::from)?
                 .map(|r| when(r.last_synced_at)),
             None => None,
         };
@@ -105,7 +107,7 @@ async fn list_page<S: AppStore>(
                 },
             )
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(Problem::from)?;
         rows.push(ClientRow {
             id: c.id.to_string(),
             name: c.details.name.to_string(),
@@ -318,7 +320,7 @@ async fn load_client<S: AppStore>(
         .await
         .map_err(|e| {
             if is_store_unavailable(&e) {
-                database_unavailable(Nav::of(page), &e.to_string())
+                database_unavailable(Nav::of(page), &e)
             } else {
                 not_found()
             }
@@ -404,7 +406,7 @@ pub async fn sync<S: AppStore>(
     let (outcome, error, status) = match &result {
         Ok(o) => (Some(o), None, StatusCode::OK),
         Err(e) if is_store_unavailable(e) => {
-            return database_unavailable(Nav::of(&page), &e.to_string());
+            return database_unavailable(Nav::of(&page), e);
         }
         Err(e) => {
             // The API's status for the same error: 502 when XPM could not be

@@ -81,7 +81,7 @@ pub async fn page<S: AppStore>(
     let (connection, unreachable) = match checked {
         Ok(c) => (c.state, c.unconfirmed),
         Err(e) if crate::web::is_store_unavailable(&e) => {
-            return crate::web::database_unavailable(Nav::of(&page), &e.to_string());
+            return crate::web::database_unavailable(Nav::of(&page), &e);
         }
         Err(e) => {
             return message_page(

@@ -71,7 +71,7 @@ pub async fn submit<S: AppStore>(
     };
     let found = match state.store().login(&email).await {
         Ok(found) => found,
-        Err(e) => return crate::web::error_page(&e.to_string()),
+        Err(e) => return crate::web::store_error_page(None, e),
     };
     match found {
         Some((user, hash)) if password::verify(&form.password, &hash) => {

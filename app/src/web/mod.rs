@@ -14,8 +14,10 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::ports::StoreError;
 use domain::practice::Role;
 
+use crate::api::problem::Problem;
 use crate::auth::PageUser;
 use crate::state::{AppState, AppStore};
 
@@ -174,16 +176,14 @@ pub fn message_page(
     response
 }
 
+/// An unexpected failure: words on the page, the details in the log only.
 pub fn error_page(message: &str) -> Response {
-    if is_store_unavailable(message) {
-        return database_unavailable(None, message);
-    }
     tracing::error!(message, "page failed");
     message_page(
         StatusCode::INTERNAL_SERVER_ERROR,
         None,
         "Something went wrong",
-        message,
+        "The page could not be shown; the details are in the server's log.",
         "/",
     )
 }
@@ -199,19 +199,25 @@ pub fn forged(page: &PageUser) -> Response {
     )
 }
 
-/// Whether an error (of any use case: they all pass the store's error on
-/// as it is) says the database cannot be reached or used.
-pub fn is_store_unavailable(error: &(impl std::fmt::Display + ?Sized)) -> bool {
-    let marker = domain::ports::StoreError::Unavailable(String::new()).to_string();
-    error
-        .to_string()
-        .contains(marker.trim_end_matches([':', ' ']))
+/// Whether an error (of any use case, or the store's) means the database
+/// could not be reached or used: decided as the API decides it.
+pub fn is_store_unavailable<E: Clone + Into<Problem>>(error: &E) -> bool {
+    error.clone().into().is_store_unavailable()
+}
+
+/// A page for a store failure: the 503 page when the database is
+/// unavailable, the generic error page otherwise.
+pub fn store_error_page(nav: Option<Nav>, error: StoreError) -> Response {
+    match error {
+        StoreError::Unavailable(_) => database_unavailable(nav, &error),
+        other => error_page(&other.to_string()),
+    }
 }
 
 /// The database is gone: a 503 page in words, the details in the log only
 /// (they name the database server and its errors).
-pub fn database_unavailable(nav: Option<Nav>, detail: &str) -> Response {
-    tracing::error!(detail, "the database is unavailable");
+pub fn database_unavailable(nav: Option<Nav>, detail: &dyn std::fmt::Display) -> Response {
+    tracing::error!(%detail, "the database is unavailable");
     message_page(
         StatusCode::SERVICE_UNAVAILABLE,
         nav,

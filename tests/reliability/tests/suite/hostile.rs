@@ -162,30 +162,27 @@ fn check_answer(what: &str, r: &Answer) -> Result<(), TestCaseError> {
             "{what}: a {} without a word",
             r.status
         );
-        // Problem details, except axum's own path-decoding rejection (see
-        // `a_path_that_is_not_utf8_gets_a_problem_detail`, ignored: a bug).
-        if r.content_type != "text/plain; charset=utf-8" || !r.text.starts_with("Invalid URL") {
-            prop_assert_eq!(
-                &r.content_type,
-                "application/problem+json",
-                "{}: {}",
-                what,
-                r.text
-            );
-            let body = r.json();
-            prop_assert_eq!(
-                body["status"].as_u64(),
-                Some(u64::from(r.status)),
-                "{}: {}",
-                what,
-                r.text
-            );
-            prop_assert!(
-                body["detail"].as_str().is_some_and(|d| !d.is_empty()),
-                "{what}: {}",
-                r.text
-            );
-        }
+        // Always a problem detail, path-decoding rejections included.
+        prop_assert_eq!(
+            &r.content_type,
+            "application/problem+json",
+            "{}: {}",
+            what,
+            r.text
+        );
+        let body = r.json();
+        prop_assert_eq!(
+            body["status"].as_u64(),
+            Some(u64::from(r.status)),
+            "{}: {}",
+            what,
+            r.text
+        );
+        prop_assert!(
+            body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{what}: {}",
+            r.text
+        );
     }
     Ok(())
 }
