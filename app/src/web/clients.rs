@@ -63,11 +63,7 @@ async fn list_page<S: AppStore>(
     page: &PageUser,
 ) -> Result<ClientsPage, Problem> {
     let practice = page.user.practice;
-    let mut clients = state
-        .app
-        .list_clients(practice, page.user.id)
-        .await
-        .map_err(Problem::from)?;
+    let mut clients = state.app.list_clients(practice, page.user.id).await?;
     clients.sort_by(|a, b| {
         a.details
             .name
@@ -75,11 +71,7 @@ async fn list_page<S: AppStore>(
             .to_lowercase()
             .cmp(&b.details.name.as_str().to_lowercase())
     });
-    let connection = state
-        .store()
-        .connection(practice)
-        .await
-        .map_err(Problem::from)?;
+    let connection = state.store().connection(practice).await?;
     let tenant = connection.organisation().map(|o| o.tenant);
     let mut rows = Vec::with_capacity(clients.len());
     for c in clients.iter().filter(|c| c.status != ClientStatus::Deleted) {
@@ -87,8 +79,7 @@ async fn list_page<S: AppStore>(
             Some(t) => state
                 .store()
                 .record(practice, c.id, t)
-                .await
-                .map_err(Problem::from)?
+                .await?
                 .map(|r| when(r.last_synced_at)),
             None => None,
         };
@@ -106,8 +97,7 @@ async fn list_page<S: AppStore>(
                     limit: 1,
                 },
             )
-            .await
-            .map_err(Problem::from)?;
+            .await?;
         rows.push(ClientRow {
             id: c.id.to_string(),
             name: c.details.name.to_string(),
