@@ -456,6 +456,13 @@ pub trait SyncRecordStore: Send + Sync + 'static {
         client: ClientId,
         tenant: XpmTenantId,
     ) -> impl Future<Output = Result<Vec<PendingOperation>, StoreError>> + Send;
+    /// Every record of `practice` for the XPM organisation `tenant`, in one
+    /// read (a list of all the practice's clients needs them all).
+    fn records_in(
+        &self,
+        practice: PracticeId,
+        tenant: XpmTenantId,
+    ) -> impl Future<Output = Result<Vec<SyncRecord>, StoreError>> + Send;
 }
 
 /// Which entries to read.
@@ -495,6 +502,12 @@ pub trait ActivityLog: Send + Sync + 'static {
         practice: PracticeId,
         filter: &ActivityFilter,
         page: ActivityPage,
+    ) -> impl Future<Output = Result<Vec<ActivityEntry>, StoreError>> + Send;
+    /// The newest entry of each of `practice`'s clients that has one, in one
+    /// read (entries about no client, such as connection events, are left out).
+    fn newest_per_client(
+        &self,
+        practice: PracticeId,
     ) -> impl Future<Output = Result<Vec<ActivityEntry>, StoreError>> + Send;
 }
 

@@ -58,4 +58,22 @@ impl ActivityLog for PostgresStore {
             .map(|r| decode("activity entry", r.get("body")))
             .collect()
     }
+
+    async fn newest_per_client(
+        &self,
+        practice: PracticeId,
+    ) -> Result<Vec<ActivityEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT ON (client_id) body::text AS body FROM activity_log
+             WHERE practice_id = $1 AND client_id IS NOT NULL
+             ORDER BY client_id, seq DESC",
+        )
+        .bind(practice.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| decode("activity entry", r.get("body")))
+            .collect()
+    }
 }

@@ -58,4 +58,23 @@ impl ActivityLog for SqliteStore {
             .map(|r| decode("activity entry", r.get("body")))
             .collect()
     }
+
+    async fn newest_per_client(
+        &self,
+        practice: PracticeId,
+    ) -> Result<Vec<ActivityEntry>, StoreError> {
+        // SQLite takes a bare column (body) from the row holding the MAX.
+        let rows = sqlx::query(
+            "SELECT body, MAX(seq) FROM activity_log
+             WHERE practice_id = ?1 AND client_id IS NOT NULL
+             GROUP BY client_id",
+        )
+        .bind(practice.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| decode("activity entry", r.get("body")))
+            .collect()
+    }
 }

@@ -39,6 +39,23 @@ impl SyncRecordStore for SqliteStore {
             .transpose()
     }
 
+    async fn records_in(
+        &self,
+        practice: PracticeId,
+        tenant: XpmTenantId,
+    ) -> Result<Vec<SyncRecord>, StoreError> {
+        let rows =
+            sqlx::query("SELECT body FROM sync_records WHERE practice_id = ?1 AND tenant_id = ?2")
+                .bind(practice.to_string())
+                .bind(tenant.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+        rows.iter()
+            .map(|r| decode("sync record", r.get("body")))
+            .collect()
+    }
+
     async fn save_record(&self, record: &SyncRecord) -> Result<(), StoreError> {
         let result = sqlx::query(
             "INSERT INTO sync_records (practice_id, client_id, tenant_id, body) VALUES (?1, ?2, ?3, ?4)

@@ -353,6 +353,69 @@ pub async fn pending_operations_are_noted_and_finished<S: Stores>(store: &S) {
     );
 }
 
+/// What the clients page reads in one go: every record of a practice for an
+/// XPM organisation, and each client's newest activity entry.
+pub async fn a_practices_records_and_each_clients_newest_entry_are_read_at_once<S: Stores>(
+    store: &S,
+) {
+    let a = practice(store, 1).await;
+    let b = practice(store, 2).await;
+    let (acme, bob, cy) = (
+        a.company(1, "Acme"),
+        a.company(2, "Bob"),
+        a.company(3, "Cy"),
+    );
+    let other = b.company(4, "Other");
+    for c in [&acme, &bob, &cy, &other] {
+        store.save_client(c).await.unwrap();
+    }
+    let unchanged = |f: &Fixture| ActivityKind::ClientUnchanged {
+        tenant: f.tenant(1),
+        xpm_client: f.xpm_client(1),
+    };
+    let failed = |n: u128| ActivityKind::OperationFailed {
+        operation: Operation::UpdateClient,
+        cause: format!("cause {n}"),
+    };
+    let at = |n: u128| T0 + Duration::seconds(n as i64);
+    // Acme's newest entry is older than Bob's oldest; Cy has none; the
+    // practice's newest entry is about no client; practice B's is newer still.
+    let entries = vec![
+        a.entry(1, Some(acme.id), at(1), unchanged(&a)),
+        a.entry(2, Some(acme.id), at(2), failed(2)),
+        a.entry(3, Some(bob.id), at(3), unchanged(&a)),
+        a.entry(4, Some(bob.id), at(4), failed(4)),
+        a.entry(5, None, at(5), failed(5)),
+    ];
+    store.append(&entries).await.unwrap();
+    store
+        .append(&[b.entry(6, Some(other.id), at(6), unchanged(&b))])
+        .await
+        .unwrap();
+    let mut newest = store.newest_per_client(a.practice_id()).await.unwrap();
+    newest.sort_by_key(|e| e.at);
+    assert_eq!(newest, vec![entries[1].clone(), entries[3].clone()]);
+
+    store.save_record(&record(&a, acme.id, 1)).await.unwrap();
+    store.save_record(&record(&a, bob.id, 1)).await.unwrap();
+    store.save_record(&record(&a, cy.id, 2)).await.unwrap();
+    store.save_record(&record(&b, other.id, 1)).await.unwrap();
+    let mut in_tenant: Vec<_> = store
+        .records_in(a.practice_id(), a.tenant(1))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.client)
+        .collect();
+    in_tenant.sort();
+    let mut expected = vec![acme.id, bob.id];
+    expected.sort();
+    assert_eq!(
+        in_tenant, expected,
+        "this practice's records for this organisation only"
+    );
+}
+
 pub async fn activity_is_read_newest_first_with_filters_and_keyset_paging<S: Stores>(store: &S) {
     let f = practice(store, 1).await;
     let (acme, bob) = (f.company(1, "Acme"), f.company(2, "Bob"));

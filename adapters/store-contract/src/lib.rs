@@ -33,6 +33,7 @@ macro_rules! store_contract_tests {
             sync_records_are_kept_per_xpm_organisation,
             pending_operations_are_noted_and_finished,
             activity_is_read_newest_first_with_filters_and_keyset_paging,
+            a_practices_records_and_each_clients_newest_entry_are_read_at_once,
             activity_entries_survive_disconnect_and_reconnect,
             practice_a_can_neither_read_nor_change_practice_b,
             syncs_of_one_client_are_serialised,

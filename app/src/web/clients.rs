@@ -1,14 +1,16 @@
 //! Clients with their Sync buttons, and one client's page: what a Sync
 //! would do (preview), look-alikes to choose from, and a Sync's result.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use domain::activity::ActivityEntry;
 use domain::client::{Client, ClientStatus};
 use domain::ids::{ClientId, XpmClientUuid};
-use domain::ports::{ActivityFilter, ActivityPage};
 use domain::practice::Role;
 use domain::sync::{ClientStep, FirstSyncDecision, ManualSyncRequest, RelationshipStep};
 use domain::usecases::{SyncOutcome, SyncPreview};
@@ -72,42 +74,40 @@ async fn list_page<S: AppStore>(
             .cmp(&b.details.name.as_str().to_lowercase())
     });
     let connection = state.store().connection(practice).await?;
-    let tenant = connection.organisation().map(|o| o.tenant);
-    let mut rows = Vec::with_capacity(clients.len());
-    for c in clients.iter().filter(|c| c.status != ClientStatus::Deleted) {
-        let last_sync = match tenant {
-            Some(t) => state
-                .store()
-                .record(practice, c.id, t)
-                .await?
-                .map(|r| when(r.last_synced_at)),
-            None => None,
-        };
-        let filter = ActivityFilter {
-            client: Some(c.id),
-            ..ActivityFilter::default()
-        };
-        let last = state
+    // Two reads for the whole list, not two per client.
+    let last_synced: HashMap<ClientId, _> = match connection.organisation() {
+        Some(o) => state
             .store()
-            .read(
-                practice,
-                &filter,
-                ActivityPage {
-                    after: None,
-                    limit: 1,
-                },
-            )
-            .await?;
-        rows.push(ClientRow {
-            id: c.id.to_string(),
-            name: c.details.name.to_string(),
-            status: status_name(c.status),
-            active: c.is_active(),
-            last_sync,
-            last_result: last.first().map(|e| describe(&e.kind)),
-            last_failed: last.first().is_some_and(|e| is_failure(&e.kind)),
-        });
-    }
+            .records_in(practice, o.tenant)
+            .await?
+            .into_iter()
+            .map(|r| (r.client, r.last_synced_at))
+            .collect(),
+        None => HashMap::new(),
+    };
+    let newest: HashMap<ClientId, ActivityEntry> = state
+        .store()
+        .newest_per_client(practice)
+        .await?
+        .into_iter()
+        .filter_map(|e| Some((e.client?, e)))
+        .collect();
+    let rows = clients
+        .iter()
+        .filter(|c| c.status != ClientStatus::Deleted)
+        .map(|c| {
+            let last = newest.get(&c.id);
+            ClientRow {
+                id: c.id.to_string(),
+                name: c.details.name.to_string(),
+                status: status_name(c.status),
+                active: c.is_active(),
+                last_sync: last_synced.get(&c.id).map(|at| when(*at)),
+                last_result: last.map(|e| describe(&e.kind)),
+                last_failed: last.is_some_and(|e| is_failure(&e.kind)),
+            }
+        })
+        .collect();
     Ok(ClientsPage {
         nav: Nav::of(page),
         clients: rows,

@@ -356,6 +356,20 @@ impl SyncRecordStore for MemoryStores {
                 .unwrap_or_default()
         })))
     }
+
+    fn records_in(
+        &self,
+        practice: PracticeId,
+        tenant: XpmTenantId,
+    ) -> impl Future<Output = Result<Vec<SyncRecord>, StoreError>> + Send {
+        ready(Ok(self.with(|s| {
+            s.records
+                .values()
+                .filter(|r| r.practice == practice && r.tenant == tenant)
+                .cloned()
+                .collect()
+        })))
+    }
 }
 
 impl ActivityLog for MemoryStores {
@@ -391,6 +405,20 @@ impl ActivityLog for MemoryStores {
                 .take(page.limit as usize)
                 .cloned()
                 .collect()
+        })))
+    }
+    fn newest_per_client(
+        &self,
+        practice: PracticeId,
+    ) -> impl Future<Output = Result<Vec<ActivityEntry>, StoreError>> + Send {
+        ready(Ok(self.with(|s| {
+            let mut newest: BTreeMap<ClientId, ActivityEntry> = BTreeMap::new();
+            for e in s.activity.iter().filter(|e| e.practice == practice) {
+                if let Some(client) = e.client {
+                    newest.insert(client, e.clone());
+                }
+            }
+            newest.into_values().collect()
         })))
     }
 }
