@@ -87,16 +87,22 @@ async fn a_wrong_client_secret_is_named_in_the_log() {
     );
 }
 
-#[tokio::test]
-async fn an_unreachable_xpm_is_a_clear_error_and_writes_nothing() {
+/// The real binary, connected, then restarted with Xero and XPM at a port
+/// where nothing listens.
+async fn connected_then_xpm_unreachable() -> Served {
     let mut s = Served::start(ServedOptions::default()).await;
     s.connect_a().await;
-    // Restart pointing at a port where nothing listens.
     s.config.xero_base_url = format!(
         "http://127.0.0.1:{}",
         reliability_tests::binary::free_port()
     );
     s.kill_and_restart().await;
+    s
+}
+
+#[tokio::test]
+async fn an_unreachable_xpm_is_a_clear_error_and_writes_nothing() {
+    let s = connected_then_xpm_unreachable().await;
     let admin = s.api(&s.fx.a_admin_token);
     let before = checks::activity(&admin).await.len();
     let john = demo_id(3, 3).to_string();
@@ -372,13 +378,7 @@ async fn csrf_of(b: &Browser) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_xpm_is_named_on_the_pages_and_nothing_is_written() {
-    let mut s = Served::start(ServedOptions::default()).await;
-    s.connect_a().await;
-    s.config.xero_base_url = format!(
-        "http://127.0.0.1:{}",
-        reliability_tests::binary::free_port()
-    );
-    s.kill_and_restart().await;
+    let s = connected_then_xpm_unreachable().await;
     let admin = s.api(&s.fx.a_admin_token);
     let before = checks::activity(&admin).await.len();
     let journal_before = s.sim.control().journal_all().len();
