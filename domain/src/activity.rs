@@ -11,7 +11,7 @@ use crate::ids::{
     XpmRelationshipUuid, XpmTenantId,
 };
 use crate::relationship_type::XpmRelationshipType;
-use crate::sync::SkipReason;
+use crate::sync::{FieldChange, GoneReason, SkipReason};
 
 /// Who caused an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +100,22 @@ pub enum ActivityKind {
         tenant: XpmTenantId,
         xpm_client: XpmClientUuid,
         fields: Vec<String>,
+        /// What each written field held in XPM and now holds (tax numbers
+        /// masked); empty in entries written before it was recorded.
+        #[serde(default)]
+        changes: Vec<FieldChange>,
+    },
+    /// The linked XPM client was deleted, merged or archived in XPM: the
+    /// sync wrote nothing and waits for a person's choice.
+    ClientGoneFromXpm {
+        tenant: XpmTenantId,
+        xpm_client: XpmClientUuid,
+        reason: GoneReason,
+    },
+    /// A person forgot this client's link to an XPM client; XPM was not touched.
+    ClientUnlinked {
+        tenant: XpmTenantId,
+        xpm_client: XpmClientUuid,
     },
     ClientUnchanged {
         tenant: XpmTenantId,
@@ -133,7 +149,7 @@ pub enum ActivityKind {
 
 impl ActivityKind {
     /// Every kind's [`code`](Self::code), for filters.
-    pub const CODES: [&'static str; 20] = [
+    pub const CODES: [&'static str; 22] = [
         "connected",
         "reconnected",
         "authorisation_expired",
@@ -148,6 +164,8 @@ impl ActivityKind {
         "client_recovered",
         "client_updated",
         "client_unchanged",
+        "client_gone_from_xpm",
+        "client_unlinked",
         "relationship_added",
         "relationship_updated",
         "relationship_unchanged",
@@ -173,6 +191,8 @@ impl ActivityKind {
             Self::ClientRecovered { .. } => "client_recovered",
             Self::ClientUpdated { .. } => "client_updated",
             Self::ClientUnchanged { .. } => "client_unchanged",
+            Self::ClientGoneFromXpm { .. } => "client_gone_from_xpm",
+            Self::ClientUnlinked { .. } => "client_unlinked",
             Self::RelationshipAdded { .. } => "relationship_added",
             Self::RelationshipUpdated { .. } => "relationship_updated",
             Self::RelationshipUnchanged { .. } => "relationship_unchanged",

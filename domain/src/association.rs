@@ -36,6 +36,8 @@ pub enum AssociationError {
     InvalidPercentage(String),
     #[error("a client cannot be associated with itself")]
     SelfAssociation,
+    #[error("the end date {end} is before the start date {start}")]
+    EndBeforeStart { start: Date, end: Date },
 }
 
 impl ShareCount {
@@ -132,6 +134,20 @@ pub struct AssociationTerms {
     pub shares: Option<ShareCount>,
     pub percentage: Option<Percentage>,
     pub start_date: Option<Date>,
+    #[serde(default)]
+    pub end_date: Option<Date>,
+}
+
+impl AssociationTerms {
+    /// Checks the rules that tie the terms together.
+    pub fn validate(self) -> Result<Self, AssociationError> {
+        if let (Some(start), Some(end)) = (self.start_date, self.end_date)
+            && end < start
+        {
+            return Err(AssociationError::EndBeforeStart { start, end });
+        }
+        Ok(self)
+    }
 }
 
 /// "`client` is <type> of/to `related`" in PM Hub. An association that is
@@ -158,6 +174,7 @@ impl Association {
         if client == related {
             return Err(AssociationError::SelfAssociation);
         }
+        let terms = terms.validate()?;
         Ok(Self {
             id,
             practice,
@@ -187,10 +204,10 @@ impl Association {
         self.terms
     }
 
-    /// Changes the shares, percentage or start date; who and which type stay.
-    pub fn with_terms(mut self, terms: AssociationTerms) -> Self {
-        self.terms = terms;
-        self
+    /// Changes the shares, percentage or dates; who and which type stay.
+    pub fn with_terms(mut self, terms: AssociationTerms) -> Result<Self, AssociationError> {
+        self.terms = terms.validate()?;
+        Ok(self)
     }
 }
 

@@ -23,7 +23,8 @@ use crate::practice::{Practice, User};
 use crate::relationship_type::XpmRelationshipType;
 use crate::settings::IntegrationSettings;
 use crate::sync::{
-    ClientPayload, LookAlike, PendingOperation, RelationshipTerms, SyncRecord, XpmRelationshipSeen,
+    ClientPayload, LookAlike, OwnedField, PendingOperation, RelationshipTerms, SyncRecord,
+    XpmRelationshipSeen,
 };
 use crate::text::EmailAddress;
 
@@ -116,24 +117,35 @@ pub struct XpmClientView {
     pub xpm_client: XpmClientUuid,
     pub fields: Vec<(String, String)>,
     pub relationships: Vec<XpmRelationshipSeen>,
+    /// XPM shows the client as archived (IsArchived Yes).
+    pub archived: bool,
 }
 
 /// Pushes to XPM, and the few reads a push needs. No delete, no archive.
 pub trait XpmGateway: Send + Sync + 'static {
-    /// Creates a client. MUST NOT create a second client when a first attempt's
-    /// answer is lost: it looks the client up before trying again, and
-    /// returns [`XpmError::Ambiguous`] if it cannot tell.
+    /// Creates a client with the values `payload` holds for the `owned`
+    /// fields (empty ones are left out). MUST NOT create a second client
+    /// when a first attempt's answer is lost: it looks for a client of the
+    /// sent name outside `known` (the XPM clients that already existed,
+    /// from the sync's own search) before trying again, and returns
+    /// [`XpmError::Ambiguous`] if it cannot tell.
     fn create_client(
         &self,
         access: XpmAccess,
         payload: &ClientPayload,
+        owned: &[OwnedField],
+        known: &[XpmClientUuid],
     ) -> impl Future<Output = Result<XpmClientUuid, XpmError>> + Send;
 
+    /// Writes exactly `fields` of `payload` on the client: a field with no
+    /// value in PM Hub is sent empty, which clears it in XPM. Other fields
+    /// are not sent, so XPM keeps them.
     fn update_client(
         &self,
         access: XpmAccess,
         xpm_client: XpmClientUuid,
         payload: &ClientPayload,
+        fields: &[OwnedField],
     ) -> impl Future<Output = Result<(), XpmError>> + Send;
 
     /// Writes relationships on `xpm_client`, possibly concurrently within
@@ -145,14 +157,17 @@ pub trait XpmGateway: Send + Sync + 'static {
         writes: Vec<RelationshipWrite>,
     ) -> impl Future<Output = Vec<Result<XpmRelationshipUuid, XpmError>>> + Send;
 
-    /// Reads one client (for the preview and for recovery).
+    /// Reads one client, with its relationships: the first call of a sync.
+    /// A client XPM no longer knows (deleted or merged) is [`XpmError::NotFound`].
     fn get_client(
         &self,
         access: XpmAccess,
         xpm_client: XpmClientUuid,
     ) -> impl Future<Output = Result<XpmClientView, XpmError>> + Send;
 
-    /// Finds XPM clients by name (look-alikes on a first sync, recovery after an interrupted create).
+    /// Finds XPM clients matching `query` (a name, email, number or code:
+    /// look-alikes on a first sync, recovery after an interrupted create),
+    /// each with the fields a look-alike is judged on.
     fn search_clients(
         &self,
         access: XpmAccess,
@@ -456,6 +471,14 @@ pub trait SyncRecordStore: Send + Sync + 'static {
         client: ClientId,
         tenant: XpmTenantId,
     ) -> impl Future<Output = Result<Vec<PendingOperation>, StoreError>> + Send;
+    /// Forgets one client's link to one XPM organisation (a person's
+    /// Unlink): its record and pending notes. XPM is not touched.
+    fn forget_record(
+        &self,
+        practice: PracticeId,
+        client: ClientId,
+        tenant: XpmTenantId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Every record of `practice` for the XPM organisation `tenant`, in one
     /// read (a list of all the practice's clients needs them all).
     fn records_in(

@@ -14,9 +14,11 @@ use domain::ids::*;
 use domain::practice::{Role, User};
 use domain::relationship_type::XpmRelationshipType;
 use domain::settings::{IntegrationSettings, PushOptions};
+use domain::ports::XpmClientView;
 use domain::sync::{
-    ClientPayload, ClientStep, ManualSyncRequest, PlanInput, PushedRelationship, RelatedClientView,
-    RelationshipStep, RelationshipTerms, SyncRecord, plan_sync,
+    ClientPayload, ClientStep, ManualSyncRequest, OwnedField, PlanInput, PushedRelationship,
+    RelatedClientView, RelationshipStep, RelationshipTerms, SyncRecord, XpmClientRead,
+    XpmRelationshipSeen, plan_sync,
 };
 use domain::text::{ClientName, DisplayName, EmailAddress};
 use proptest::prelude::*;
@@ -129,6 +131,8 @@ struct Built {
     related: BTreeMap<ClientId, RelatedClientView>,
     settings: IntegrationSettings,
     record: Option<SyncRecord>,
+    /// XPM's copy of the linked client: what was last pushed, relationships included.
+    xpm_now: Option<XpmClientRead>,
 }
 
 fn build(s: &Scenario) -> Built {
@@ -251,6 +255,29 @@ fn build(s: &Scenario) -> Built {
         organisation: organisation(),
         connected_since: datetime!(2026-01-01 0:00 UTC),
     };
+    let xpm_now = record.as_ref().map(|r| {
+        let shown = r.last_pushed.clone().expect("the scenario's records have a push");
+        XpmClientRead::Found(XpmClientView {
+            xpm_client: r.xpm_client,
+            fields: owned_values(&shown),
+            relationships: r
+                .relationships
+                .values()
+                .map(|p| XpmRelationshipSeen {
+                    xpm_relationship: p.xpm_relationship,
+                    related_xpm_client: p.related_xpm_client,
+                    xpm_type: p.xpm_type,
+                    terms: AssociationTerms {
+                        shares: p.terms.shares,
+                        percentage: p.terms.percentage,
+                        start_date: p.terms.start_date,
+                        end_date: p.terms.end_date,
+                    },
+                })
+                .collect(),
+            archived: false,
+        })
+    });
     Built {
         request: ManualSyncRequest::new(&user, PRACTICE, CLIENT, None).unwrap(),
         target: connected.sync_target().unwrap(),
@@ -259,7 +286,83 @@ fn build(s: &Scenario) -> Built {
         related,
         settings,
         record,
+        xpm_now,
     }
+}
+
+/// The owned fields' values as XPM would show them, plus a field PM Hub does not own.
+fn owned_values(payload: &ClientPayload) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = OwnedField::ALL
+        .iter()
+        .filter_map(|f| payload.value(*f).map(|v| (f.xpm_name().to_owned(), v)))
+        .collect();
+    fields.push(("ReferralSource".to_owned(), "XPM's own".to_owned()));
+    fields
+}
+
+/// XPM after the plan's writes, as XPM applies them; and the record as the use case keeps it.
+fn apply(b: &mut Built, plan: &domain::sync::SyncPlan) {
+    let xpm_client = plan
+        .client
+        .known_xpm_client()
+        .unwrap_or(XpmClientUuid::from_uuid(Uuid::from_u128(600)));
+    let mut view = match b.xpm_now.take() {
+        Some(XpmClientRead::Found(v)) => v,
+        _ => XpmClientView {
+            xpm_client,
+            fields: Vec::new(),
+            relationships: Vec::new(),
+            archived: false,
+        },
+    };
+    let payload = ClientPayload::new(&b.client.details, b.settings.push_options());
+    let written: Vec<OwnedField> = match &plan.client {
+        ClientStep::Create { .. } => OwnedField::owned(b.settings.push_options()),
+        other => other.changes().iter().map(|c| c.field).collect(),
+    };
+    for f in written {
+        view.fields.retain(|(name, _)| name != f.xpm_name());
+        if let Some(v) = payload.value(f) {
+            view.fields.push((f.xpm_name().to_owned(), v));
+        }
+    }
+    let mut record = b.record.clone().unwrap_or(SyncRecord {
+        practice: PRACTICE, client: CLIENT, tenant: TENANT, xpm_client,
+        last_pushed: None, relationships: BTreeMap::new(), last_synced_at: datetime!(2026-01-01 0:00 UTC),
+    });
+    record.last_pushed = Some(payload);
+    let as_terms = |t: RelationshipTerms| AssociationTerms {
+        shares: t.shares, percentage: t.percentage, start_date: t.start_date, end_date: t.end_date,
+    };
+    for (n, step) in plan.relationships.iter().enumerate() {
+        match step {
+            RelationshipStep::Add { association, related_xpm_client, xpm_type, terms } => {
+                let id = XpmRelationshipUuid::from_uuid(Uuid::from_u128(700 + n as u128));
+                view.relationships.push(XpmRelationshipSeen {
+                    xpm_relationship: id, related_xpm_client: *related_xpm_client,
+                    xpm_type: *xpm_type, terms: as_terms(*terms),
+                });
+                record.relationships.insert(*association, PushedRelationship {
+                    xpm_relationship: id, related_xpm_client: *related_xpm_client,
+                    xpm_type: *xpm_type, terms: *terms,
+                });
+            }
+            RelationshipStep::Update { association, pushed, terms } => {
+                for r in &mut view.relationships {
+                    if r.xpm_relationship == pushed.xpm_relationship {
+                        r.terms = as_terms(*terms);
+                    }
+                }
+                record.relationships.insert(*association, PushedRelationship { terms: *terms, ..pushed.clone() });
+            }
+            RelationshipStep::Adopt { association, pushed } => {
+                record.relationships.insert(*association, pushed.clone());
+            }
+            _ => {}
+        }
+    }
+    b.record = Some(record);
+    b.xpm_now = Some(XpmClientRead::Found(view));
 }
 
 fn plan(b: &Built) -> domain::sync::SyncPlan {
@@ -273,7 +376,7 @@ fn plan(b: &Built) -> domain::sync::SyncPlan {
         record: b.record.as_ref(),
         search_results: &[],
         pending: &[],
-        xpm_relationships: &[],
+        xpm_now: b.xpm_now.as_ref(),
     })
     .unwrap()
 }
@@ -310,47 +413,49 @@ proptest! {
     fn a_resync_after_a_complete_sync_writes_nothing(s in scenario()) {
         let mut b = build(&s);
         let first = plan(&b);
-        // Pretend every write of the first plan succeeded, as the use case records it.
-        let mut record = b.record.clone().unwrap_or(SyncRecord {
-            practice: PRACTICE, client: CLIENT, tenant: TENANT,
-            xpm_client: XpmClientUuid::from_uuid(Uuid::from_u128(600)), last_pushed: None,
-            relationships: BTreeMap::new(), last_synced_at: datetime!(2026-01-01 0:00 UTC),
-        });
-        record.last_pushed = Some(ClientPayload::new(&b.client.details, b.settings.push_options()));
-        for step in &first.relationships {
-            match step {
-                RelationshipStep::Add { association, related_xpm_client, xpm_type, terms } => {
-                    record.relationships.insert(*association, PushedRelationship {
-                        xpm_relationship: XpmRelationshipUuid::from_uuid(Uuid::from_u128(700)),
-                        related_xpm_client: *related_xpm_client, xpm_type: *xpm_type, terms: *terms,
-                    });
-                }
-                RelationshipStep::Update { association, pushed, terms } => {
-                    record.relationships.insert(*association, PushedRelationship { terms: *terms, ..pushed.clone() });
-                }
-                _ => {}
-            }
-        }
-        b.record = Some(record);
-        prop_assert_eq!(plan(&b).write_count(), 0);
+        apply(&mut b, &first);
+        let again = plan(&b);
+        prop_assert_eq!(again.write_count(), 0, "{:?}", again);
     }
 
     #[test]
-    fn no_plan_contains_anything_but_creates_updates_and_adds(s in scenario()) {
-        let plan = plan(&build(&s));
-        // Exhaustive matches: a delete or archive step would not compile here
-        // without being named, and none exists.
-        let client_ok = match plan.client {
-            ClientStep::Create { .. } | ClientStep::Link { .. } | ClientStep::Recover { .. }
-            | ClientStep::Update { .. } | ClientStep::Unchanged { .. } | ClientStep::NeedsDecision { .. } => true,
+    fn a_client_write_makes_xpm_show_exactly_pm_hubs_owned_fields(s in scenario(), drift in prop::collection::vec((0..33usize, prop::option::of("[a-z]{1,5}")), 0..5)) {
+        let mut b = build(&s);
+        // A person edits or clears fields directly in XPM.
+        if let Some(XpmClientRead::Found(view)) = b.xpm_now.as_mut() {
+            for (i, value) in &drift {
+                let name = OwnedField::ALL[i % OwnedField::ALL.len()].xpm_name().to_owned();
+                view.fields.retain(|(f, _)| *f != name);
+                if let Some(v) = value { view.fields.push((name, v.clone())); }
+            }
+        }
+        let had_own_field = b.xpm_now.is_some();
+        let first = plan(&b);
+        for c in first.client.changes() {
+            prop_assert!(OwnedField::owned(b.settings.push_options()).contains(&c.field), "wrote {:?}, which PM Hub does not own", c.field);
+        }
+        apply(&mut b, &first);
+        let payload = ClientPayload::new(&b.client.details, b.settings.push_options());
+        let Some(XpmClientRead::Found(view)) = &b.xpm_now else { unreachable!() };
+        for f in OwnedField::owned(b.settings.push_options()) {
+            let xpm = view.fields.iter().find(|(n, _)| n == f.xpm_name()).map(|(_, v)| v.as_str());
+            prop_assert!(f.xpm_shows(payload.value(f).as_deref(), xpm), "{:?}: XPM shows {:?}, PM Hub holds {:?}", f, xpm, payload.value(f));
+        }
+        prop_assert!(!had_own_field || view.fields.contains(&("ReferralSource".to_owned(), "XPM's own".to_owned())), "a field PM Hub does not own was touched");
+    }
+
+    #[test]
+    fn a_relationship_xpm_already_holds_is_never_added_again(s in scenario()) {
+        let b = build(&s);
+        let plan = plan(&b);
+        let held: Vec<_> = match &b.xpm_now {
+            Some(XpmClientRead::Found(v)) => v.relationships.iter().map(|r| (r.related_xpm_client, r.xpm_type)).collect(),
+            _ => Vec::new(),
         };
-        prop_assert!(client_ok);
         for step in &plan.relationships {
-            let ok = match step {
-                RelationshipStep::Add { .. } | RelationshipStep::Update { .. } | RelationshipStep::Unchanged { .. }
-                | RelationshipStep::Adopt { .. } | RelationshipStep::Skipped { .. } => true,
-            };
-            prop_assert!(ok);
+            if let RelationshipStep::Add { related_xpm_client, xpm_type, .. } = step {
+                prop_assert!(!held.contains(&(*related_xpm_client, *xpm_type)), "added {:?} {:?} again", related_xpm_client, xpm_type);
+            }
         }
     }
 }

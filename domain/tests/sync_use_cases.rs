@@ -9,7 +9,7 @@ use domain::connection::ConnectionStatus;
 use domain::ids::XpmClientUuid;
 use domain::ports::{RelationshipWrite, XpmError};
 use domain::relationship_type::XpmRelationshipType;
-use domain::sync::{ClientStep, FirstSyncDecision, LookAlike, PlanError, SkipReason};
+use domain::sync::{ClientStep, FirstSyncDecision, LookAlike, OwnedField, PlanError, SkipReason};
 use domain::text::{ClientName, EmailAddress};
 use domain::usecases::SyncError;
 use futures::executor::block_on;
@@ -147,6 +147,7 @@ fn changed_terms_update_the_relationship_and_shares_go_only_to_shareholdings() {
         shares: Some(ShareCount::new(100).unwrap()),
         percentage: Some(Percentage::parse("50").unwrap()),
         start_date: None,
+        end_date: None,
     };
     let link = w.associate_with(acme, bob, holder, terms);
     w.connect();
@@ -159,7 +160,8 @@ fn changed_terms_update_the_relationship_and_shares_go_only_to_shareholdings() {
             a.with_terms(AssociationTerms {
                 percentage: Some(Percentage::parse("60").unwrap()),
                 ..terms
-            }),
+            })
+            .unwrap(),
         );
     });
     let outcome = w.sync(acme).unwrap();
@@ -208,7 +210,7 @@ fn removing_an_association_or_unmapping_its_type_removes_nothing_from_xpm() {
 }
 
 #[test]
-fn a_remapped_type_is_skipped_because_xpm_cannot_change_a_relationships_type() {
+fn a_remapped_type_adds_the_new_type_and_leaves_the_old_one_in_xpm() {
     let mut w = World::new();
     let officer = w.association_type("Officer");
     w.map(officer, Some(XpmRelationshipType::Director));
@@ -219,17 +221,20 @@ fn a_remapped_type_is_skipped_because_xpm_cannot_change_a_relationships_type() {
     w.sync(bob).unwrap();
     w.sync(acme).unwrap();
     w.map(officer, Some(XpmRelationshipType::Trustee));
-    let outcome = w.sync(acme).unwrap();
-    assert!(outcome.entries.iter().any(|e| matches!(
-        &e.kind,
-        ActivityKind::RelationshipSkipped {
-            reason: SkipReason::MappingChangedSincePushed {
-                pushed: XpmRelationshipType::Director,
-                now: XpmRelationshipType::Trustee
-            },
-            ..
-        }
-    )));
+    w.sync(acme).unwrap();
+    let types: Vec<_> = w.xpm().with(|s| {
+        s.relationships
+            .iter()
+            .map(|(_, r)| r.xpm_type)
+            .collect()
+    });
+    assert_eq!(
+        types,
+        [XpmRelationshipType::Director, XpmRelationshipType::Trustee],
+        "XPM cannot change a relationship's type: the new one is added, the old one stays (no deletes)"
+    );
+    w.sync(acme).unwrap();
+    assert_eq!(w.xpm().with(|s| s.relationships.len()), 2, "and only once");
 }
 
 #[test]
@@ -281,12 +286,7 @@ fn a_relationship_already_pushed_from_the_other_side_is_not_pushed_again() {
 }
 
 fn look_alike(n: u128, name: &str) -> LookAlike {
-    LookAlike {
-        xpm_client: XpmClientUuid::from_uuid(Uuid::from_u128(0xE000 + n)),
-        name: name.into(),
-        email: None,
-        business_number: None,
-    }
+    LookAlike::named(XpmClientUuid::from_uuid(Uuid::from_u128(0xE000 + n)), name)
 }
 
 #[test]
@@ -307,13 +307,12 @@ fn a_first_sync_with_look_alikes_in_xpm_asks_for_a_decision_and_writes_nothing()
 fn linking_to_a_look_alike_updates_it_instead_of_creating_and_is_logged() {
     let mut w = World::new();
     let acme = w.company("Acme");
-    let existing = look_alike(1, "Acme");
-    w.xpm().with(|s| s.existing.push(existing.clone()));
+    let existing = w.xpm().with(|s| s.add_client(&[("Name", "ACME"), ("Phone", "09 555 0100")]));
     w.connect();
     let outcome = w
-        .sync_deciding(acme, FirstSyncDecision::LinkTo(existing.xpm_client))
+        .sync_deciding(acme, FirstSyncDecision::LinkTo(existing))
         .unwrap();
-    assert_eq!(outcome.xpm_client, Some(existing.xpm_client));
+    assert_eq!(outcome.xpm_client, Some(existing));
     assert!(
         w.xpm()
             .calls()
@@ -322,8 +321,20 @@ fn linking_to_a_look_alike_updates_it_instead_of_creating_and_is_logged() {
     );
     assert_eq!(
         w.xpm().calls().last(),
-        Some(&XpmCall::Update(existing.xpm_client))
+        Some(&XpmCall::Update(
+            existing,
+            vec![
+                OwnedField::Name,
+                OwnedField::Phone,
+                OwnedField::IsProspect,
+                OwnedField::BusinessStructure
+            ]
+        )),
+        "only the fields that differ, the phone PM Hub does not hold cleared"
     );
+    let xpm = w.xpm().with(|s| s.clients[&existing].clone());
+    assert_eq!(xpm.name(), "Acme");
+    assert_eq!(xpm.field("Phone"), None);
     assert!(w.codes().contains(&"client_linked"));
 }
 
@@ -481,12 +492,10 @@ fn nothing_read_from_xpm_changes_pm_hub_clients() {
     // A person edits the client directly in XPM.
     w.xpm().with(|s| {
         let id = *s.clients.keys().next().unwrap();
-        let mut changed = s.clients[&id].details().clone();
-        changed.name = ClientName::new("Renamed in XPM").unwrap();
-        s.clients.insert(
-            id,
-            domain::sync::ClientPayload::new(&changed, Default::default()),
-        );
+        let client = s.clients.get_mut(&id).unwrap();
+        client
+            .fields
+            .insert("Name".into(), "Renamed in XPM".into());
     });
     block_on(w.app.preview_sync(&w.request(acme, None))).unwrap();
     w.sync(acme).unwrap();
@@ -607,13 +616,7 @@ fn a_rename_in_pm_hub_after_a_lost_create_still_recovers_the_client_xpm_made() {
         "no second client in XPM"
     );
     let name = w.xpm().with(|s| {
-        s.clients
-            .values()
-            .next()
-            .unwrap()
-            .details()
-            .name
-            .to_string()
+        s.clients.values().next().unwrap().name().to_owned()
     });
     assert_eq!(
         name, "Acme Group",

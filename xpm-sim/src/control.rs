@@ -84,6 +84,10 @@ pub fn router() -> Router<Arc<Shared>> {
             post(delete_client),
         )
         .route(
+            "/_sim/orgs/{tenant}/clients/{uuid}/merge-into/{into}",
+            post(merge_client),
+        )
+        .route(
             "/_sim/orgs/{tenant}/relationships",
             post(add_relationship).patch(update_relationship),
         )
@@ -176,6 +180,17 @@ async fn delete_client(State(sh): S, Path((tenant, id)): Path<(String, String)>)
         uuid(&tenant)
             .and_then(|t| handle(&sh).delete_client(t, uuid(&id)?))
             .map(|_| json!({ "deleted": true })),
+    )
+}
+
+async fn merge_client(
+    State(sh): S,
+    Path((tenant, id, into)): Path<(String, String, String)>,
+) -> Response {
+    result(
+        uuid(&tenant)
+            .and_then(|t| handle(&sh).merge_client(t, uuid(&id)?, uuid(&into)?))
+            .map(|_| json!({ "merged": true })),
     )
 }
 

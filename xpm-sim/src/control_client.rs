@@ -110,6 +110,16 @@ impl ControlClient {
         .await
     }
 
+    /// A person merges client `merged` into client `into` in XPM.
+    pub async fn merge_client(&self, tenant: Uuid, merged: Uuid, into: Uuid) -> R<()> {
+        let _: Value = self
+            .send(self.http.post(self.url(&format!(
+                "/orgs/{tenant}/clients/{merged}/merge-into/{into}"
+            ))))
+            .await?;
+        Ok(())
+    }
+
     pub async fn journal(&self, filter: &JournalFilter) -> R<Vec<JournalEntry>> {
         let mut q: Vec<(&str, String)> = Vec::new();
         let time = |t: time::OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();

@@ -262,6 +262,16 @@ impl SimHandle {
         })
     }
 
+    /// A person merges client `merged` into client `into` in XPM: `merged`
+    /// then answers like a deleted client, and its relationships move to
+    /// `into` (except one between the two, and one `into` already has with
+    /// the same type and other client). See [`clients::merge`].
+    pub fn merge_client(&self, tenant: Uuid, merged: Uuid, into: Uuid) -> Result<(), ControlError> {
+        self.with_org(tenant, |org, _, now| {
+            clients::merge(org, now, merged, into).map(|_| ())
+        })
+    }
+
     /// A person adds a relationship in XPM: the API's relationship fields
     /// (`{"ClientUUID", "RelatedClientUUID", "Type", ...}`), same rules.
     pub fn add_relationship(

@@ -1,6 +1,7 @@
 //! Manual, one-client, one-way sync: the request that starts it, what it
 //! pushes, what was last pushed, and the planner that decides each XPM write.
 
+mod owned;
 mod payload;
 mod planner;
 mod preview;
@@ -8,9 +9,11 @@ mod record;
 mod request;
 
 pub use payload::{ClientPayload, RelationshipTerms};
+pub use owned::{FieldChange, OwnedField, field_changes};
 pub use planner::{
-    ClientStep, LookAlike, PlanError, PlanInput, RelatedClientView, RelationshipStep, SkipReason,
-    SyncPlan, XpmRelationshipSeen, plan_sync,
+    ClientStep, GoneReason, LookAlike, MatchKey, PlanError, PlanInput, RelatedClientView,
+    RelationshipStep, SkipReason, SyncPlan, XpmClientRead, XpmRelationshipSeen, client_to_read,
+    look_alike_queries, plan_sync,
 };
 pub use preview::{FieldComparison, Fields, compare_fields};
 pub use record::{PendingOperation, PushedRelationship, SyncRecord};

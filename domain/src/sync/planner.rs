@@ -8,14 +8,16 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::association::Association;
+use crate::association::{Association, AssociationTerms};
 use crate::client::{Client, ClientStatus};
 use crate::connection::SyncTarget;
 use crate::ids::{
     AssociationId, AssociationTypeId, ClientId, XpmClientUuid, XpmRelationshipUuid, XpmTenantId,
 };
+use crate::ports::XpmClientView;
 use crate::relationship_type::XpmRelationshipType;
 use crate::settings::IntegrationSettings;
+use crate::sync::owned::{FieldChange, OwnedField, field_changes};
 use crate::sync::payload::{ClientPayload, RelationshipTerms};
 use crate::sync::record::{PendingOperation, PushedRelationship, SyncRecord};
 use crate::sync::request::{FirstSyncDecision, ManualSyncRequest};
@@ -29,21 +31,141 @@ pub struct LookAlike {
     pub name: String,
     pub email: Option<String>,
     pub business_number: Option<String>,
+    #[serde(default)]
+    pub company_number: Option<String>,
+    #[serde(default)]
+    pub client_code: Option<String>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// XPM's text (`yyyy-MM-dd`, possibly with a time).
+    #[serde(default)]
+    pub date_of_birth: Option<String>,
 }
 
-impl LookAlike {
-    /// Same name (ignoring case and spacing), or same email, or same business number.
-    fn resembles(&self, client: &Client) -> bool {
-        let d = &client.details;
-        let same_name = normalise(&self.name) == normalise(d.name.as_str());
-        let same_email = matches!((&self.email, &d.email), (Some(a), Some(b)) if a.trim().eq_ignore_ascii_case(b.as_str()));
-        let same_number = matches!((&self.business_number, &d.business_number),
-            (Some(a), Some(b)) if digits(a) == digits(b.as_str()) && !digits(a).is_empty());
-        same_name || same_email || same_number
+/// A key on which an XPM client looks like a PM Hub client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum MatchKey {
+    Name,
+    Email,
+    BusinessNumber,
+    CompanyNumber,
+    ClientCode,
+    /// An individual's first and last names with the same date of birth.
+    PersonAndDateOfBirth,
+}
+
+impl MatchKey {
+    /// How a person reads it: "same business number".
+    pub const fn describe(self) -> &'static str {
+        match self {
+            Self::Name => "same name",
+            Self::Email => "same email",
+            Self::BusinessNumber => "same business number",
+            Self::CompanyNumber => "same company number",
+            Self::ClientCode => "same client code",
+            Self::PersonAndDateOfBirth => "same first and last name and date of birth",
+        }
     }
 }
 
-fn normalise(name: &str) -> String {
+/// The queries that find every possible look-alike of `client`: its name,
+/// and each of its email, business number, company number and client code
+/// it has, and an individual's last name (for the name with date of birth).
+/// One XPM search call each, so at most six; repeated queries are dropped.
+pub fn look_alike_queries(client: &Client) -> Vec<String> {
+    let d = &client.details;
+    let mut queries = vec![d.name.as_str().to_owned()];
+    let text = |v: Option<&str>| v.map(str::to_owned);
+    let person_last = match &d.kind {
+        crate::client::ClientKind::Individual(p) if p.date_of_birth.is_some() => {
+            text(p.last_name.as_ref().map(AsRef::as_ref))
+        }
+        _ => None,
+    };
+    for q in [
+        text(d.email.as_ref().map(AsRef::as_ref)),
+        text(d.business_number.as_ref().map(AsRef::as_ref)),
+        text(d.company_number.as_ref().map(AsRef::as_ref)),
+        text(d.client_code.as_ref().map(AsRef::as_ref)),
+        person_last,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if !queries.iter().any(|x| x.eq_ignore_ascii_case(&q)) {
+            queries.push(q);
+        }
+    }
+    queries
+}
+
+impl LookAlike {
+    /// An XPM client known by its name only (the other fields empty).
+    pub fn named(xpm_client: XpmClientUuid, name: impl Into<String>) -> Self {
+        Self {
+            xpm_client,
+            name: name.into(),
+            email: None,
+            business_number: None,
+            company_number: None,
+            client_code: None,
+            first_name: None,
+            last_name: None,
+            date_of_birth: None,
+        }
+    }
+
+    /// The keys on which this XPM client looks like `client`; empty when it does not.
+    pub fn matches(&self, client: &Client) -> Vec<MatchKey> {
+        let d = &client.details;
+        let same_text = |a: &Option<String>, b: Option<&str>| {
+            matches!((a, b), (Some(a), Some(b)) if !a.trim().is_empty() && a.trim().eq_ignore_ascii_case(b.trim()))
+        };
+        let same_number = |a: &Option<String>, b: Option<&str>| {
+            matches!((a, b), (Some(a), Some(b)) if !digits(a).is_empty() && digits(a) == digits(b))
+        };
+        let person = match &d.kind {
+            crate::client::ClientKind::Individual(p) => Some(p),
+            crate::client::ClientKind::Organisation => None,
+        };
+        let same_person = person.is_some_and(|p| {
+            let dob = p.date_of_birth.map(|d| d.to_string());
+            same_text(&self.first_name, p.first_name.as_ref().map(AsRef::as_ref))
+                && same_text(&self.last_name, p.last_name.as_ref().map(AsRef::as_ref))
+                && matches!((&self.date_of_birth, dob), (Some(a), Some(b)) if a.split('T').next() == Some(b.as_str()))
+        });
+        let mut keys = Vec::new();
+        let mut check = |hit: bool, key| {
+            if hit {
+                keys.push(key);
+            }
+        };
+        check(normalise(&self.name) == normalise(d.name.as_str()), MatchKey::Name);
+        check(same_text(&self.email, d.email.as_ref().map(AsRef::as_ref)), MatchKey::Email);
+        check(
+            same_number(&self.business_number, d.business_number.as_ref().map(AsRef::as_ref)),
+            MatchKey::BusinessNumber,
+        );
+        check(
+            same_number(&self.company_number, d.company_number.as_ref().map(AsRef::as_ref)),
+            MatchKey::CompanyNumber,
+        );
+        check(
+            same_text(&self.client_code, d.client_code.as_ref().map(AsRef::as_ref)),
+            MatchKey::ClientCode,
+        );
+        check(same_person, MatchKey::PersonAndDateOfBirth);
+        keys
+    }
+
+    fn resembles(&self, client: &Client) -> bool {
+        !self.matches(client).is_empty()
+    }
+}
+
+pub(crate) fn normalise(name: &str) -> String {
     name.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -61,19 +183,47 @@ pub struct RelatedClientView {
     pub has_business_structure: bool,
     /// The related client's UUID in the target XPM organisation, if it has been synced there.
     pub xpm_client: Option<XpmClientUuid>,
-    /// Relationship types already pushed from the related client's side
-    /// towards this client: XPM shows each on both clients, so the
-    /// reciprocal must not be pushed again from this side.
-    pub pushed_towards_this_client: Vec<XpmRelationshipType>,
+    /// XPM relationships the related client's own sync recorded towards
+    /// this client: XPM shows each on both clients, and one pushed from the
+    /// other side belongs to that side's association.
+    pub pushed_towards_this_client: Vec<XpmRelationshipUuid>,
 }
 
-/// A relationship XPM holds on this client (read only while recovering
-/// from an interrupted add).
+/// A relationship XPM holds on this client, as XPM's get answers it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct XpmRelationshipSeen {
     pub xpm_relationship: XpmRelationshipUuid,
     pub related_xpm_client: XpmClientUuid,
     pub xpm_type: XpmRelationshipType,
+    /// XPM's values, as it holds them.
+    pub terms: AssociationTerms,
+}
+
+/// Why the XPM client a PM Hub client is linked to can no longer be synced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GoneReason {
+    /// XPM no longer knows it: deleted, or merged into another client.
+    DeletedOrMerged,
+    Archived,
+}
+
+impl std::fmt::Display for GoneReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::DeletedOrMerged => "deleted (or merged into another client) in XPM",
+            Self::Archived => "archived in XPM",
+        })
+    }
+}
+
+/// What the sync's first read found of the XPM client it targets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum XpmClientRead {
+    Found(XpmClientView),
+    Gone {
+        xpm_client: XpmClientUuid,
+        reason: GoneReason,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -87,12 +237,15 @@ pub struct PlanInput<'a> {
     pub settings: &'a IntegrationSettings,
     /// What was last pushed for this client to the target organisation.
     pub record: Option<&'a SyncRecord>,
-    /// XPM clients found by a name search; read only on a first sync.
+    /// XPM clients found by the look-alike searches (a first sync, or a
+    /// linked client gone from XPM).
     pub search_results: &'a [LookAlike],
     /// Writes started by an earlier sync whose result was never recorded.
     pub pending: &'a [PendingOperation],
-    /// XPM's relationships on this client; read only when `pending` holds an add.
-    pub xpm_relationships: &'a [XpmRelationshipSeen],
+    /// The XPM client this sync targets, read before anything is written:
+    /// the linked one, or the one a person chose to link to. `None` when
+    /// there is none yet (a create) or it was not read (a recovery).
+    pub xpm_now: Option<&'a XpmClientRead>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,20 +254,25 @@ pub enum ClientStep {
         payload: ClientPayload,
         known_look_alikes: Vec<XpmClientUuid>,
     },
-    /// The person chose an XPM client already there; it is then updated with PM Hub's values.
+    /// The person chose an XPM client already there; its owned fields are
+    /// then made PM Hub's (`changes`, empty when they already are).
     Link {
         xpm_client: XpmClientUuid,
         payload: ClientPayload,
+        changes: Vec<FieldChange>,
     },
     /// An earlier create was interrupted, and XPM had made the client: adopt it.
     Recover {
         xpm_client: XpmClientUuid,
         payload: ClientPayload,
+        changes: Vec<FieldChange>,
     },
+    /// XPM's copy differs from PM Hub's in `changes` (edited in PM Hub, or
+    /// in XPM by a person: either way PM Hub's values are written).
     Update {
         xpm_client: XpmClientUuid,
         payload: ClientPayload,
-        changed_fields: Vec<String>,
+        changes: Vec<FieldChange>,
     },
     Unchanged {
         xpm_client: XpmClientUuid,
@@ -122,6 +280,14 @@ pub enum ClientStep {
     /// XPM already holds clients like this one: a person must choose to
     /// link to one or create a new one. Nothing is written until they do.
     NeedsDecision {
+        look_alikes: Vec<LookAlike>,
+    },
+    /// The linked XPM client was deleted, merged or archived in XPM.
+    /// Nothing is written; a person chooses to create it again, link to
+    /// another XPM client (`look_alikes`) or unlink.
+    GoneFromXpm {
+        xpm_client: XpmClientUuid,
+        reason: GoneReason,
         look_alikes: Vec<LookAlike>,
     },
 }
@@ -134,8 +300,28 @@ impl ClientStep {
             | Self::Recover { xpm_client, .. }
             | Self::Update { xpm_client, .. }
             | Self::Unchanged { xpm_client } => Some(*xpm_client),
-            Self::Create { .. } | Self::NeedsDecision { .. } => None,
+            Self::Create { .. } | Self::NeedsDecision { .. } | Self::GoneFromXpm { .. } => None,
         }
+    }
+
+    /// Whether a person must choose before anything is written.
+    pub fn awaits_a_person(&self) -> bool {
+        matches!(self, Self::NeedsDecision { .. } | Self::GoneFromXpm { .. })
+    }
+
+    /// The owned fields this step writes to an XPM client already there.
+    pub fn changes(&self) -> &[FieldChange] {
+        match self {
+            Self::Link { changes, .. }
+            | Self::Recover { changes, .. }
+            | Self::Update { changes, .. } => changes,
+            _ => &[],
+        }
+    }
+
+    /// Whether the step writes the client (a create, or an update of some field).
+    pub fn writes_client(&self) -> bool {
+        matches!(self, Self::Create { .. }) || !self.changes().is_empty()
     }
 }
 
@@ -147,6 +333,7 @@ pub enum RelationshipStep {
         xpm_type: XpmRelationshipType,
         terms: RelationshipTerms,
     },
+    /// XPM holds the relationship with other terms: PM Hub's are written.
     Update {
         association: AssociationId,
         pushed: PushedRelationship,
@@ -155,7 +342,8 @@ pub enum RelationshipStep {
     Unchanged {
         association: AssociationId,
     },
-    /// An earlier add was interrupted and XPM had made the relationship: record it.
+    /// XPM already holds this relationship with PM Hub's terms (made by a
+    /// person, or by an add whose answer was lost): record it, write nothing.
     Adopt {
         association: AssociationId,
         pushed: PushedRelationship,
@@ -204,6 +392,8 @@ pub enum SkipReason {
         "the related client has no business structure; XPM accepts relationships only once it is set"
     )]
     RelatedClientHasNoBusinessStructure { related: ClientId },
+    /// No longer planned (the sync now converges on what XPM holds); kept
+    /// so that activity entries written before still read.
     #[error(
         "it was pushed as {pushed} and is now mapped to {now}; XPM cannot change a relationship's type, so change it in XPM"
     )]
@@ -211,6 +401,7 @@ pub enum SkipReason {
         pushed: XpmRelationshipType,
         now: XpmRelationshipType,
     },
+    /// No longer planned, as above.
     #[error(
         "the related client was linked to another XPM client since this relationship was pushed; change it in XPM"
     )]
@@ -234,9 +425,11 @@ pub enum PlanError {
     )]
     NotALookAlike(XpmClientUuid),
     #[error(
-        "this client is already synced to XPM client {0}; a link or create choice applies only to a first sync"
+        "this client is already synced to XPM client {0}; a link or create choice applies only to a first sync, or once that XPM client is gone"
     )]
     AlreadySynced(XpmClientUuid),
+    #[error("XPM client {0} is {1}: choose another one")]
+    ChosenClientGone(XpmClientUuid, GoneReason),
 }
 
 /// The writes one manual sync of one client would make.
@@ -250,17 +443,11 @@ pub struct SyncPlan {
 impl SyncPlan {
     /// How many XPM writes executing the plan makes.
     pub fn write_count(&self) -> usize {
-        let client_writes = usize::from(matches!(
-            self.client,
-            ClientStep::Create { .. }
-                | ClientStep::Link { .. }
-                | ClientStep::Recover { .. }
-                | ClientStep::Update { .. }
-        ));
-        match self.client {
-            ClientStep::NeedsDecision { .. } => 0,
-            _ => client_writes + self.relationships.iter().filter(|r| r.is_write()).count(),
+        if self.client.awaits_a_person() {
+            return 0;
         }
+        usize::from(self.client.writes_client())
+            + self.relationships.iter().filter(|r| r.is_write()).count()
     }
 }
 
@@ -277,7 +464,11 @@ pub fn plan_sync(input: PlanInput<'_>) -> Result<SyncPlan, PlanError> {
     }
     let payload = ClientPayload::new(&client.details, input.settings.push_options());
     let client_step = plan_client(&input, payload)?;
-    let relationships = plan_relationships(&input)?;
+    let relationships = if client_step.awaits_a_person() {
+        Vec::new()
+    } else {
+        plan_relationships(&input, &client_step)?
+    };
     Ok(SyncPlan {
         tenant: input.target.tenant(),
         client: client_step,
@@ -285,65 +476,120 @@ pub fn plan_sync(input: PlanInput<'_>) -> Result<SyncPlan, PlanError> {
     })
 }
 
+/// XPM's view of the target client, when it was read and is there.
+fn found<'a>(input: &PlanInput<'a>) -> Option<&'a XpmClientView> {
+    match input.xpm_now {
+        Some(XpmClientRead::Found(view)) => Some(view),
+        _ => None,
+    }
+}
+
+fn changes(input: &PlanInput<'_>, payload: &ClientPayload) -> Vec<FieldChange> {
+    let owned = OwnedField::owned(input.settings.push_options());
+    field_changes(payload, &owned, found(input).map(|v| v.fields.as_slice()))
+}
+
+fn look_alikes_of(input: &PlanInput<'_>, except: Option<XpmClientUuid>) -> Vec<LookAlike> {
+    let mut out: Vec<LookAlike> = Vec::new();
+    for c in input.search_results {
+        if Some(c.xpm_client) != except
+            && c.resembles(input.client)
+            && !out.iter().any(|o| o.xpm_client == c.xpm_client)
+        {
+            out.push(c.clone());
+        }
+    }
+    out
+}
+
 fn plan_client(input: &PlanInput<'_>, payload: ClientPayload) -> Result<ClientStep, PlanError> {
-    if let Some(record) = input.record {
+    let gone = match (input.record, input.xpm_now) {
+        (Some(record), Some(XpmClientRead::Gone { xpm_client, reason }))
+            if *xpm_client == record.xpm_client =>
+        {
+            Some((*xpm_client, *reason))
+        }
+        _ => None,
+    };
+    if let Some(record) = input.record
+        && gone.is_none()
+    {
         if let Some(FirstSyncDecision::LinkTo(_)) = input.request.decision() {
             return Err(PlanError::AlreadySynced(record.xpm_client));
         }
         let xpm_client = record.xpm_client;
-        return Ok(match &record.last_pushed {
-            Some(before) if *before == payload => ClientStep::Unchanged { xpm_client },
-            Some(before) => ClientStep::Update {
+        let changes = changes(input, &payload);
+        return Ok(if changes.is_empty() {
+            ClientStep::Unchanged { xpm_client }
+        } else {
+            ClientStep::Update {
                 xpm_client,
-                changed_fields: payload
-                    .changed_fields(before)
-                    .into_iter()
-                    .map(str::to_owned)
-                    .collect(),
                 payload,
-            },
-            None => ClientStep::Update {
-                xpm_client,
-                changed_fields: vec!["all fields".to_owned()],
-                payload,
-            },
+                changes,
+            }
         });
     }
 
-    if let Some(recovered) = recover_lost_create(input) {
+    if gone.is_none()
+        && let Some(recovered) = recover_lost_create(input)
+    {
+        let changes = changes(input, &payload);
         return Ok(ClientStep::Recover {
             xpm_client: recovered,
             payload,
+            changes,
         });
     }
 
-    let look_alikes: Vec<LookAlike> = input
-        .search_results
-        .iter()
-        .filter(|c| c.resembles(input.client))
-        .cloned()
-        .collect();
+    let look_alikes = look_alikes_of(input, gone.map(|(x, _)| x));
     let known_look_alikes = look_alikes.iter().map(|c| c.xpm_client).collect();
     match input.request.decision() {
         Some(FirstSyncDecision::LinkTo(chosen)) => {
-            if look_alikes.iter().any(|c| c.xpm_client == chosen) {
-                Ok(ClientStep::Link {
-                    xpm_client: chosen,
-                    payload,
-                })
-            } else {
-                Err(PlanError::NotALookAlike(chosen))
+            if !look_alikes.iter().any(|c| c.xpm_client == chosen) {
+                return Err(PlanError::NotALookAlike(chosen));
             }
+            if let Some(XpmClientRead::Gone { xpm_client, reason }) = input.xpm_now
+                && *xpm_client == chosen
+            {
+                return Err(PlanError::ChosenClientGone(chosen, *reason));
+            }
+            let changes = changes(input, &payload);
+            Ok(ClientStep::Link {
+                xpm_client: chosen,
+                payload,
+                changes,
+            })
         }
         Some(FirstSyncDecision::CreateNew) => Ok(ClientStep::Create {
             payload,
             known_look_alikes,
         }),
-        None if look_alikes.is_empty() => Ok(ClientStep::Create {
-            payload,
-            known_look_alikes,
+        None => Ok(match gone {
+            Some((xpm_client, reason)) => ClientStep::GoneFromXpm {
+                xpm_client,
+                reason,
+                look_alikes,
+            },
+            None if look_alikes.is_empty() => ClientStep::Create {
+                payload,
+                known_look_alikes,
+            },
+            None => ClientStep::NeedsDecision { look_alikes },
         }),
-        None => Ok(ClientStep::NeedsDecision { look_alikes }),
+    }
+}
+
+/// The XPM client a sync will target before it writes anything, so that
+/// it can be read first: the linked one, or the one a person chose to link
+/// to (a recovery and a create have nothing to read).
+pub fn client_to_read(
+    record: Option<&SyncRecord>,
+    decision: Option<FirstSyncDecision>,
+) -> Option<XpmClientUuid> {
+    match (record, decision) {
+        (_, Some(FirstSyncDecision::LinkTo(chosen))) => Some(chosen),
+        (Some(record), _) => Some(record.xpm_client),
+        (None, _) => None,
     }
 }
 
@@ -369,36 +615,52 @@ fn recover_lost_create(input: &PlanInput<'_>) -> Option<XpmClientUuid> {
     made.next().is_none().then_some(first.xpm_client)
 }
 
-fn plan_relationships(input: &PlanInput<'_>) -> Result<Vec<RelationshipStep>, PlanError> {
+fn plan_relationships(
+    input: &PlanInput<'_>,
+    client_step: &ClientStep,
+) -> Result<Vec<RelationshipStep>, PlanError> {
+    // A client linked to another XPM client (after its first was gone)
+    // starts afresh: what was pushed to the old one says nothing of the new.
+    let record = input
+        .record
+        .filter(|r| Some(r.xpm_client) == client_step.known_xpm_client());
+    // XPM's relationships on the target client (none on one being created).
+    let seen: &[XpmRelationshipSeen] = match client_step {
+        ClientStep::Create { .. } => &[],
+        _ => found(input).map_or(&[], |v| v.relationships.as_slice()),
+    };
     let mut steps = Vec::with_capacity(input.associations.len());
     let mut claimed: BTreeMap<(ClientId, XpmRelationshipType), AssociationId> = BTreeMap::new();
+    let mut adopted: BTreeSet<XpmRelationshipUuid> = BTreeSet::new();
     for association in input.associations {
         if association.client() != input.client.id
             || association.practice() != input.client.practice
         {
             return Err(PlanError::ForeignAssociation(association.id()));
         }
-        let step = match plan_relationship(input, association) {
-            Ok(step) => step,
+        let xpm_type = input.settings.mapping_for(association.association_type());
+        let duplicate_of = xpm_type.and_then(|t| claimed.get(&(association.related(), t)).copied());
+        let step = match duplicate_of {
+            Some(other) => Err(SkipReason::DuplicateOfAnotherAssociation { other }),
+            None => plan_relationship(input, record, seen, &adopted, association),
+        };
+        let step = match step {
+            Ok(step) => {
+                if let Some(t) = xpm_type {
+                    claimed.insert((association.related(), t), association.id());
+                }
+                match &step {
+                    RelationshipStep::Adopt { pushed, .. }
+                    | RelationshipStep::Update { pushed, .. } => {
+                        adopted.insert(pushed.xpm_relationship);
+                    }
+                    _ => {}
+                }
+                step
+            }
             Err(reason) => RelationshipStep::Skipped {
                 association: association.id(),
                 reason,
-            },
-        };
-        let step = match (
-            &step,
-            input.settings.mapping_for(association.association_type()),
-        ) {
-            (RelationshipStep::Skipped { .. }, _) | (_, None) => step,
-            (_, Some(xpm_type)) => match claimed.get(&(association.related(), xpm_type)) {
-                Some(&other) => RelationshipStep::Skipped {
-                    association: association.id(),
-                    reason: SkipReason::DuplicateOfAnotherAssociation { other },
-                },
-                None => {
-                    claimed.insert((association.related(), xpm_type), association.id());
-                    step
-                }
             },
         };
         steps.push(step);
@@ -408,6 +670,9 @@ fn plan_relationships(input: &PlanInput<'_>) -> Result<Vec<RelationshipStep>, Pl
 
 fn plan_relationship(
     input: &PlanInput<'_>,
+    record: Option<&SyncRecord>,
+    seen: &[XpmRelationshipSeen],
+    adopted: &BTreeSet<XpmRelationshipUuid>,
     association: &Association,
 ) -> Result<RelationshipStep, SkipReason> {
     let id = association.id();
@@ -444,61 +709,51 @@ fn plan_relationship(
             related: related_id,
         })?;
     let terms = RelationshipTerms::new(association.terms(), xpm_type);
+    let pushed = record.and_then(|r| r.relationships.get(&id));
 
-    if let Some(pushed) = input.record.and_then(|r| r.relationships.get(&id)) {
-        if pushed.xpm_type != xpm_type {
-            return Err(SkipReason::MappingChangedSincePushed {
-                pushed: pushed.xpm_type,
-                now: xpm_type,
-            });
-        }
-        if pushed.related_xpm_client != related_xpm_client {
-            return Err(SkipReason::RelatedClientRelinked {
-                related: related_id,
-            });
-        }
-        return Ok(if pushed.terms == terms {
-            RelationshipStep::Unchanged { association: id }
-        } else {
-            RelationshipStep::Update {
-                association: id,
-                pushed: pushed.clone(),
-                terms,
+    // What XPM holds decides: the relationship pushed last time if XPM
+    // still has it, else any between the two clients of this type.
+    let in_xpm = seen
+        .iter()
+        .filter(|s| s.related_xpm_client == related_xpm_client && s.xpm_type == xpm_type)
+        .filter(|s| !adopted.contains(&s.xpm_relationship))
+        .min_by_key(|s| pushed.is_none_or(|p| p.xpm_relationship != s.xpm_relationship));
+    match in_xpm {
+        Some(s) => {
+            let ours = pushed.is_some_and(|p| p.xpm_relationship == s.xpm_relationship);
+            if !ours
+                && related
+                    .pushed_towards_this_client
+                    .contains(&s.xpm_relationship)
+            {
+                return Err(SkipReason::AlreadyInXpmFromRelatedClient);
             }
-        });
-    }
-
-    if related
-        .pushed_towards_this_client
-        .contains(&xpm_type.reciprocal())
-    {
-        return Err(SkipReason::AlreadyInXpmFromRelatedClient);
-    }
-
-    let add_was_interrupted = input.pending.iter().any(
-        |p| matches!(p, PendingOperation::AddRelationship { association } if *association == id),
-    );
-    if add_was_interrupted
-        && let Some(seen) = input
-            .xpm_relationships
-            .iter()
-            .find(|r| r.related_xpm_client == related_xpm_client && r.xpm_type == xpm_type)
-    {
-        return Ok(RelationshipStep::Adopt {
-            association: id,
-            pushed: PushedRelationship {
-                xpm_relationship: seen.xpm_relationship,
+            let now = PushedRelationship {
+                xpm_relationship: s.xpm_relationship,
                 related_xpm_client,
                 xpm_type,
                 terms,
-            },
-        });
+            };
+            Ok(if RelationshipTerms::new(s.terms, xpm_type) != terms {
+                RelationshipStep::Update {
+                    association: id,
+                    pushed: now,
+                    terms,
+                }
+            } else if ours && pushed.is_some_and(|p| p.terms == terms) {
+                RelationshipStep::Unchanged { association: id }
+            } else {
+                RelationshipStep::Adopt {
+                    association: id,
+                    pushed: now,
+                }
+            })
+        }
+        None => Ok(RelationshipStep::Add {
+            association: id,
+            related_xpm_client,
+            xpm_type,
+            terms,
+        }),
     }
-
-    Ok(RelationshipStep::Add {
-        association: id,
-        related_xpm_client,
-        xpm_type,
-        terms,
-    })
 }

@@ -164,6 +164,26 @@ where
             .await?)
     }
 
+    /// Changes an association's terms (shares, percentage, dates) in PM Hub
+    /// only; the next Sync of its client writes them on the XPM relationship.
+    pub async fn update_association_terms(
+        &self,
+        practice: PracticeId,
+        user: UserId,
+        client: ClientId,
+        association: AssociationId,
+        terms: AssociationTerms,
+    ) -> Result<Association, RecordsError> {
+        let existing = self.associations_of(practice, user, client).await?;
+        let current = existing
+            .into_iter()
+            .find(|a| a.id() == association)
+            .ok_or(RecordsError::AssociationNotFound(association))?;
+        let changed = current.with_terms(terms)?;
+        self.stores.save_association(&changed).await?;
+        Ok(changed)
+    }
+
     pub async fn association_types(
         &self,
         practice: PracticeId,

@@ -9,16 +9,17 @@ use serde::Serialize;
 use crate::activity::{ActivityEntry, ActivityKind, Actor, Operation};
 use crate::client::{Client, ClientStatus};
 use crate::connection::{ConnectionError, SyncTarget};
-use crate::ids::{AssociationId, ClientId, PracticeId, XpmClientUuid};
+use crate::ids::{AssociationId, ClientId, PracticeId, UserId, XpmClientUuid};
 use crate::ports::{
     Clock, IdGenerator, RelationshipWrite, StoreError, XpmAccess, XpmAuthorization, XpmClientView,
     XpmError, XpmGateway,
 };
 use crate::practice::PermissionError;
 use crate::sync::{
-    ClientPayload, ClientStep, LookAlike, ManualSyncRequest, PendingOperation, PlanError,
-    PlanInput, PushedRelationship, RelatedClientView, RelationshipStep, SyncPlan, SyncRecord,
-    XpmRelationshipSeen, plan_sync,
+    ClientPayload, ClientStep, FieldChange, GoneReason, LookAlike, ManualSyncRequest, OwnedField,
+    PendingOperation, PlanError, PlanInput, PushedRelationship, RelatedClientView,
+    RelationshipStep, SyncPlan, SyncRecord, XpmClientRead, client_to_read, look_alike_queries,
+    plan_sync,
 };
 use crate::usecases::{Integration, Stores};
 
@@ -30,6 +31,8 @@ pub enum SyncError {
     NotConnected(#[from] ConnectionError),
     #[error("client {0} does not exist in this practice")]
     ClientNotFound(ClientId),
+    #[error("client {0} is not linked to a client in the connected XPM organisation")]
+    NotLinked(ClientId),
     #[error(transparent)]
     Plan(#[from] PlanError),
     /// A read XPM needed before any write failed; nothing was written.
@@ -55,13 +58,7 @@ pub struct SyncPreview {
 impl SyncPreview {
     /// Whether the Sync writes the client itself.
     pub fn writes_client(&self) -> bool {
-        matches!(
-            self.plan.client,
-            ClientStep::Create { .. }
-                | ClientStep::Link { .. }
-                | ClientStep::Recover { .. }
-                | ClientStep::Update { .. }
-        )
+        self.plan.client.writes_client()
     }
 }
 
@@ -78,7 +75,7 @@ pub struct SyncOutcome {
 impl SyncOutcome {
     /// Whether every planned operation succeeded (skips are not failures).
     pub fn is_complete(&self) -> bool {
-        !matches!(self.plan.client, ClientStep::NeedsDecision { .. })
+        !self.plan.client.awaits_a_person()
             && self.entries.iter().all(|e| {
                 !matches!(
                     e.kind,
@@ -99,7 +96,7 @@ struct Gathered {
     record: Option<SyncRecord>,
     pending: Vec<PendingOperation>,
     search_results: Vec<LookAlike>,
-    xpm_relationships: Vec<XpmRelationshipSeen>,
+    xpm_now: Option<XpmClientRead>,
 }
 
 impl<S, G, A, C, I> Integration<S, G, A, C, I>
@@ -123,16 +120,9 @@ where
             Err(err) => return Err(self.note_connection_problem(request.practice(), err).await),
         };
         let plan = plan_sync(input(request, &gathered))?;
-        let xpm_now = match plan.client.known_xpm_client() {
-            Some(xpm_client) => match self.xpm.get_client(access(&gathered), xpm_client).await {
-                Ok(view) => Some(view),
-                Err(err) => {
-                    return Err(self
-                        .note_connection_problem(request.practice(), err.into())
-                        .await);
-                }
-            },
-            None => None,
+        let xpm_now = match gathered.xpm_now {
+            Some(XpmClientRead::Found(view)) => Some(view),
+            _ => None,
         };
         Ok(SyncPreview {
             plan,
@@ -189,6 +179,38 @@ where
             entries: run.entries,
             xpm_client,
         })
+    }
+
+    /// A person's Unlink: forgets which XPM client this client is linked to
+    /// in the connected organisation, so its next Sync asks again (link or
+    /// create). XPM is not touched: nothing is read, written or removed there.
+    pub async fn unlink_client(
+        &self,
+        practice: PracticeId,
+        user: UserId,
+        client: ClientId,
+    ) -> Result<XpmClientUuid, SyncError> {
+        self.member::<SyncError>(practice, user).await?;
+        let tenant = self.stores.connection(practice).await?.sync_target()?.tenant();
+        self.stores
+            .client(practice, client)
+            .await?
+            .ok_or(SyncError::ClientNotFound(client))?;
+        let (_guard, _) = self.stores.lock_client_sync(practice, client).await?;
+        let record = self
+            .stores
+            .record(practice, client, tenant)
+            .await?
+            .ok_or(SyncError::NotLinked(client))?;
+        self.stores.forget_record(practice, client, tenant).await?;
+        let kind = ActivityKind::ClientUnlinked {
+            tenant,
+            xpm_client: record.xpm_client,
+        };
+        self.stores
+            .append(&[self.entry(practice, Actor::User(user), Some(client), kind)])
+            .await?;
+        Ok(record.xpm_client)
     }
 
     /// An XPM read that met an expired or revoked authorisation marks the connection.
@@ -264,7 +286,7 @@ where
                     .relationships
                     .values()
                     .filter(|r| r.related_xpm_client == ours.xpm_client)
-                    .map(|r| r.xpm_type)
+                    .map(|r| r.xpm_relationship)
                     .collect(),
                 _ => Vec::new(),
             };
@@ -280,16 +302,19 @@ where
         }
 
         let xpm = XpmAccess { practice, tenant };
-        let search_results = match record {
-            None => self.search_look_alikes(xpm, &client, &pending).await?,
-            Some(_) => Vec::new(),
+        // The first call: XPM's copy of the client the sync targets.
+        let xpm_now = match client_to_read(record.as_ref(), request.decision()) {
+            Some(xpm_client) => Some(self.read_client(xpm, xpm_client).await?),
+            None => None,
         };
-        let add_interrupted = pending
-            .iter()
-            .any(|p| matches!(p, PendingOperation::AddRelationship { .. }));
-        let xpm_relationships = match (&record, add_interrupted) {
-            (Some(r), true) => self.xpm.get_client(xpm, r.xpm_client).await?.relationships,
-            _ => Vec::new(),
+        let linked_is_gone = matches!(
+            (&record, &xpm_now),
+            (Some(r), Some(XpmClientRead::Gone { xpm_client, .. })) if *xpm_client == r.xpm_client
+        );
+        let search_results = if record.is_none() || linked_is_gone {
+            self.search_look_alikes(xpm, &client, &pending).await?
+        } else {
+            Vec::new()
         };
         Ok(Gathered {
             target,
@@ -300,8 +325,28 @@ where
             record,
             pending,
             search_results,
-            xpm_relationships,
+            xpm_now,
         })
+    }
+
+    /// One client as XPM holds it now; deleted, merged or archived ones are `Gone`.
+    async fn read_client(
+        &self,
+        xpm: XpmAccess,
+        xpm_client: XpmClientUuid,
+    ) -> Result<XpmClientRead, XpmError> {
+        match self.xpm.get_client(xpm, xpm_client).await {
+            Ok(view) if view.archived => Ok(XpmClientRead::Gone {
+                xpm_client,
+                reason: GoneReason::Archived,
+            }),
+            Ok(view) => Ok(XpmClientRead::Found(view)),
+            Err(XpmError::NotFound(_)) => Ok(XpmClientRead::Gone {
+                xpm_client,
+                reason: GoneReason::DeletedOrMerged,
+            }),
+            Err(err) => Err(err),
+        }
     }
 }
 
@@ -313,28 +358,30 @@ where
     C: Clock,
     I: IdGenerator,
 {
-    /// XPM clients named like this client, and, after an interrupted
-    /// create, named as that create sent it (the client may have been
-    /// renamed in PM Hub since).
+    /// Every XPM client that may be this client: one search for each key
+    /// a person would know it by ([`look_alike_queries`]: at most six
+    /// calls), and, after an interrupted create, one for the name that
+    /// create sent (the client may have been renamed in PM Hub since).
     async fn search_look_alikes(
         &self,
         xpm: XpmAccess,
         client: &Client,
         pending: &[PendingOperation],
     ) -> Result<Vec<LookAlike>, XpmError> {
-        let mut found = self
-            .xpm
-            .search_clients(xpm, client.details.name.as_str())
-            .await?;
-        let sent_names = pending.iter().filter_map(|p| match p {
-            PendingOperation::CreateClient {
+        let mut queries = look_alike_queries(client);
+        for p in pending {
+            if let PendingOperation::CreateClient {
                 sent_name: Some(name),
                 ..
-            } if *name != client.details.name => Some(name),
-            _ => None,
-        });
-        for name in sent_names {
-            for look_alike in self.xpm.search_clients(xpm, name.as_str()).await? {
+            } = p
+                && !queries.iter().any(|q| q.eq_ignore_ascii_case(name.as_str()))
+            {
+                queries.push(name.as_str().to_owned());
+            }
+        }
+        let mut found: Vec<LookAlike> = Vec::new();
+        for query in queries {
+            for look_alike in self.xpm.search_clients(xpm, &query).await? {
                 if !found.iter().any(|f| f.xpm_client == look_alike.xpm_client) {
                     found.push(look_alike);
                 }
@@ -355,7 +402,7 @@ fn input<'a>(request: &'a ManualSyncRequest, g: &'a Gathered) -> PlanInput<'a> {
         record: g.record.as_ref(),
         search_results: &g.search_results,
         pending: &g.pending,
-        xpm_relationships: &g.xpm_relationships,
+        xpm_now: g.xpm_now.as_ref(),
     }
 }
 
@@ -426,6 +473,7 @@ where
     ) -> Result<Option<XpmClientUuid>, StoreError> {
         let now = self.integration.now();
         let tenant = self.access.tenant;
+        let owned = OwnedField::owned(g.settings.push_options());
         let new_record = |xpm_client| SyncRecord {
             practice: self.access.practice,
             client: self.client,
@@ -438,6 +486,20 @@ where
         let mut record = match (&plan.client, g.record.clone()) {
             (ClientStep::NeedsDecision { .. }, _) => return Ok(None),
             (
+                ClientStep::GoneFromXpm {
+                    xpm_client, reason, ..
+                },
+                _,
+            ) => {
+                self.log(ActivityKind::ClientGoneFromXpm {
+                    tenant,
+                    xpm_client: *xpm_client,
+                    reason: *reason,
+                })
+                .await?;
+                return Ok(None);
+            }
+            (
                 ClientStep::Create {
                     payload,
                     known_look_alikes,
@@ -449,10 +511,11 @@ where
                     sent_name: Some(payload.details().name.clone()),
                 })
                 .await?;
+                let known: Vec<XpmClientUuid> = g.search_results.iter().map(|l| l.xpm_client).collect();
                 match self
                     .integration
                     .xpm
-                    .create_client(self.access, payload)
+                    .create_client(self.access, payload, &owned, &known)
                     .await
                 {
                     Ok(xpm_client) => {
@@ -483,10 +546,12 @@ where
                 ClientStep::Link {
                     xpm_client,
                     payload,
+                    changes,
                 }
                 | ClientStep::Recover {
                     xpm_client,
                     payload,
+                    changes,
                 },
                 _,
             ) => {
@@ -504,36 +569,29 @@ where
                     },
                 };
                 self.log(kind).await?;
-                self.update(
-                    record,
-                    payload,
-                    vec!["all fields".to_owned()],
-                    Operation::LinkClient,
-                )
-                .await?
+                self.update(record, payload, changes, Operation::LinkClient)
+                    .await?
             }
             (
                 ClientStep::Update {
-                    payload,
-                    changed_fields,
-                    ..
+                    payload, changes, ..
                 },
                 Some(record),
             ) => {
-                self.update(
-                    record,
-                    payload,
-                    changed_fields.clone(),
-                    Operation::UpdateClient,
-                )
-                .await?
+                self.update(record, payload, changes, Operation::UpdateClient)
+                    .await?
             }
-            (ClientStep::Unchanged { xpm_client }, Some(record)) => {
+            (ClientStep::Unchanged { xpm_client }, Some(mut record)) => {
                 self.log(ActivityKind::ClientUnchanged {
                     tenant,
                     xpm_client: *xpm_client,
                 })
                 .await?;
+                // XPM shows PM Hub's values: that is what stands pushed.
+                let payload = ClientPayload::new(&g.client.details, g.settings.push_options());
+                if record.last_pushed.as_ref() != Some(&payload) {
+                    record.last_pushed = Some(payload);
+                }
                 record
             }
             // The planner only plans an update of a client it has a record of.
@@ -556,18 +614,24 @@ where
             .await
     }
 
+    /// Writes the owned fields that differ; nothing when none does.
     async fn update(
         &mut self,
         mut record: SyncRecord,
         payload: &ClientPayload,
-        fields: Vec<String>,
+        changes: &[FieldChange],
         operation: Operation,
     ) -> Result<SyncRecord, StoreError> {
+        if changes.is_empty() {
+            record.last_pushed = Some(payload.clone());
+            return Ok(record);
+        }
         let xpm_client = record.xpm_client;
+        let fields: Vec<OwnedField> = changes.iter().map(|c| c.field).collect();
         match self
             .integration
             .xpm
-            .update_client(self.access, xpm_client, payload)
+            .update_client(self.access, xpm_client, payload, &fields)
             .await
         {
             Ok(()) => {
@@ -577,7 +641,8 @@ where
                 self.log(ActivityKind::ClientUpdated {
                     tenant,
                     xpm_client,
-                    fields,
+                    fields: fields.iter().map(|f| f.xpm_name().to_owned()).collect(),
+                    changes: changes.iter().map(FieldChange::masked).collect(),
                 })
                 .await?;
             }
@@ -686,7 +751,9 @@ where
             }
         }
         if writes.is_empty() {
-            return Ok(());
+            // Adoptions above settled any add whose answer was lost.
+            self.stores().save_record(record).await?;
+            return self.finish().await;
         }
         let results = self
             .integration

@@ -11,7 +11,10 @@ use domain::ids::*;
 use domain::ports::*;
 use domain::practice::{Practice, User};
 use domain::settings::IntegrationSettings;
-use domain::sync::{ClientPayload, LookAlike, PendingOperation, SyncRecord, XpmRelationshipSeen};
+use domain::association::AssociationTerms;
+use domain::sync::{
+    ClientPayload, LookAlike, OwnedField, PendingOperation, SyncRecord, XpmRelationshipSeen,
+};
 use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -343,6 +346,23 @@ impl SyncRecordStore for MemoryStores {
         self.with(|s| s.pending_ops.remove(&(client, tenant)));
         ready(Ok(()))
     }
+    fn forget_record(
+        &self,
+        practice: PracticeId,
+        client: ClientId,
+        tenant: XpmTenantId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        self.with(|s| {
+            if s.records
+                .get(&(client, tenant))
+                .is_some_and(|r| r.practice == practice)
+            {
+                s.records.remove(&(client, tenant));
+                s.pending_ops.remove(&(client, tenant));
+            }
+        });
+        ready(Ok(()))
+    }
     fn pending_operations(
         &self,
         _practice: PracticeId,
@@ -427,7 +447,7 @@ impl ActivityLog for MemoryStores {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum XpmCall {
     Create(String),
-    Update(XpmClientUuid),
+    Update(XpmClientUuid, Vec<OwnedField>),
     Relationship(XpmClientUuid, RelationshipWrite),
     Get(XpmClientUuid),
     Search(String),
@@ -438,15 +458,49 @@ impl XpmCall {
     pub fn is_write(&self) -> bool {
         matches!(
             self,
-            Self::Create(_) | Self::Update(_) | Self::Relationship(..)
+            Self::Create(_) | Self::Update(..) | Self::Relationship(..)
         )
+    }
+}
+
+/// One client as the fake XPM holds it: its field values by XPM name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FakeClient {
+    pub fields: BTreeMap<String, String>,
+    pub archived: bool,
+}
+
+impl FakeClient {
+    pub fn name(&self) -> &str {
+        self.fields.get("Name").map_or("", String::as_str)
+    }
+
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
+
+    /// A client with these values of `payload`, as an add makes it.
+    pub fn from_payload(payload: &ClientPayload, owned: &[OwnedField]) -> Self {
+        let mut client = Self::default();
+        client.write(payload, owned);
+        client
+    }
+
+    /// What an update does: each given field set, or cleared when empty.
+    pub fn write(&mut self, payload: &ClientPayload, fields: &[OwnedField]) {
+        for f in fields {
+            match payload.value(*f) {
+                Some(v) => self.fields.insert(f.xpm_name().to_owned(), v),
+                None => self.fields.remove(f.xpm_name()),
+            };
+        }
     }
 }
 
 #[derive(Debug, Default)]
 pub struct XpmState {
-    pub clients: BTreeMap<XpmClientUuid, ClientPayload>,
-    /// (client, related, type) -> uuid
+    pub clients: BTreeMap<XpmClientUuid, FakeClient>,
+    /// Each relationship once, from the client it was added on.
     pub relationships: Vec<(XpmClientUuid, XpmRelationshipSeen)>,
     pub calls: Vec<XpmCall>,
     /// Errors to answer the next write calls with, in order.
@@ -487,6 +541,76 @@ impl XpmState {
     fn fail(&mut self) -> Option<XpmError> {
         self.write_failures.pop_front()
     }
+
+    /// Adds a client as a person would in XPM.
+    pub fn add_client(&mut self, fields: &[(&str, &str)]) -> XpmClientUuid {
+        let id = XpmClientUuid::from_uuid(self.uuid());
+        let client = FakeClient {
+            fields: fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            archived: false,
+        };
+        self.clients.insert(id, client);
+        id
+    }
+
+    /// Adds a relationship as a person would in XPM.
+    pub fn add_relationship(
+        &mut self,
+        client: XpmClientUuid,
+        related: XpmClientUuid,
+        xpm_type: domain::relationship_type::XpmRelationshipType,
+        terms: AssociationTerms,
+    ) -> XpmRelationshipUuid {
+        let id = XpmRelationshipUuid::from_uuid(self.uuid());
+        self.relationships.push((
+            client,
+            XpmRelationshipSeen {
+                xpm_relationship: id,
+                related_xpm_client: related,
+                xpm_type,
+                terms,
+            },
+        ));
+        id
+    }
+
+    /// The relationships XPM shows on `client`: its own, and those added on
+    /// the related client, seen from this side (the reciprocal type).
+    pub fn relationships_of(&self, client: XpmClientUuid) -> Vec<XpmRelationshipSeen> {
+        self.relationships
+            .iter()
+            .filter_map(|(c, r)| {
+                if *c == client {
+                    Some(r.clone())
+                } else if r.related_xpm_client == client {
+                    Some(XpmRelationshipSeen {
+                        related_xpm_client: *c,
+                        xpm_type: r.xpm_type.reciprocal(),
+                        ..r.clone()
+                    })
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    fn look_alike(id: XpmClientUuid, c: &FakeClient) -> LookAlike {
+        let get = |k: &str| c.field(k).map(str::to_owned);
+        LookAlike {
+            email: get("Email"),
+            business_number: get("BusinessNumber"),
+            company_number: get("CompanyNumber"),
+            client_code: get("ClientCode"),
+            first_name: get("FirstName"),
+            last_name: get("LastName"),
+            date_of_birth: get("DateOfBirth"),
+            ..LookAlike::named(id, c.name())
+        }
+    }
 }
 
 impl XpmGateway for FakeXpm {
@@ -494,21 +618,24 @@ impl XpmGateway for FakeXpm {
         &self,
         _: XpmAccess,
         payload: &ClientPayload,
+        owned: &[OwnedField],
+        _known: &[XpmClientUuid],
     ) -> impl Future<Output = Result<XpmClientUuid, XpmError>> + Send {
         let pause = self.with(|s| s.pause_in_create);
         let result = self.with(|s| {
             s.calls
                 .push(XpmCall::Create(payload.details().name.to_string()));
             let id = XpmClientUuid::from_uuid(s.uuid());
+            let client = FakeClient::from_payload(payload, owned);
             match s.fail() {
                 // An ambiguous failure: XPM made the client, the answer was lost.
                 Some(XpmError::Ambiguous(m)) => {
-                    s.clients.insert(id, payload.clone());
+                    s.clients.insert(id, client);
                     Err(XpmError::Ambiguous(m))
                 }
                 Some(err) => Err(err),
                 None => {
-                    s.clients.insert(id, payload.clone());
+                    s.clients.insert(id, client);
                     Ok(id)
                 }
             }
@@ -526,13 +653,18 @@ impl XpmGateway for FakeXpm {
         _: XpmAccess,
         xpm_client: XpmClientUuid,
         payload: &ClientPayload,
+        fields: &[OwnedField],
     ) -> impl Future<Output = Result<(), XpmError>> + Send {
         ready(self.with(|s| {
-            s.calls.push(XpmCall::Update(xpm_client));
+            s.calls.push(XpmCall::Update(xpm_client, fields.to_vec()));
             if let Some(err) = s.fail() {
                 return Err(err);
             }
-            s.clients.insert(xpm_client, payload.clone());
+            let client = s
+                .clients
+                .get_mut(&xpm_client)
+                .ok_or_else(|| XpmError::NotFound(xpm_client.to_string()))?;
+            client.write(payload, fields);
             Ok(())
         }))
     }
@@ -555,26 +687,29 @@ impl XpmGateway for FakeXpm {
                     {
                         return Err(err);
                     }
+                    let terms = |t: domain::sync::RelationshipTerms| AssociationTerms {
+                        shares: t.shares,
+                        percentage: t.percentage,
+                        start_date: t.start_date,
+                        end_date: t.end_date,
+                    };
                     let id = match w {
                         RelationshipWrite::Add {
                             related_xpm_client,
                             xpm_type,
-                            ..
-                        } => {
-                            let id = XpmRelationshipUuid::from_uuid(s.uuid());
-                            s.relationships.push((
-                                xpm_client,
-                                XpmRelationshipSeen {
-                                    xpm_relationship: id,
-                                    related_xpm_client,
-                                    xpm_type,
-                                },
-                            ));
-                            id
-                        }
+                            terms: t,
+                        } => s.add_relationship(xpm_client, related_xpm_client, xpm_type, terms(t)),
                         RelationshipWrite::Update {
-                            xpm_relationship, ..
-                        } => xpm_relationship,
+                            xpm_relationship,
+                            terms: t,
+                        } => {
+                            for (_, r) in &mut s.relationships {
+                                if r.xpm_relationship == xpm_relationship {
+                                    r.terms = terms(t);
+                                }
+                            }
+                            xpm_relationship
+                        }
                     };
                     match failure {
                         Some(err) => Err(err),
@@ -592,19 +727,22 @@ impl XpmGateway for FakeXpm {
     ) -> impl Future<Output = Result<XpmClientView, XpmError>> + Send {
         ready(self.with(|s| {
             s.calls.push(XpmCall::Get(xpm_client));
-            let payload = s
+            if let Some(err) = s.search_error.clone() {
+                return Err(err);
+            }
+            let client = s
                 .clients
                 .get(&xpm_client)
                 .ok_or_else(|| XpmError::NotFound(xpm_client.to_string()))?;
             Ok(XpmClientView {
                 xpm_client,
-                fields: vec![("Name".to_owned(), payload.details().name.to_string())],
-                relationships: s
-                    .relationships
+                fields: client
+                    .fields
                     .iter()
-                    .filter(|(c, _)| *c == xpm_client)
-                    .map(|(_, r)| r.clone())
+                    .map(|(k, v)| (k.clone(), v.clone()))
                     .collect(),
+                relationships: s.relationships_of(xpm_client),
+                archived: client.archived,
             })
         }))
     }
@@ -612,30 +750,45 @@ impl XpmGateway for FakeXpm {
     fn search_clients(
         &self,
         _: XpmAccess,
-        name: &str,
+        query: &str,
     ) -> impl Future<Output = Result<Vec<LookAlike>, XpmError>> + Send {
         ready(self.with(|s| {
-            s.calls.push(XpmCall::Search(name.to_owned()));
+            s.calls.push(XpmCall::Search(query.to_owned()));
             if let Some(err) = s.search_error.clone() {
                 return Err(err);
             }
-            let wanted = name.to_lowercase();
+            let wanted = query.to_lowercase();
+            let hit = |v: Option<&str>| v.is_some_and(|v| v.to_lowercase().contains(&wanted));
             let mut found: Vec<LookAlike> = s
                 .existing
                 .iter()
-                .filter(|l| l.name.to_lowercase().contains(&wanted))
+                .filter(|l| {
+                    hit(Some(&l.name))
+                        || hit(l.email.as_deref())
+                        || hit(l.business_number.as_deref())
+                        || hit(l.company_number.as_deref())
+                        || hit(l.client_code.as_deref())
+                        || hit(l.last_name.as_deref())
+                })
                 .cloned()
                 .collect();
             found.extend(
                 s.clients
                     .iter()
-                    .filter(|(_, p)| p.details().name.as_str().to_lowercase().contains(&wanted))
-                    .map(|(id, p)| LookAlike {
-                        xpm_client: *id,
-                        name: p.details().name.to_string(),
-                        email: None,
-                        business_number: None,
-                    }),
+                    .filter(|(_, c)| {
+                        !c.archived
+                            && [
+                                "Name",
+                                "Email",
+                                "BusinessNumber",
+                                "CompanyNumber",
+                                "ClientCode",
+                                "LastName",
+                            ]
+                            .iter()
+                            .any(|k| hit(c.field(k)))
+                    })
+                    .map(|(id, c)| XpmState::look_alike(*id, c)),
             );
             Ok(found)
         }))

@@ -18,26 +18,27 @@ pub struct SideView<'a> {
     pub related: Uuid,
 }
 
+/// A relationship as seen from one of its two clients: (type, other client).
+pub fn seen_from(r: &Relationship, client: Uuid) -> Option<(&'static str, Uuid)> {
+    if r.client == client {
+        Some((canonical(&r.kind).unwrap_or("Spouse"), r.related))
+    } else if r.related == client {
+        Some((reciprocal(&r.kind), r.client))
+    } else {
+        None
+    }
+}
+
 /// The relationships of a client, each seen from that client.
 pub fn of_client(org: &Org, client: Uuid) -> Vec<SideView<'_>> {
     org.relationships
         .values()
         .filter_map(|r| {
-            if r.client == client {
-                Some(SideView {
-                    rel: r,
-                    kind: canonical(&r.kind).unwrap_or("Spouse"),
-                    related: r.related,
-                })
-            } else if r.related == client {
-                Some(SideView {
-                    rel: r,
-                    kind: reciprocal(&r.kind),
-                    related: r.client,
-                })
-            } else {
-                None
-            }
+            seen_from(r, client).map(|(kind, related)| SideView {
+                rel: r,
+                kind,
+                related,
+            })
         })
         .collect()
 }

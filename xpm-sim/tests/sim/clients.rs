@@ -405,3 +405,184 @@ async fn paged_list_pages_through_active_clients() {
         assert!(error_of(&body).is_some());
     }
 }
+
+/// The UUIDs of the clients in a list or search answer, in order.
+fn uuids_in(body: &str) -> Vec<String> {
+    body.split("<Client>")
+        .skip(1)
+        .filter_map(|c| first(c, "UUID"))
+        .collect()
+}
+
+#[tokio::test]
+async fn search_matches_business_and_company_numbers_by_digits_and_email_case_insensitively() {
+    let t = start().await;
+    let ctl = t.sim.control();
+    let tenant = demo::TENANT_ID.parse().unwrap();
+    ctl.edit_client(
+        tenant,
+        demo::ACME_UUID.parse().unwrap(),
+        &serde_json::json!({ "BusinessNumber": "53 004 085 616" }),
+    )
+    .unwrap();
+    ctl.edit_client(
+        tenant,
+        demo::JANE_UUID.parse().unwrap(),
+        &serde_json::json!({ "ClientCode": "JC01" }),
+    )
+    .unwrap();
+    let numbers = t
+        .add_client(
+            "<Name>Numbers Ltd</Name><BusinessNumber>51824753556</BusinessNumber>\
+             <CompanyNumber>ACN 004 085 616</CompanyNumber>",
+        )
+        .await;
+    let acme = demo::ACME_UUID.to_string();
+    let jane = demo::JANE_UUID.to_string();
+    let cases: [(&str, Vec<&String>); 14] = [
+        // Spaced in XPM, typed without spaces, and the other way round.
+        ("53004085616", vec![&acme]),
+        ("53%20004%20085%20616", vec![&acme]),
+        ("51+824+753+556", vec![&numbers]),
+        // Digits compared as substrings, in both identifiers.
+        ("004085616", vec![&acme, &numbers]),
+        ("123%20456%20789", vec![&acme]),
+        // Plain substrings of the stored text still match.
+        ("1234", vec![&acme]),
+        // Fewer than six digits: only the text is compared.
+        ("123%2045", vec![]),
+        // Not only digits and spaces: only the text is compared.
+        ("53-004-085-616", vec![]),
+        // Email, any case.
+        ("ACCOUNTS%40ACME.TEST", vec![&acme]),
+        ("Citizen.TEST", vec![&jane]),
+        // Names and client code, as before.
+        ("jc01", vec![&jane]),
+        ("citizen", vec![&jane]),
+        ("numbers", vec![&numbers]),
+        ("%20holdings%20", vec![&acme]),
+    ];
+    for (q, expected) in cases {
+        let (s, body) = t.get_xml(&format!("search?query={q}")).await;
+        assert_eq!(s, 200, "{q}");
+        assert!(body.contains("<Status>OK</Status>"), "{q}: {body}");
+        let expected: Vec<String> = expected.into_iter().cloned().collect();
+        assert_eq!(uuids_in(&body), expected, "query {q}");
+    }
+    let (_, other) = t.get_xml("search?query=Other").await;
+    assert!(
+        uuids_in(&other).is_empty(),
+        "another practice's client leaked"
+    );
+}
+
+/// The `<Client>...</Client>` part of an answer, without its indentation
+/// (a list nests it one level deeper than get).
+fn client_element(body: &str) -> String {
+    let start = body.find("<Client>").expect("a client");
+    let end = body.rfind("</Client>").expect("a client") + "</Client>".len();
+    body[start..end]
+        .lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn search_detailed_answers_the_detailed_client_like_get() {
+    let t = start().await;
+    t.sim
+        .control()
+        .edit_client(
+            demo::TENANT_ID.parse().unwrap(),
+            demo::JANE_UUID.parse().unwrap(),
+            &serde_json::json!({
+                "ClientCode": "JC01",
+                "BusinessNumber": "12 345 678 901",
+                "CompanyNumber": "ACN 004 085 616",
+            }),
+        )
+        .unwrap();
+    let (_, got) = t.get_xml(&format!("get/{}", demo::JANE_UUID)).await;
+    let (s, found) = t.get_xml("search?query=12345678901&detailed=true").await;
+    assert_eq!(s, 200);
+    assert_eq!(uuids_in(&found), [demo::JANE_UUID]);
+    let client = client_element(&found);
+    assert_eq!(client, client_element(&got), "search detailed = get");
+    for element in [
+        "<Email>jane@citizen.test</Email>",
+        "<BusinessNumber>12 345 678 901</BusinessNumber>",
+        "<CompanyNumber>ACN 004 085 616</CompanyNumber>",
+        "<ClientCode>JC01</ClientCode>",
+        "<DateOfBirth>1980-04-12</DateOfBirth>",
+        "<FirstName>Jane</FirstName>",
+        "<LastName>Citizen</LastName>",
+        "<Type>Director Of</Type>",
+    ] {
+        assert!(client.contains(element), "{element} missing: {client}");
+    }
+    let (_, brief) = t.get_xml("search?query=JC01").await;
+    assert!(brief.contains("<ClientCode>JC01</ClientCode>"));
+    assert!(
+        !brief.contains("<Relationships"),
+        "not detailed: no relationships"
+    );
+
+    let (_, got) = t
+        .json(Method::GET, &format!("get/{}", demo::JANE_UUID), None)
+        .await;
+    let (_, found) = t
+        .json(Method::GET, "search?query=jc01&detailed=true", None)
+        .await;
+    assert_eq!(found["clients"][0], got["client"], "JSON too");
+    assert_eq!(found["clients"][0]["businessNumber"], "12 345 678 901");
+}
+
+#[tokio::test]
+async fn update_with_an_empty_email_clears_it_and_fields_left_out_keep_their_values() {
+    let t = start().await;
+    let xml = format!(
+        "<Client><UUID>{}</UUID><Email></Email><Phone>02 9999 0000</Phone></Client>",
+        demo::ACME_UUID
+    );
+    let (_, body) = t.xml(Method::PUT, "update", Some(&xml)).await;
+    assert!(body.contains("<Status>OK</Status>"), "{body}");
+    assert!(body.contains("<Email />"), "{body}");
+    assert!(body.contains("<Phone>02 9999 0000</Phone>"));
+    assert!(body.contains("<CompanyNumber>123456789</CompanyNumber>"));
+    assert!(body.contains("<BusinessStructure>Company</BusinessStructure>"));
+
+    // Next update leaves Email and Phone out: they keep their values.
+    let xml = format!(
+        "<Client><UUID>{}</UUID><ClientCode>ACME</ClientCode></Client>",
+        demo::ACME_UUID
+    );
+    t.xml(Method::PUT, "update", Some(&xml)).await;
+    let (_, got) = t.get_xml(&format!("get/{}", demo::ACME_UUID)).await;
+    let client = client_element(&got);
+    assert!(client.contains("<Email />"), "still cleared: {client}");
+    assert!(client.contains("<Phone>02 9999 0000</Phone>"));
+    assert!(client.contains("<ClientCode>ACME</ClientCode>"));
+    assert!(client.contains("<Name>Acme Holdings Pty Ltd</Name>"));
+    let stored = t
+        .sim
+        .control()
+        .client(
+            demo::TENANT_ID.parse().unwrap(),
+            demo::ACME_UUID.parse().unwrap(),
+        )
+        .unwrap();
+    assert_eq!(stored.field("Email"), None);
+
+    // JSON: null clears too, and the form is matched loosely.
+    let (_, v) = t
+        .json(
+            Method::PUT,
+            "update",
+            Some(serde_json::json!({ "uuid": demo::JANE_UUID, "email": null })),
+        )
+        .await;
+    assert_eq!(v["status"], "OK", "{v}");
+    assert!(v["client"]["email"].is_null(), "{v}");
+    assert_eq!(v["client"]["firstName"], "Jane");
+}

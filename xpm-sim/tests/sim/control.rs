@@ -560,3 +560,248 @@ async fn the_typed_control_client_drives_a_sim_over_http() {
     assert!(report.orgs.is_empty());
     assert!(cc.client(tenant, uuid::Uuid::nil()).await.is_err());
 }
+
+/// `<Relationship>` entries of a get answer as (type, related client UUID, relationship UUID).
+fn relationships_in(body: &str) -> Vec<(String, String, String)> {
+    body.split("<Relationship>")
+        .skip(1)
+        .map(|r| {
+            let related = &r[r.find("<RelatedClient>").unwrap()..];
+            (
+                crate::common::first(r, "Type").unwrap(),
+                crate::common::first(related, "UUID").unwrap(),
+                crate::common::first(r, "UUID").unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn merging_a_client_deletes_it_and_moves_its_relationships_to_the_survivor() {
+    let t = start().await;
+    let ctl = t.sim.control();
+    let tenant: uuid::Uuid = demo::TENANT_ID.parse().unwrap();
+    let acme: uuid::Uuid = demo::ACME_UUID.parse().unwrap();
+    let jane: uuid::Uuid = demo::JANE_UUID.parse().unwrap();
+    let dup = ctl
+        .add_client(
+            tenant,
+            &json!({ "Name": "Acme Holdings (duplicate)", "BusinessStructure": "Company" }),
+        )
+        .unwrap()
+        .uuid;
+    let bob = ctl
+        .add_client(
+            tenant,
+            &json!({ "Name": "Bob Holder", "BusinessStructure": "Individual" }),
+        )
+        .unwrap()
+        .uuid;
+    let add = |client: uuid::Uuid, related: uuid::Uuid, kind: &str, extra: Value| {
+        let mut v = json!({ "ClientUUID": client, "RelatedClientUUID": related, "Type": kind });
+        if let (Value::Object(m), Value::Object(e)) = (&mut v, extra) {
+            m.extend(e);
+        }
+        ctl.add_relationship(tenant, &v).unwrap().uuid
+    };
+    // Acme already has Jane as Director (seed).
+    let original = ctl
+        .org_state(tenant)
+        .unwrap()
+        .org
+        .relationships
+        .keys()
+        .next()
+        .copied()
+        .unwrap();
+    // Same type and other client as Acme's: skipped, from either side it is stored.
+    add(dup, jane, "Director", json!({}));
+    add(jane, dup, "Director Of", json!({}));
+    // Between the two merged clients: skipped.
+    add(dup, acme, "Partner", json!({}));
+    // Moved: another type with Jane, and Bob's shares (stored from Bob's side).
+    let trustee = add(dup, jane, "Trustee", json!({ "StartDate": "2019-07-01" }));
+    let shares = add(bob, dup, "Shareholder Of", json!({ "NumberOfShares": 40 }));
+    assert_eq!(ctl.org_state(tenant).unwrap().org.relationships.len(), 6);
+
+    ctl.advance_clock(time::Duration::minutes(5));
+    ctl.merge_client(tenant, dup, acme).unwrap();
+
+    // The merged client answers exactly like a deleted one.
+    let (_, gone) = t.get_xml(&format!("get/{dup}")).await;
+    assert_eq!(
+        crate::common::error_of(&gone).as_deref(),
+        Some("Client not found")
+    );
+    for read in [
+        "list",
+        "list?detailed=true",
+        "search?query=acme",
+        "paged-list",
+    ] {
+        let (_, body) = t.get_xml(read).await;
+        assert!(!body.contains(&dup.to_string()), "{read}: {body}");
+    }
+    let stored = ctl.client(tenant, dup).unwrap();
+    assert!(stored.deleted);
+    assert!(ctl.clients(tenant).unwrap().iter().all(|c| c.uuid != dup));
+
+    // Its relationships moved to Acme, the skipped ones went.
+    let (_, acme_view) = t.get_xml(&format!("get/{acme}")).await;
+    let mut rels = relationships_in(&acme_view);
+    rels.sort();
+    let mut expected = vec![
+        (
+            "Director".to_string(),
+            jane.to_string(),
+            original.to_string(),
+        ),
+        (
+            "Shareholder".to_string(),
+            bob.to_string(),
+            shares.to_string(),
+        ),
+        ("Trustee".to_string(), jane.to_string(), trustee.to_string()),
+    ];
+    expected.sort();
+    assert_eq!(rels, expected, "{acme_view}");
+    assert!(acme_view.contains("<NumberOfShares>40</NumberOfShares>"));
+    assert!(acme_view.contains("<StartDate>2019-07-01</StartDate>"));
+    let (_, bob_view) = t.get_xml(&format!("get/{bob}")).await;
+    assert_eq!(
+        relationships_in(&bob_view),
+        [(
+            "Shareholder Of".to_string(),
+            acme.to_string(),
+            shares.to_string()
+        )]
+    );
+    let (_, jane_view) = t.get_xml(&format!("get/{jane}")).await;
+    assert_eq!(relationships_in(&jane_view).len(), 2, "{jane_view}");
+    assert!(!jane_view.contains(&dup.to_string()));
+    let org = ctl.org_state(tenant).unwrap().org;
+    assert_eq!(org.relationships.len(), 3);
+    assert!(
+        org.relationships
+            .values()
+            .all(|r| r.client != dup && r.related != dup)
+    );
+
+    // The survivor and the clients whose relationships changed count as modified.
+    let (_, since) = t.get_xml("list?modifiedsince=2026-01-05T09:04:00").await;
+    for c in [acme, bob, jane] {
+        assert!(since.contains(&c.to_string()), "{c} modified: {since}");
+    }
+}
+
+#[tokio::test]
+async fn merge_is_a_control_route_and_a_control_client_call_and_refuses_bad_merges() {
+    let t = start().await;
+    let ctl = t.sim.control();
+    let c = t.sim.control_url();
+    let tenant: uuid::Uuid = demo::TENANT_ID.parse().unwrap();
+    let org = format!("{c}/orgs/{tenant}");
+    let plain = |name: &str| {
+        ctl.add_client(tenant, &json!({ "Name": name }))
+            .unwrap()
+            .uuid
+    };
+    let dup = plain("Jane C (duplicate)");
+    let (s, v) = call(
+        Method::POST,
+        format!("{org}/clients/{dup}/merge-into/{}", demo::JANE_UUID),
+        None,
+    )
+    .await;
+    assert_eq!((s, v), (StatusCode::OK, json!({ "merged": true })));
+    let (_, gone) = t.get_xml(&format!("get/{dup}")).await;
+    assert!(gone.contains("Client not found"));
+
+    let nobody = uuid::Uuid::nil();
+    let refusals = [
+        (
+            format!("{org}/clients/{dup}/merge-into/{}", demo::JANE_UUID),
+            StatusCode::NOT_FOUND,
+            "Client not found",
+        ),
+        (
+            format!("{org}/clients/{}/merge-into/{nobody}", demo::JANE_UUID),
+            StatusCode::NOT_FOUND,
+            "Client to merge into not found",
+        ),
+        (
+            format!("{org}/clients/{0}/merge-into/{0}", demo::JANE_UUID),
+            StatusCode::BAD_REQUEST,
+            "A client cannot be merged into itself",
+        ),
+        (
+            format!("{org}/clients/nope/merge-into/{}", demo::JANE_UUID),
+            StatusCode::BAD_REQUEST,
+            "'nope' is not a UUID",
+        ),
+        (
+            format!(
+                "{c}/orgs/{nobody}/clients/{}/merge-into/{}",
+                demo::JANE_UUID,
+                demo::ACME_UUID
+            ),
+            StatusCode::NOT_FOUND,
+            "organisation",
+        ),
+        // Jane has a relationship; the survivor has no BusinessStructure.
+        (
+            format!(
+                "{org}/clients/{}/merge-into/{}",
+                demo::JANE_UUID,
+                plain("No Structure")
+            ),
+            StatusCode::BAD_REQUEST,
+            "must have a Business Structure",
+        ),
+    ];
+    for (url, status, message) in refusals {
+        let (s, v) = call(Method::POST, url.clone(), None).await;
+        assert_eq!(s, status, "{url}: {v}");
+        assert!(
+            v["message"].as_str().unwrap().contains(message),
+            "{url}: {v}"
+        );
+    }
+    let (s, _) = call(
+        Method::GET,
+        format!("{org}/clients/{dup}/merge-into/{}", demo::JANE_UUID),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        ctl.client(tenant, demo::JANE_UUID.parse().unwrap())
+            .is_ok_and(|j| !j.deleted),
+        "a refused merge changes nothing"
+    );
+    assert_eq!(ctl.org_state(tenant).unwrap().org.relationships.len(), 1);
+
+    // The same over the typed control client.
+    let cc = xpm_sim::ControlClient::new(t.sim.base_url());
+    let other = plain("Acme again");
+    cc.merge_client(tenant, other, demo::ACME_UUID.parse().unwrap())
+        .await
+        .unwrap();
+    assert!(cc.client(tenant, other).await.unwrap().deleted);
+    let err = cc
+        .merge_client(tenant, other, demo::ACME_UUID.parse().unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            xpm_sim::ControlClientError::Refused { status: 404, message, .. } if message == "Client not found"
+        ),
+        "{err}"
+    );
+    // A handle refusal is typed too.
+    assert_eq!(
+        ctl.merge_client(tenant, other, demo::ACME_UUID.parse().unwrap()),
+        Err(xpm_sim::ControlError::NotFound("Client not found".into()))
+    );
+}

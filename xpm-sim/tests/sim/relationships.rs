@@ -294,3 +294,107 @@ async fn relationship_json_form_matches_the_spec_shape() {
     assert_eq!(v["clientRelationship"]["relatedClient"]["uuid"], bob);
     assert_eq!(v["clientRelationship"]["percentage"], 12.5);
 }
+
+#[tokio::test]
+async fn update_relationship_clears_terms_sent_empty_and_keeps_terms_left_out() {
+    let t = start().await;
+    let bob = t
+        .add_client("<Name>Bob</Name><BusinessStructure>Individual</BusinessStructure>")
+        .await;
+    let (_, body) = t
+        .xml(
+            Method::POST,
+            "addrelationship",
+            Some(&rel(
+                demo::ACME_UUID,
+                &bob,
+                "Shareholder",
+                "<NumberOfShares>100</NumberOfShares><Percentage>25.5</Percentage>\
+                 <StartDate>2020-01-01</StartDate><EndDate>2030-06-30</EndDate>",
+            )),
+        )
+        .await;
+    let id = first(&body, "UUID").unwrap();
+    let stored = |t: &crate::common::T| {
+        t.sim
+            .control()
+            .org_state(demo::TENANT_ID.parse().unwrap())
+            .unwrap()
+            .org
+            .relationships[&id.parse::<uuid::Uuid>().unwrap()]
+            .clone()
+    };
+
+    // Shares and percentage sent empty (both spellings), dates left out.
+    let (_, up) = t
+        .xml(
+            Method::POST,
+            "updaterelationship",
+            Some(&format!(
+                "<Relationship><UUID>{id}</UUID><NumberOfShares></NumberOfShares><Percentage/></Relationship>"
+            )),
+        )
+        .await;
+    assert!(up.contains("<Status>OK</Status>"), "{up}");
+    assert!(up.contains("<NumberOfShares />"), "{up}");
+    assert!(up.contains("<Percentage />"), "{up}");
+    assert!(up.contains("<StartDate>2020-01-01</StartDate>"), "{up}");
+    assert!(up.contains("<EndDate>2030-06-30</EndDate>"), "{up}");
+    let r = stored(&t);
+    assert_eq!((r.number_of_shares, r.percentage.as_deref()), (None, None));
+    assert_eq!(r.start_date.as_deref(), Some("2020-01-01"));
+    assert_eq!(r.end_date.as_deref(), Some("2030-06-30"));
+
+    // Put the shares back, then clear the dates; shares (left out) stay.
+    t.xml(
+        Method::PUT,
+        "updaterelationship",
+        Some(&format!(
+            "<Relationship><UUID>{id}</UUID><NumberOfShares>40</NumberOfShares></Relationship>"
+        )),
+    )
+    .await;
+    let (_, up) = t
+        .xml(
+            Method::PUT,
+            "updaterelationship",
+            Some(&format!(
+                "<Relationship><UUID>{id}</UUID><StartDate></StartDate><EndDate></EndDate></Relationship>"
+            )),
+        )
+        .await;
+    assert!(up.contains("<Status>OK</Status>"), "{up}");
+    assert!(up.contains("<NumberOfShares>40</NumberOfShares>"), "{up}");
+    assert!(up.contains("<StartDate />"), "{up}");
+    assert!(up.contains("<EndDate />"), "{up}");
+    let r = stored(&t);
+    assert_eq!(r.number_of_shares, Some(40));
+    assert_eq!((r.start_date, r.end_date), (None, None));
+
+    // Both sides read the cleared terms.
+    for c in [demo::ACME_UUID, bob.as_str()] {
+        let (_, v) = t.get_xml(&format!("get/{c}")).await;
+        let at = v.find(&id).unwrap();
+        let side = &v[at..at + v[at..].find("</Relationship>").unwrap()];
+        assert!(
+            side.contains("<NumberOfShares>40</NumberOfShares>"),
+            "{side}"
+        );
+        assert!(side.contains("<Percentage />"), "{side}");
+        assert!(side.contains("<StartDate />"), "{side}");
+        assert!(side.contains("<EndDate />"), "{side}");
+    }
+
+    // JSON: null clears, a property left out keeps its value.
+    let (_, v) = t
+        .json(
+            Method::PUT,
+            "updaterelationship",
+            Some(serde_json::json!({ "uuid": id, "numberOfShares": null, "startDate": "2021-02-03" })),
+        )
+        .await;
+    assert_eq!(v["status"], "OK", "{v}");
+    let r = stored(&t);
+    assert_eq!(r.number_of_shares, None);
+    assert_eq!(r.start_date.as_deref(), Some("2021-02-03"));
+}
