@@ -376,7 +376,8 @@ fn plan(b: &Built) -> domain::sync::SyncPlan {
         record: b.record.as_ref(),
         search_results: &[],
         pending: &[],
-        xpm_now: b.xpm_now.as_ref(),
+        linked_now: b.xpm_now.as_ref(),
+        chosen_now: None,
     })
     .unwrap()
 }

@@ -194,6 +194,30 @@ impl SyncRecordStore for PostgresStore {
         Ok(())
     }
 
+    async fn forget_record(
+        &self,
+        practice: PracticeId,
+        client: ClientId,
+        tenant: XpmTenantId,
+    ) -> Result<(), StoreError> {
+        // One transaction: an Unlink that fails half way leaves the link
+        // whole, never a record without its notes or notes without it.
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        for sql in [
+            "DELETE FROM pending_operations WHERE practice_id = $1 AND client_id = $2 AND tenant_id = $3",
+            "DELETE FROM sync_records WHERE practice_id = $1 AND client_id = $2 AND tenant_id = $3",
+        ] {
+            sqlx::query(sql)
+                .bind(practice.as_uuid())
+                .bind(client.as_uuid())
+                .bind(tenant.as_uuid())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
     async fn pending_operations(
         &self,
         practice: PracticeId,

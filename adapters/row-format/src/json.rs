@@ -46,6 +46,36 @@ mod tests {
     }
 
     #[test]
+    fn terms_stored_before_end_dates_existed_still_read() {
+        use domain::association::AssociationTerms;
+        use domain::sync::RelationshipTerms;
+        let start = Some(time::macros::date!(2020 - 07 - 01));
+        let association = AssociationTerms {
+            start_date: start,
+            ..AssociationTerms::default()
+        };
+        let relationship = RelationshipTerms {
+            shares: None,
+            percentage: None,
+            start_date: start,
+            end_date: None,
+        };
+        // The bodies as they were written before terms had an end date.
+        let old = |body: String| {
+            assert!(body.contains(",\"end_date\":null"), "{body}");
+            body.replace(",\"end_date\":null", "")
+        };
+        assert_eq!(
+            decode::<AssociationTerms>("terms", &old(encode(&association).unwrap())).unwrap(),
+            association
+        );
+        assert_eq!(
+            decode::<RelationshipTerms>("terms", &old(encode(&relationship).unwrap())).unwrap(),
+            relationship
+        );
+    }
+
+    #[test]
     fn micros_round_trip() {
         let at = time::macros::datetime!(2026-11-27 10:11:12.123456 UTC);
         assert_eq!(from_micros(micros(at)).unwrap(), at);

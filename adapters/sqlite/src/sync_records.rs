@@ -106,6 +106,30 @@ impl SyncRecordStore for SqliteStore {
         Ok(())
     }
 
+    async fn forget_record(
+        &self,
+        practice: PracticeId,
+        client: ClientId,
+        tenant: XpmTenantId,
+    ) -> Result<(), StoreError> {
+        // One transaction: an Unlink that fails half way leaves the link
+        // whole, never a record without its notes or notes without it.
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        for sql in [
+            "DELETE FROM pending_operations WHERE practice_id = ?1 AND client_id = ?2 AND tenant_id = ?3",
+            "DELETE FROM sync_records WHERE practice_id = ?1 AND client_id = ?2 AND tenant_id = ?3",
+        ] {
+            sqlx::query(sql)
+                .bind(practice.to_string())
+                .bind(client.to_string())
+                .bind(tenant.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
     async fn pending_operations(
         &self,
         practice: PracticeId,

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use domain::activity::{ActivityKind, Operation};
+use domain::association::AssociationTerms;
 use domain::client::ClientStatus;
 use domain::connection::{ConnectionProblem, ConnectionState, XpmOrganisation};
 use domain::ids::{ActivityEntryId, AssociationId, ClientId, XpmRelationshipUuid};
@@ -17,6 +18,7 @@ use domain::text::DisplayName;
 use domain::usecases::Stores;
 use secrecy::{ExposeSecret, SecretString};
 use time::Duration;
+use time::macros::date;
 
 use crate::fixtures::{Fixture, T0};
 
@@ -131,6 +133,24 @@ pub async fn associations_are_saved_listed_and_removed<S: Stores>(store: &S) {
         .unwrap();
     of_acme.sort_by_key(|a| a.id());
     assert_eq!(of_acme, [to_bob.clone(), to_carol.clone()]);
+    // Ending an association (its terms gain an end date) is saved over it
+    // and read back whole.
+    let ended = to_carol
+        .clone()
+        .with_terms(AssociationTerms {
+            end_date: Some(date!(2025 - 06 - 30)),
+            ..to_carol.terms()
+        })
+        .expect("an end after the start");
+    store.save_association(&ended).await.unwrap();
+    let mut of_acme = store
+        .associations_of(f.practice_id(), acme.id)
+        .await
+        .unwrap();
+    of_acme.sort_by_key(|a| a.id());
+    assert_eq!(of_acme, [to_bob.clone(), ended.clone()]);
+    assert_eq!(of_acme[1].terms().end_date, Some(date!(2025 - 06 - 30)));
+    assert_eq!(of_acme[1].terms().start_date, Some(date!(2020 - 07 - 01)));
     store
         .remove_association(f.practice_id(), to_bob.id())
         .await
@@ -140,7 +160,7 @@ pub async fn associations_are_saved_listed_and_removed<S: Stores>(store: &S) {
             .associations_of(f.practice_id(), acme.id)
             .await
             .unwrap(),
-        [to_carol]
+        [ended]
     );
 }
 
@@ -260,7 +280,8 @@ fn record(f: &Fixture, client: ClientId, tenant: u128) -> SyncRecord {
     let terms = RelationshipTerms {
         shares: None,
         percentage: None,
-        start_date: None,
+        start_date: Some(date!(2019 - 04 - 01)),
+        end_date: Some(date!(2024 - 03 - 31)),
     };
     SyncRecord {
         practice: f.practice_id(),
@@ -296,8 +317,27 @@ pub async fn sync_records_are_kept_per_xpm_organisation<S: Stores>(store: &S) {
     let second = record(&f, client.id, 2);
     store.save_record(&first).await.unwrap();
     store.save_record(&second).await.unwrap();
+    let read = store
+        .record(f.practice_id(), client.id, f.tenant(1))
+        .await
+        .unwrap()
+        .expect("the first record");
+    assert_eq!(read, first);
+    let terms: Vec<_> = read.relationships.values().map(|r| r.terms).collect();
+    assert_eq!(
+        terms
+            .iter()
+            .map(|t| (t.start_date, t.end_date))
+            .collect::<Vec<_>>(),
+        [(Some(date!(2019 - 04 - 01)), Some(date!(2024 - 03 - 31)))],
+        "a pushed relationship's dates, the end date too, are kept"
+    );
     let mut updated = first.clone();
     updated.last_pushed = None;
+    // A relationship pushed with no end date any more is kept as such.
+    for pushed in updated.relationships.values_mut() {
+        pushed.terms.end_date = None;
+    }
     store.save_record(&updated).await.unwrap();
     assert_eq!(
         store
@@ -350,6 +390,134 @@ pub async fn pending_operations_are_noted_and_finished<S: Stores>(store: &S) {
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+/// A person's Unlink: one client's link to one XPM organisation is
+/// forgotten, record and pending notes, and nothing else.
+pub async fn forgetting_a_record_removes_that_link_and_its_notes_only<S: Stores>(store: &S) {
+    let a = practice(store, 1).await;
+    let b = practice(store, 2).await;
+    let (pa, pb) = (a.practice_id(), b.practice_id());
+    let (acme, bob) = (a.company(1, "Acme"), a.company(2, "Bob"));
+    let other = b.company(3, "Other");
+    for c in [&acme, &bob, &other] {
+        store.save_client(c).await.unwrap();
+    }
+    let (t1, t2) = (a.tenant(1), a.tenant(2));
+    let note = |i: u128| PendingOperation::AddRelationship {
+        association: AssociationId::from_uuid(uuid::Uuid::from_u128(i)),
+    };
+    let acme_in_t1 = record(&a, acme.id, 1);
+    let acme_in_t2 = record(&a, acme.id, 2);
+    let bob_in_t1 = record(&a, bob.id, 1);
+    let other_in_b = record(&b, other.id, 1);
+    for r in [&acme_in_t1, &acme_in_t2, &bob_in_t1, &other_in_b] {
+        store.save_record(r).await.unwrap();
+    }
+    store
+        .begin_operation(pa, acme.id, t1, &note(1))
+        .await
+        .unwrap();
+    store
+        .begin_operation(pa, acme.id, t1, &note(2))
+        .await
+        .unwrap();
+    store
+        .begin_operation(pa, acme.id, t2, &note(3))
+        .await
+        .unwrap();
+    store
+        .begin_operation(pa, bob.id, t1, &note(4))
+        .await
+        .unwrap();
+    store
+        .begin_operation(pb, other.id, b.tenant(1), &note(5))
+        .await
+        .unwrap();
+    let entry = a.entry(1, Some(acme.id), T0, ActivityKind::PushOptionsChanged);
+    store.append(std::slice::from_ref(&entry)).await.unwrap();
+
+    // A call naming another practice removes nothing: not A's client
+    // through B, nor B's client through A.
+    let _ = store.forget_record(pb, acme.id, t1).await;
+    let _ = store.forget_record(pa, other.id, b.tenant(1)).await;
+    assert_eq!(
+        store.record(pa, acme.id, t1).await.unwrap(),
+        Some(acme_in_t1.clone())
+    );
+    assert_eq!(
+        store.pending_operations(pa, acme.id, t1).await.unwrap(),
+        [note(1), note(2)]
+    );
+    assert_eq!(
+        store.record(pb, other.id, b.tenant(1)).await.unwrap(),
+        Some(other_in_b.clone())
+    );
+    assert_eq!(
+        store
+            .pending_operations(pb, other.id, b.tenant(1))
+            .await
+            .unwrap(),
+        [note(5)]
+    );
+
+    store.forget_record(pa, acme.id, t1).await.unwrap();
+    assert_eq!(store.record(pa, acme.id, t1).await.unwrap(), None);
+    assert!(
+        store
+            .pending_operations(pa, acme.id, t1)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The same client's link to another organisation stays...
+    assert_eq!(
+        store.record(pa, acme.id, t2).await.unwrap(),
+        Some(acme_in_t2)
+    );
+    assert_eq!(
+        store.pending_operations(pa, acme.id, t2).await.unwrap(),
+        [note(3)]
+    );
+    // ...so do another client's link to this one, and the other practice's.
+    assert_eq!(
+        store.record(pa, bob.id, t1).await.unwrap(),
+        Some(bob_in_t1.clone())
+    );
+    assert_eq!(
+        store.pending_operations(pa, bob.id, t1).await.unwrap(),
+        [note(4)]
+    );
+    assert_eq!(
+        store.records_in(pa, t1).await.unwrap(),
+        [bob_in_t1],
+        "the organisation's list no longer shows the forgotten link"
+    );
+    assert_eq!(
+        store.record(pb, other.id, b.tenant(1)).await.unwrap(),
+        Some(other_in_b)
+    );
+    // The client's activity is not touched.
+    let read = store
+        .read(
+            pa,
+            &ActivityFilter::default(),
+            ActivityPage {
+                after: None,
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(read, [entry]);
+    // Forgetting a link that is already gone is no error.
+    store.forget_record(pa, acme.id, t1).await.unwrap();
+    // And the client can be linked again afterwards.
+    store.save_record(&acme_in_t1).await.unwrap();
+    assert_eq!(
+        store.record(pa, acme.id, t1).await.unwrap(),
+        Some(acme_in_t1)
     );
 }
 
@@ -673,6 +841,7 @@ pub async fn practice_a_can_neither_read_nor_change_practice_b<S: Stores>(store:
     hijacked_record.last_pushed = None;
     let _ = store.save_record(&hijacked_record).await;
     let _ = store.finish_operations(pa, b_client.id, b.tenant(1)).await;
+    let _ = store.forget_record(pa, b_client.id, b.tenant(1)).await;
 
     assert_eq!(store.user(pb, b_user.id).await.unwrap(), Some(b_user));
     assert_eq!(

@@ -134,6 +134,7 @@ impl Fixture {
             shares: Some(ShareCount::new(250).expect("valid")),
             percentage: Some(Percentage::parse("33.33").expect("valid")),
             start_date: Some(date!(2020 - 07 - 01)),
+            end_date: None,
         };
         Association::new(
             AssociationId::from_uuid(self.id(5, i)),

@@ -32,6 +32,7 @@ macro_rules! store_contract_tests {
             a_pending_authorisation_is_taken_once,
             sync_records_are_kept_per_xpm_organisation,
             pending_operations_are_noted_and_finished,
+            forgetting_a_record_removes_that_link_and_its_notes_only,
             activity_is_read_newest_first_with_filters_and_keyset_paging,
             a_practices_records_and_each_clients_newest_entry_are_read_at_once,
             activity_entries_survive_disconnect_and_reconnect,

@@ -12,8 +12,8 @@ pub use payload::{ClientPayload, RelationshipTerms};
 pub use owned::{FieldChange, OwnedField, field_changes};
 pub use planner::{
     ClientStep, GoneReason, LookAlike, MatchKey, PlanError, PlanInput, RelatedClientView,
-    RelationshipStep, SkipReason, SyncPlan, XpmClientRead, XpmRelationshipSeen, client_to_read,
-    look_alike_queries, plan_sync,
+    RelationshipStep, SkipReason, SyncPlan, XpmClientRead, XpmRelationshipSeen, look_alike_queries,
+    plan_sync,
 };
 pub use preview::{FieldComparison, Fields, compare_fields};
 pub use record::{PendingOperation, PushedRelationship, SyncRecord};

@@ -242,10 +242,12 @@ pub struct PlanInput<'a> {
     pub search_results: &'a [LookAlike],
     /// Writes started by an earlier sync whose result was never recorded.
     pub pending: &'a [PendingOperation],
-    /// The XPM client this sync targets, read before anything is written:
-    /// the linked one, or the one a person chose to link to. `None` when
-    /// there is none yet (a create) or it was not read (a recovery).
-    pub xpm_now: Option<&'a XpmClientRead>,
+    /// XPM's copy of the client `record` links to, read before anything
+    /// is written; `None` without a record.
+    pub linked_now: Option<&'a XpmClientRead>,
+    /// XPM's copy of the client a person chose to link to (a
+    /// [`FirstSyncDecision::LinkTo`]), read before anything is written.
+    pub chosen_now: Option<&'a XpmClientRead>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -476,17 +478,28 @@ pub fn plan_sync(input: PlanInput<'_>) -> Result<SyncPlan, PlanError> {
     })
 }
 
-/// XPM's view of the target client, when it was read and is there.
-fn found<'a>(input: &PlanInput<'a>) -> Option<&'a XpmClientView> {
-    match input.xpm_now {
-        Some(XpmClientRead::Found(view)) => Some(view),
-        _ => None,
-    }
+/// XPM's copy of `xpm_client`, when it was read and is there.
+fn found<'a>(input: &PlanInput<'a>, xpm_client: XpmClientUuid) -> Option<&'a XpmClientView> {
+    [input.linked_now, input.chosen_now]
+        .into_iter()
+        .flatten()
+        .find_map(|read| match read {
+            XpmClientRead::Found(view) if view.xpm_client == xpm_client => Some(view),
+            _ => None,
+        })
 }
 
-fn changes(input: &PlanInput<'_>, payload: &ClientPayload) -> Vec<FieldChange> {
+fn changes(
+    input: &PlanInput<'_>,
+    payload: &ClientPayload,
+    xpm_client: XpmClientUuid,
+) -> Vec<FieldChange> {
     let owned = OwnedField::owned(input.settings.push_options());
-    field_changes(payload, &owned, found(input).map(|v| v.fields.as_slice()))
+    field_changes(
+        payload,
+        &owned,
+        found(input, xpm_client).map(|v| v.fields.as_slice()),
+    )
 }
 
 fn look_alikes_of(input: &PlanInput<'_>, except: Option<XpmClientUuid>) -> Vec<LookAlike> {
@@ -503,7 +516,7 @@ fn look_alikes_of(input: &PlanInput<'_>, except: Option<XpmClientUuid>) -> Vec<L
 }
 
 fn plan_client(input: &PlanInput<'_>, payload: ClientPayload) -> Result<ClientStep, PlanError> {
-    let gone = match (input.record, input.xpm_now) {
+    let gone = match (input.record, input.linked_now) {
         (Some(record), Some(XpmClientRead::Gone { xpm_client, reason }))
             if *xpm_client == record.xpm_client =>
         {
@@ -518,7 +531,7 @@ fn plan_client(input: &PlanInput<'_>, payload: ClientPayload) -> Result<ClientSt
             return Err(PlanError::AlreadySynced(record.xpm_client));
         }
         let xpm_client = record.xpm_client;
-        let changes = changes(input, &payload);
+        let changes = changes(input, &payload, xpm_client);
         return Ok(if changes.is_empty() {
             ClientStep::Unchanged { xpm_client }
         } else {
@@ -533,7 +546,7 @@ fn plan_client(input: &PlanInput<'_>, payload: ClientPayload) -> Result<ClientSt
     if gone.is_none()
         && let Some(recovered) = recover_lost_create(input)
     {
-        let changes = changes(input, &payload);
+        let changes = changes(input, &payload, recovered);
         return Ok(ClientStep::Recover {
             xpm_client: recovered,
             payload,
@@ -548,12 +561,12 @@ fn plan_client(input: &PlanInput<'_>, payload: ClientPayload) -> Result<ClientSt
             if !look_alikes.iter().any(|c| c.xpm_client == chosen) {
                 return Err(PlanError::NotALookAlike(chosen));
             }
-            if let Some(XpmClientRead::Gone { xpm_client, reason }) = input.xpm_now
+            if let Some(XpmClientRead::Gone { xpm_client, reason }) = input.chosen_now
                 && *xpm_client == chosen
             {
                 return Err(PlanError::ChosenClientGone(chosen, *reason));
             }
-            let changes = changes(input, &payload);
+            let changes = changes(input, &payload, chosen);
             Ok(ClientStep::Link {
                 xpm_client: chosen,
                 payload,
@@ -576,20 +589,6 @@ fn plan_client(input: &PlanInput<'_>, payload: ClientPayload) -> Result<ClientSt
             },
             None => ClientStep::NeedsDecision { look_alikes },
         }),
-    }
-}
-
-/// The XPM client a sync will target before it writes anything, so that
-/// it can be read first: the linked one, or the one a person chose to link
-/// to (a recovery and a create have nothing to read).
-pub fn client_to_read(
-    record: Option<&SyncRecord>,
-    decision: Option<FirstSyncDecision>,
-) -> Option<XpmClientUuid> {
-    match (record, decision) {
-        (_, Some(FirstSyncDecision::LinkTo(chosen))) => Some(chosen),
-        (Some(record), _) => Some(record.xpm_client),
-        (None, _) => None,
     }
 }
 
@@ -625,10 +624,10 @@ fn plan_relationships(
         .record
         .filter(|r| Some(r.xpm_client) == client_step.known_xpm_client());
     // XPM's relationships on the target client (none on one being created).
-    let seen: &[XpmRelationshipSeen] = match client_step {
-        ClientStep::Create { .. } => &[],
-        _ => found(input).map_or(&[], |v| v.relationships.as_slice()),
-    };
+    let seen: &[XpmRelationshipSeen] = client_step
+        .known_xpm_client()
+        .and_then(|x| found(input, x))
+        .map_or(&[], |v| v.relationships.as_slice());
     let mut steps = Vec::with_capacity(input.associations.len());
     let mut claimed: BTreeMap<(ClientId, XpmRelationshipType), AssociationId> = BTreeMap::new();
     let mut adopted: BTreeSet<XpmRelationshipUuid> = BTreeSet::new();

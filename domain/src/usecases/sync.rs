@@ -16,10 +16,9 @@ use crate::ports::{
 };
 use crate::practice::PermissionError;
 use crate::sync::{
-    ClientPayload, ClientStep, FieldChange, GoneReason, LookAlike, ManualSyncRequest, OwnedField,
+    ClientPayload, ClientStep, FieldChange, FirstSyncDecision, GoneReason, LookAlike, ManualSyncRequest, OwnedField,
     PendingOperation, PlanError, PlanInput, PushedRelationship, RelatedClientView,
-    RelationshipStep, SyncPlan, SyncRecord, XpmClientRead, client_to_read, look_alike_queries,
-    plan_sync,
+    RelationshipStep, SyncPlan, SyncRecord, XpmClientRead, look_alike_queries, plan_sync,
 };
 use crate::usecases::{Integration, Stores};
 
@@ -96,7 +95,8 @@ struct Gathered {
     record: Option<SyncRecord>,
     pending: Vec<PendingOperation>,
     search_results: Vec<LookAlike>,
-    xpm_now: Option<XpmClientRead>,
+    linked_now: Option<XpmClientRead>,
+    chosen_now: Option<XpmClientRead>,
 }
 
 impl<S, G, A, C, I> Integration<S, G, A, C, I>
@@ -120,10 +120,14 @@ where
             Err(err) => return Err(self.note_connection_problem(request.practice(), err).await),
         };
         let plan = plan_sync(input(request, &gathered))?;
-        let xpm_now = match gathered.xpm_now {
-            Some(XpmClientRead::Found(view)) => Some(view),
-            _ => None,
-        };
+        let target = plan.client.known_xpm_client();
+        let xpm_now = [gathered.linked_now, gathered.chosen_now]
+            .into_iter()
+            .flatten()
+            .find_map(|read| match read {
+                XpmClientRead::Found(view) if Some(view.xpm_client) == target => Some(view),
+                _ => None,
+            });
         Ok(SyncPreview {
             plan,
             xpm_now,
@@ -302,15 +306,20 @@ where
         }
 
         let xpm = XpmAccess { practice, tenant };
-        // The first call: XPM's copy of the client the sync targets.
-        let xpm_now = match client_to_read(record.as_ref(), request.decision()) {
-            Some(xpm_client) => Some(self.read_client(xpm, xpm_client).await?),
+        // The first call: XPM's copy of the linked client.
+        let linked_now = match &record {
+            Some(r) => Some(self.read_client(xpm, r.xpm_client).await?),
             None => None,
         };
-        let linked_is_gone = matches!(
-            (&record, &xpm_now),
-            (Some(r), Some(XpmClientRead::Gone { xpm_client, .. })) if *xpm_client == r.xpm_client
-        );
+        let linked_is_gone = matches!(linked_now, Some(XpmClientRead::Gone { .. }));
+        // A person's choice of an XPM client to link to, on a first sync or
+        // once the linked one is gone: read it before it is written.
+        let chosen_now = match request.decision() {
+            Some(FirstSyncDecision::LinkTo(chosen)) if record.is_none() || linked_is_gone => {
+                Some(self.read_client(xpm, chosen).await?)
+            }
+            _ => None,
+        };
         let search_results = if record.is_none() || linked_is_gone {
             self.search_look_alikes(xpm, &client, &pending).await?
         } else {
@@ -325,7 +334,8 @@ where
             record,
             pending,
             search_results,
-            xpm_now,
+            linked_now,
+            chosen_now,
         })
     }
 
@@ -402,7 +412,8 @@ fn input<'a>(request: &'a ManualSyncRequest, g: &'a Gathered) -> PlanInput<'a> {
         record: g.record.as_ref(),
         search_results: &g.search_results,
         pending: &g.pending,
-        xpm_now: g.xpm_now.as_ref(),
+        linked_now: g.linked_now.as_ref(),
+        chosen_now: g.chosen_now.as_ref(),
     }
 }
 
