@@ -364,6 +364,7 @@ pub async fn seed_practice<S: AppStore>(store: &S) -> anyhow::Result<()> {
             shares: shares.map(ShareCount::new).transpose()?,
             percentage: pct.map(Percentage::parse).transpose()?,
             start_date: Some(date!(2020 - 07 - 01)),
+            end_date: None,
         })
     };
     // (client, related, type): "client has `related` as its <type>".

@@ -3,7 +3,7 @@
 
 use domain::activity::{ActivityEntry, ActivityKind, Actor, Operation};
 use domain::ids::AssociationId;
-use domain::sync::{ClientStep, RelationshipStep};
+use domain::sync::{ClientStep, FieldChange, GoneReason, LookAlike, MatchKey, RelationshipStep};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -118,9 +118,22 @@ pub fn describe_named(kind: &ActivityKind, name: NameAssociation<'_>) -> String 
         ActivityKind::ClientRecovered { xpm_client, .. } => format!(
             "An interrupted create had made XPM client {xpm_client}: linked to it, no duplicate"
         ),
-        ActivityKind::ClientUpdated { fields, .. } => {
-            format!("Client updated in XPM: {}", fields.join(", "))
+        // Entries written before old values were recorded name the fields only.
+        ActivityKind::ClientUpdated {
+            fields, changes, ..
+        } if changes.is_empty() => format!("Client updated in XPM: {}", fields.join(", ")),
+        ActivityKind::ClientUpdated { changes, .. } => {
+            format!("Client updated in XPM: {}", field_changes(changes))
         }
+        ActivityKind::ClientGoneFromXpm {
+            xpm_client, reason, ..
+        } => format!(
+            "{}; nothing was written. Sync with a choice: create it again in XPM, link it to another XPM client, or unlink it",
+            gone(*xpm_client, *reason)
+        ),
+        ActivityKind::ClientUnlinked { xpm_client, .. } => format!(
+            "Unlinked from XPM client {xpm_client}; nothing was changed in XPM, and the next Sync asks to link or create"
+        ),
         ActivityKind::ClientUnchanged { .. } => {
             "Client unchanged since the last push: nothing written".into()
         }
@@ -173,32 +186,196 @@ pub fn entry_line(entry: &ActivityEntry) -> String {
 pub fn client_step(step: &ClientStep) -> String {
     match step {
         ClientStep::Create { .. } => "Create the client in XPM".into(),
-        ClientStep::Link { xpm_client, .. } => {
-            format!("Link to XPM client {xpm_client}, then update it")
+        ClientStep::Link {
+            xpm_client,
+            changes,
+            ..
+        } if changes.is_empty() => {
+            format!("Link to XPM client {xpm_client}; it already shows PM Hub's values")
         }
-        ClientStep::Recover { xpm_client, .. } => {
+        ClientStep::Link {
+            xpm_client,
+            changes,
+            ..
+        } => format!(
+            "Link to XPM client {xpm_client}, then write PM Hub's values: {}",
+            field_changes(changes)
+        ),
+        ClientStep::Recover {
+            xpm_client,
+            changes,
+            ..
+        } if changes.is_empty() => {
             format!("Adopt XPM client {xpm_client}, made by an interrupted create")
         }
-        ClientStep::Update { changed_fields, .. } => {
-            format!("Update the XPM client: {}", changed_fields.join(", "))
+        ClientStep::Recover {
+            xpm_client,
+            changes,
+            ..
+        } => format!(
+            "Adopt XPM client {xpm_client}, made by an interrupted create, then write PM Hub's values: {}",
+            field_changes(changes)
+        ),
+        ClientStep::Update { changes, .. } => {
+            format!("Update the XPM client: {}", field_changes(changes))
         }
-        ClientStep::Unchanged { .. } => "Nothing to write: unchanged since the last push".into(),
+        ClientStep::Unchanged { .. } => {
+            "Nothing to write: the XPM client already shows PM Hub's values".into()
+        }
         ClientStep::NeedsDecision { look_alikes } => format!(
             "XPM already holds {} client(s) like this one: choose to link to one, or create a new one",
             look_alikes.len()
         ),
+        ClientStep::GoneFromXpm {
+            xpm_client, reason, ..
+        } => format!(
+            "{}. Nothing will be written until you choose: create it again in XPM, link it to another XPM client, or unlink it",
+            gone(*xpm_client, *reason)
+        ),
+    }
+}
+
+/// "The linked XPM client … was deleted (or merged into another client) in XPM".
+pub fn gone(xpm_client: domain::ids::XpmClientUuid, reason: GoneReason) -> String {
+    match reason {
+        GoneReason::DeletedOrMerged => format!(
+            "The linked XPM client {xpm_client} was deleted or merged into another client in XPM"
+        ),
+        GoneReason::Archived => format!("The linked XPM client {xpm_client} is archived in XPM"),
+    }
+}
+
+/// A stable code for the reason, for machines.
+pub const fn gone_code(reason: GoneReason) -> &'static str {
+    match reason {
+        GoneReason::DeletedOrMerged => "deleted_or_merged",
+        GoneReason::Archived => "archived",
+    }
+}
+
+/// A stable code for what a sync does with the client itself, for machines.
+pub const fn client_step_code(step: &ClientStep) -> &'static str {
+    match step {
+        ClientStep::Create { .. } => "create",
+        ClientStep::Link { .. } => "link",
+        ClientStep::Recover { .. } => "recover",
+        ClientStep::Update { .. } => "update",
+        ClientStep::Unchanged { .. } => "unchanged",
+        ClientStep::NeedsDecision { .. } => "needs_decision",
+        ClientStep::GoneFromXpm { .. } => "gone_from_xpm",
+    }
+}
+
+/// A value as a person reads it in a change: empty ones said in words.
+fn value_or(value: Option<&str>, empty: &str) -> String {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| empty.to_owned(), str::to_owned)
+}
+
+/// "old@x -> new@x", "empty -> new@x", "old@x -> cleared"; tax numbers masked.
+pub fn change_values(change: &FieldChange) -> String {
+    let c = change.masked();
+    format!(
+        "{} -> {}",
+        value_or(c.xpm_now.as_deref(), "empty"),
+        value_or(c.pm_hub.as_deref(), "cleared")
+    )
+}
+
+/// "Email (old@x -> cleared), Phone (empty -> 09 555 0100)".
+pub fn field_changes(changes: &[FieldChange]) -> String {
+    changes
+        .iter()
+        .map(|c| format!("{} ({})", c.field.xpm_name(), change_values(c)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// "same name, same business number".
+pub fn match_keys(keys: &[MatchKey]) -> String {
+    keys.iter()
+        .map(|k| k.describe())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The look-alikes a person chooses from (a first sync, or a linked client gone from XPM).
+pub fn look_alikes(step: &ClientStep) -> &[LookAlike] {
+    match step {
+        ClientStep::NeedsDecision { look_alikes } | ClientStep::GoneFromXpm { look_alikes, .. } => {
+            look_alikes
+        }
+        _ => &[],
     }
 }
 
 pub fn relationship_step(step: &RelationshipStep) -> String {
     match step {
         RelationshipStep::Add { xpm_type, .. } => format!("Add as {xpm_type}"),
-        RelationshipStep::Update { .. } => "Update shares, percentage or start date".into(),
+        RelationshipStep::Update { terms, .. } => format!(
+            "Update its terms in XPM to PM Hub's: {}",
+            relationship_terms(terms)
+        ),
         RelationshipStep::Unchanged { .. } => "Unchanged".into(),
         RelationshipStep::Adopt { pushed, .. } => format!(
-            "Record {} found in XPM after an interrupted add",
+            "Record the {} relationship already in XPM with PM Hub's terms; nothing written",
             pushed.xpm_type
         ),
         RelationshipStep::Skipped { reason, .. } => format!("Skipped: {reason}"),
+    }
+}
+
+/// "shares 600, 60%, from 2020-07-01 to 2024-06-30"; "no shares, percentage or dates".
+pub fn relationship_terms(terms: &domain::sync::RelationshipTerms) -> String {
+    let mut parts = Vec::new();
+    if let Some(s) = terms.shares {
+        parts.push(format!("shares {}", s.get()));
+    }
+    if let Some(p) = terms.percentage {
+        parts.push(format!("{p}%"));
+    }
+    match (terms.start_date, terms.end_date) {
+        (Some(start), Some(end)) => parts.push(format!("from {start} to {end}")),
+        (Some(start), None) => parts.push(format!("from {start}")),
+        (None, Some(end)) => parts.push(format!("until {end}")),
+        (None, None) => {}
+    }
+    if parts.is_empty() {
+        "no shares, percentage or dates".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::sync::OwnedField;
+
+    #[test]
+    fn an_update_names_each_field_with_its_old_and_new_value_and_masks_tax_numbers() {
+        let changes = vec![
+            FieldChange {
+                field: OwnedField::Email,
+                xpm_now: Some("old@x.test".into()),
+                pm_hub: None,
+            },
+            FieldChange {
+                field: OwnedField::Phone,
+                xpm_now: None,
+                pm_hub: Some("09 555 0100".into()),
+            },
+            FieldChange {
+                field: OwnedField::TaxNumber,
+                xpm_now: Some("******111".into()),
+                pm_hub: Some("123456782".into()),
+            },
+        ];
+        assert_eq!(
+            field_changes(&changes),
+            "Email (old@x.test -> cleared), Phone (empty -> 09 555 0100), TaxNumber (******111 -> ******782)"
+        );
     }
 }

@@ -1,22 +1,107 @@
-//! The preview's fields: PM Hub's values as XPM names them (rendered by the
-//! XPM adapter exactly as a push would send them), beside XPM's current values.
+//! The preview's fields: for each XPM client field PM Hub owns
+//! ([`OwnedField`], defined by the domain), PM Hub's value, what XPM holds
+//! now, and whether a Sync overwrites it. A Sync writes exactly the fields
+//! of the plan's `changes()` (PM Hub's value, or a clear when PM Hub holds
+//! none), whether they changed in PM Hub or directly in XPM; a create
+//! writes every field PM Hub holds a value for. Tax numbers are masked as
+//! XPM shows them.
 
-use domain::sync::{FieldComparison, compare_fields};
+use domain::settings::PushOptions;
+use domain::sync::{ClientStep, FieldChange, OwnedField};
 use domain::usecases::SyncPreview;
 
-pub fn fields(preview: &SyncPreview) -> Result<Vec<FieldComparison>, String> {
-    let now = xpm_adapter::client_fields(&preview.payload).map_err(|e| e.to_string())?;
-    let last = preview
-        .last_pushed
-        .as_ref()
-        .map(xpm_adapter::client_fields)
-        .transpose()
-        .map_err(|e| e.to_string())?;
-    let xpm_now = preview.xpm_now.as_ref().map(|v| v.fields.as_slice());
-    Ok(compare_fields(
-        &now,
-        last.as_deref(),
-        xpm_now,
-        preview.writes_client(),
-    ))
+/// One owned field of the preview; values as a person may see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldRow {
+    pub field: OwnedField,
+    pub pm_hub: Option<String>,
+    /// What the last Sync left in XPM, if this client was synced before.
+    pub last_pushed: Option<String>,
+    /// XPM's value now; `None` when empty or not read (no XPM client yet).
+    pub xpm_now: Option<String>,
+    /// The Sync overwrites XPM's value with PM Hub's (clears it when PM Hub holds none).
+    pub will_write: bool,
+    /// XPM's value differs from what the last Sync left there: someone
+    /// changed it directly in XPM (a Sync puts PM Hub's value back).
+    pub changed_in_xpm: bool,
+}
+
+impl FieldRow {
+    /// XPM's element name, e.g. `Email`.
+    pub fn name(&self) -> &'static str {
+        self.field.xpm_name()
+    }
+
+    /// Whether the Sync empties the field in XPM.
+    pub fn clears(&self) -> bool {
+        self.will_write && self.pm_hub.is_none()
+    }
+
+    /// "XPM now -> PM Hub" for a field the Sync writes, e.g. `old@x -> cleared`.
+    pub fn change(&self) -> Option<String> {
+        self.will_write.then(|| {
+            crate::present::change_values(&FieldChange {
+                field: self.field,
+                xpm_now: self.xpm_now.clone(),
+                pm_hub: self.pm_hub.clone(),
+            })
+        })
+    }
+}
+
+fn blank(v: Option<String>) -> Option<String> {
+    v.filter(|v| !v.trim().is_empty())
+}
+
+fn mask(field: OwnedField, v: Option<String>) -> Option<String> {
+    FieldChange {
+        field,
+        xpm_now: v,
+        pm_hub: None,
+    }
+    .masked()
+    .xpm_now
+}
+
+/// The rows of the preview: every owned field that PM Hub, XPM or the last
+/// push holds a value for, or that the Sync writes. `options` are the
+/// practice's push options (a tax number kept out of XPM is not owned).
+pub fn fields(preview: &SyncPreview, options: PushOptions) -> Vec<FieldRow> {
+    let xpm = preview.xpm_now.as_ref().map(|v| v.fields.as_slice());
+    let step = &preview.plan.client;
+    let changes = step.changes();
+    OwnedField::owned(options)
+        .into_iter()
+        .filter_map(|field| {
+            let pm_hub = blank(preview.payload.value(field));
+            let xpm_now = xpm.and_then(|fields| {
+                blank(
+                    fields
+                        .iter()
+                        .find(|(name, _)| name == field.xpm_name())
+                        .map(|(_, v)| v.clone()),
+                )
+            });
+            let last_pushed = preview
+                .last_pushed
+                .as_ref()
+                .and_then(|p| blank(p.value(field)));
+            let will_write = match step {
+                ClientStep::Create { .. } => pm_hub.is_some(),
+                _ => changes.iter().any(|c| c.field == field),
+            };
+            let changed_in_xpm = preview.last_pushed.is_some()
+                && xpm.is_some()
+                && !field.xpm_shows(last_pushed.as_deref(), xpm_now.as_deref());
+            let shown = pm_hub.is_some() || xpm_now.is_some() || last_pushed.is_some();
+            (shown || will_write).then(|| FieldRow {
+                field,
+                pm_hub: mask(field, pm_hub),
+                last_pushed: mask(field, last_pushed),
+                xpm_now: mask(field, xpm_now),
+                will_write,
+                changed_in_xpm,
+            })
+        })
+        .collect()
 }

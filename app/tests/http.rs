@@ -37,6 +37,440 @@ on_both_stores! {
     a_first_sync_with_a_look_alike_waits_for_a_link_or_create_choice => look_alike_needs_a_choice;
     disconnect_needs_confirmation_keeps_xpm_data_and_the_activity_log => disconnect_keeps_everything;
     staff_can_sync_but_cannot_connect_disconnect_or_map => staff_permissions;
+    clearing_a_field_in_pm_hub_then_syncing_clears_it_in_xpm => clearing_a_field_clears_it_in_xpm;
+    a_sync_of_a_client_deleted_in_xpm_answers_gone_from_xpm_and_writes_nothing => gone_client_writes_nothing;
+    unlinking_then_syncing_asks_to_link_or_create_again => unlink_then_sync_asks_again;
+    changing_association_terms_then_syncing_updates_the_one_xpm_relationship => terms_change_updates_the_relationship;
+}
+
+async fn sync(
+    app: &TestApp,
+    client: domain::ids::ClientId,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let (status, outcome) = app
+        .post_json(
+            &format!("/api/clients/{client}/sync"),
+            &app.staff_token,
+            body,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    outcome
+}
+
+fn uuid_of(outcome: &serde_json::Value) -> uuid::Uuid {
+    uuid::Uuid::parse_str(outcome["xpmClientUuid"].as_str().expect("an XPM client")).expect("uuid")
+}
+
+async fn put_json(
+    app: &TestApp,
+    path: &str,
+    body: serde_json::Value,
+) -> (StatusCode, serde_json::Value) {
+    let response = app
+        .api(Method::PUT, path, &app.staff_token)
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    let status = response.status();
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}
+
+async fn activity_messages(
+    app: &TestApp,
+    client: domain::ids::ClientId,
+    kind: &str,
+) -> Vec<String> {
+    let (_, page) = app
+        .get_json(
+            &format!("/api/activity?client={client}&kind={kind}"),
+            &app.staff_token,
+        )
+        .await;
+    page["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+async fn clearing_a_field_clears_it_in_xpm(app: &TestApp) {
+    app.connect().await;
+    let trust = demo::client_id(4);
+    let uuid = uuid_of(&sync(app, trust, json!({})).await);
+    let in_xpm = || app.sim.control().client(tenant(), uuid).expect("in XPM");
+    assert_eq!(in_xpm().field("Email"), Some("trustee@smithfamily.test"));
+
+    let (_, mut client) = app
+        .get_json(&format!("/api/clients/{trust}"), &app.staff_token)
+        .await;
+    let input = client.as_object_mut().expect("a client");
+    for key in ["id", "status", "email"] {
+        input.remove(key);
+    }
+    let (status, saved) = put_json(app, &format!("/api/clients/{trust}"), client).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["email"], serde_json::Value::Null);
+
+    let (_, preview) = app
+        .get_json(
+            &format!("/api/clients/{trust}/sync-preview"),
+            &app.staff_token,
+        )
+        .await;
+    let email = preview["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .find(|f| f["field"] == "Email")
+        .expect("the email row")
+        .clone();
+    assert_eq!(email["willWrite"], true, "{email}");
+    assert_eq!(email["clears"], true, "{email}");
+    assert_eq!(
+        email["change"], "trustee@smithfamily.test -> cleared",
+        "{email}"
+    );
+
+    let outcome = sync(app, trust, json!({})).await;
+    assert_eq!(outcome["status"], "complete", "{outcome}");
+    let now = in_xpm();
+    assert!(
+        now.field("Email").is_none_or(str::is_empty),
+        "XPM still holds {:?}",
+        now.field("Email")
+    );
+    assert_eq!(now.name(), "Smith Family Trust", "other fields stay");
+    let messages = activity_messages(app, trust, "client_updated").await;
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("Email (trustee@smithfamily.test -> cleared)")),
+        "{messages:?}"
+    );
+    let again = sync(app, trust, json!({})).await;
+    assert_eq!(
+        again["plan"]["writes"], 0,
+        "cleared once, then unchanged: {again}"
+    );
+}
+
+async fn gone_client_writes_nothing(app: &TestApp) {
+    app.connect().await;
+    let trust = demo::client_id(4);
+    let first = uuid_of(&sync(app, trust, json!({})).await);
+    app.sim
+        .control()
+        .delete_client(tenant(), first)
+        .expect("deleted in XPM");
+    let writes = app.xpm_writes().len();
+
+    let gone = sync(app, trust, json!({})).await;
+    assert_eq!(gone["status"], "gone_from_xpm", "{gone}");
+    assert_eq!(gone["complete"], false);
+    assert_eq!(gone["plan"]["needsDecision"], true);
+    assert_eq!(
+        gone["plan"]["goneFromXpm"]["reason"], "deleted_or_merged",
+        "{gone}"
+    );
+    assert_eq!(
+        gone["plan"]["goneFromXpm"]["xpmClientUuid"],
+        first.to_string()
+    );
+    assert!(
+        gone["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Nothing was written"),
+        "{gone}"
+    );
+    assert_eq!(app.xpm_writes().len(), writes, "nothing is written to XPM");
+    let messages = activity_messages(app, trust, "client_gone_from_xpm").await;
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(messages[0].contains("deleted or merged"), "{messages:?}");
+    assert!(messages[0].contains("nothing was written"), "{messages:?}");
+
+    let (status, page) = app.page(&format!("/clients/{trust}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"gone-from-xpm\""), "{page}");
+    assert!(page.contains("Create it again in XPM"), "{page}");
+    assert!(page.contains("id=\"unlink\""), "{page}");
+    assert!(page.contains("deleted or merged"), "{page}");
+
+    // A person made another client of that name in XPM: link to it.
+    let other = app
+        .sim
+        .control()
+        .add_client(tenant(), &json!({"Name": "Smith Family Trust"}))
+        .expect("added in XPM")
+        .uuid;
+    let gone = sync(app, trust, json!({})).await;
+    assert_eq!(gone["status"], "gone_from_xpm", "{gone}");
+    let look_alike = gone["plan"]["lookAlikes"]
+        .as_array()
+        .expect("look-alikes")
+        .iter()
+        .find(|l| l["xpmClientUuid"] == other.to_string())
+        .expect("the new XPM client is offered")
+        .clone();
+    assert!(
+        look_alike["matchedOn"]
+            .as_array()
+            .is_some_and(|keys| keys.contains(&json!("same name"))),
+        "{look_alike}"
+    );
+    assert_eq!(app.xpm_writes().len(), writes, "still nothing written");
+    let linked = sync(
+        app,
+        trust,
+        json!({"decision": {"linkTo": other.to_string()}}),
+    )
+    .await;
+    assert_eq!(linked["status"], "complete", "{linked}");
+    assert_eq!(linked["xpmClientUuid"], other.to_string());
+    let now = app.sim.control().client(tenant(), other).expect("linked");
+    assert_eq!(
+        now.field("Email"),
+        Some("trustee@smithfamily.test"),
+        "PM Hub's values are written on the client linked to"
+    );
+    assert!(
+        app.xpm_writes()
+            .iter()
+            .skip(writes)
+            .all(|e| !e.path.ends_with("/client.api/add")),
+        "linking creates no client"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_archived_in_xpm_can_be_created_again() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    app.connect().await;
+    let trust = demo::client_id(4);
+    let first = uuid_of(&sync(&app, trust, json!({})).await);
+    app.sim
+        .control()
+        .archive_client(tenant(), first)
+        .expect("archived in XPM");
+    let writes = app.xpm_writes().len();
+    let gone = sync(&app, trust, json!({})).await;
+    assert_eq!(gone["status"], "gone_from_xpm", "{gone}");
+    assert_eq!(gone["plan"]["goneFromXpm"]["reason"], "archived", "{gone}");
+    assert_eq!(app.xpm_writes().len(), writes, "nothing is written to XPM");
+
+    let again = sync(&app, trust, json!({"decision": "createNew"})).await;
+    assert_eq!(again["status"], "complete", "{again}");
+    let second = uuid_of(&again);
+    assert_ne!(second, first, "a new XPM client");
+    let added = app
+        .xpm_writes()
+        .iter()
+        .skip(writes)
+        .filter(|e| e.path.ends_with("/client.api/add"))
+        .count();
+    assert_eq!(added, 1);
+    assert!(
+        app.sim
+            .control()
+            .client(tenant(), first)
+            .expect("kept")
+            .archived,
+        "the archived client is left as it is"
+    );
+    app.stop().await;
+}
+
+async fn unlink_then_sync_asks_again(app: &TestApp) {
+    app.connect().await;
+    let acme = demo::client_id(1);
+    let (status, problem) = app
+        .post_json(
+            &format!("/api/clients/{acme}/unlink"),
+            &app.staff_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(
+        problem["type"],
+        "https://pmhub-xpm.example/problems/not-linked"
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("nothing to unlink"),
+        "{problem}"
+    );
+    let linked = sync(
+        app,
+        acme,
+        json!({"decision": {"linkTo": sim_demo::ACME_UUID}}),
+    )
+    .await;
+    assert_eq!(linked["status"], "complete", "{linked}");
+    let writes = app.xpm_writes().len();
+    let clients = app.sim.control().clients(tenant()).expect("clients").len();
+
+    let (status, unlinked) = app
+        .post_json(
+            &format!("/api/clients/{acme}/unlink"),
+            &app.staff_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{unlinked}");
+    assert_eq!(unlinked["unlinkedFrom"], sim_demo::ACME_UUID);
+    assert_eq!(
+        app.xpm_writes().len(),
+        writes,
+        "unlinking touches nothing in XPM"
+    );
+    assert_eq!(
+        app.sim.control().clients(tenant()).expect("clients").len(),
+        clients
+    );
+
+    let asked = sync(app, acme, json!({})).await;
+    assert_eq!(asked["status"], "needs_decision", "{asked}");
+    assert_eq!(
+        asked["plan"]["lookAlikes"][0]["xpmClientUuid"],
+        sim_demo::ACME_UUID
+    );
+    assert!(
+        asked["plan"]["lookAlikes"][0]["matchedOn"]
+            .as_array()
+            .is_some_and(|keys| !keys.is_empty()),
+        "{asked}"
+    );
+    assert_eq!(
+        app.xpm_writes().len(),
+        writes,
+        "nothing written before the choice"
+    );
+    let messages = activity_messages(app, acme, "client_unlinked").await;
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(messages[0].contains(sim_demo::ACME_UUID), "{messages:?}");
+}
+
+async fn terms_change_updates_the_relationship(app: &TestApp) {
+    app.connect().await;
+    let (john, trust) = (demo::client_id(3), demo::client_id(4));
+    let john_uuid = uuid_of(&sync(app, john, json!({})).await);
+    let trust_uuid = uuid_of(&sync(app, trust, json!({})).await);
+    let (_, associations) = app
+        .get_json(
+            &format!("/api/clients/{trust}/associations"),
+            &app.staff_token,
+        )
+        .await;
+    let beneficiary = associations
+        .as_array()
+        .expect("associations")
+        .iter()
+        .find(|a| a["relatedClientId"] == john.to_string())
+        .expect("the trust's association with John")
+        .clone();
+    assert_eq!(beneficiary["endDate"], serde_json::Value::Null);
+    let id = beneficiary["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/clients/{trust}/associations/{id}");
+    let writes = app.xpm_writes().len();
+
+    let (status, problem) = put_json(
+        app,
+        &path,
+        json!({"percentage": "40", "startDate": "2020-07-01", "endDate": "2019-06-30"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "endDate", "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("before the start date"),
+        "{problem}"
+    );
+    let (status, problem) = app
+        .post_json(
+            &format!("/api/clients/{trust}/associations"),
+            &app.staff_token,
+            json!({
+                "relatedClientId": demo::client_id(2).to_string(),
+                "associationTypeId": beneficiary["associationTypeId"],
+                "startDate": "2021-01-01",
+                "endDate": "2020-12-31"
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "endDate", "{problem}");
+
+    let (status, changed) = put_json(
+        app,
+        &path,
+        json!({"percentage": "40", "startDate": "2020-07-01", "endDate": "2024-06-30"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["percentage"], "40");
+    assert_eq!(changed["endDate"], "2024-06-30");
+    assert_eq!(app.xpm_writes().len(), writes, "nothing syncs by itself");
+    let (status, _) = put_json(
+        app,
+        &format!("/api/clients/{trust}/associations/{}", uuid::Uuid::nil()),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let outcome = sync(app, trust, json!({})).await;
+    assert!(
+        outcome["operations"]
+            .as_array()
+            .expect("operations")
+            .iter()
+            .any(|o| o["kind"] == "relationship_updated"),
+        "{outcome}"
+    );
+    let org = app.sim.control().org_state(tenant()).expect("org").org;
+    let between: Vec<_> = org
+        .relationships
+        .values()
+        .filter(|r| {
+            (r.client == trust_uuid && r.related == john_uuid)
+                || (r.client == john_uuid && r.related == trust_uuid)
+        })
+        .collect();
+    assert_eq!(between.len(), 1, "updated, not added again: {between:?}");
+    let r = between[0];
+    assert_eq!(
+        r.percentage.as_deref().and_then(|p| p.parse::<f64>().ok()),
+        Some(40.0),
+        "{r:?}"
+    );
+    assert!(
+        r.end_date
+            .as_deref()
+            .is_some_and(|d| d.starts_with("2024-06-30")),
+        "{r:?}"
+    );
+    let again = sync(app, trust, json!({})).await;
+    assert!(
+        again["operations"]
+            .as_array()
+            .expect("operations")
+            .iter()
+            .all(|o| o["kind"] != "relationship_updated"),
+        "written once: {again}"
+    );
 }
 
 async fn connecting_shows_connected_and_syncs_nothing(app: &TestApp) {
@@ -433,6 +867,15 @@ async fn the_preview_flags_fields_changed_directly_in_xpm_and_writes_nothing() {
         .expect("email field");
     assert_eq!(email["changedInXpm"], true, "{email}");
     assert_eq!(email["xpmNow"], "changed@in-xpm.test");
+    assert_eq!(email["pmHub"], "trustee@smithfamily.test");
+    assert_eq!(
+        email["willWrite"], true,
+        "a Sync puts PM Hub's value back: {email}"
+    );
+    assert_eq!(
+        email["change"], "changed@in-xpm.test -> trustee@smithfamily.test",
+        "{email}"
+    );
     let tax = fields
         .iter()
         .find(|f| f["field"] == "TaxNumber")
@@ -441,6 +884,8 @@ async fn the_preview_flags_fields_changed_directly_in_xpm_and_writes_nothing() {
         tax["changedInXpm"], false,
         "a masked tax number is not a change: {tax}"
     );
+    assert_eq!(tax["willWrite"], false, "{tax}");
+    assert_eq!(tax["pmHub"], "******782", "tax numbers are masked: {tax}");
     assert_eq!(app.xpm_writes().len(), writes, "a preview writes nothing");
     let (_, client) = app
         .get_json(&format!("/api/clients/{trust}"), &app.staff_token)
@@ -559,5 +1004,121 @@ async fn the_openapi_document_describes_every_route_and_every_route_is_served() 
             "{method} {path} answered {status} without a token"
         );
     }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_page_unlinks_a_gone_client_once_confirmed_and_saves_terms_without_syncing() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    app.connect().await;
+    let (john, trust) = (demo::client_id(3), demo::client_id(4));
+    let first = uuid_of(&sync(&app, trust, json!({})).await);
+    app.sim
+        .control()
+        .delete_client(tenant(), first)
+        .expect("deleted in XPM");
+    let writes = app.xpm_writes().len();
+    let csrf = app.csrf().await;
+    let page = format!("/clients/{trust}");
+
+    let unconfirmed = app
+        .post_form(&format!("{page}/unlink"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(unconfirmed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let confirmed = app
+        .post_form(
+            &format!("{page}/unlink"),
+            &[("csrf", &csrf), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    let location = confirmed.headers()[reqwest::header::LOCATION]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let (_, html) = app.page(&location).await;
+    assert!(
+        html.contains("Unlinked. Nothing was changed in XPM"),
+        "{html}"
+    );
+    assert!(!html.contains("id=\"gone-from-xpm\""), "{html}");
+    let (status, _) = app
+        .post_json(
+            &format!("/api/clients/{trust}/unlink"),
+            &app.staff_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "unlinked already");
+
+    let (_, associations) = app
+        .get_json(
+            &format!("/api/clients/{trust}/associations"),
+            &app.staff_token,
+        )
+        .await;
+    let id = associations
+        .as_array()
+        .expect("associations")
+        .iter()
+        .find(|a| a["relatedClientId"] == john.to_string())
+        .and_then(|a| a["id"].as_str())
+        .expect("the association with John")
+        .to_owned();
+    assert!(
+        html.contains(&format!("/associations/{id}/terms")),
+        "{html}"
+    );
+    let terms = format!("{page}/associations/{id}/terms");
+    let refused = app
+        .post_form(
+            &terms,
+            &[
+                ("csrf", &csrf),
+                ("percentage", "45"),
+                ("start_date", "2020-07-01"),
+                ("end_date", "2019-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = refused.text().await.expect("page");
+    assert!(text.contains("before the start date"), "{text}");
+    let saved = app
+        .post_form(
+            &terms,
+            &[
+                ("csrf", &csrf),
+                ("shares", ""),
+                ("percentage", "45"),
+                ("start_date", "2020-07-01"),
+                ("end_date", "2025-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.page(&format!("{page}?done=terms")).await;
+    assert!(html.contains("Nothing was synced"), "{html}");
+    assert!(html.contains("value=\"2025-01-01\""), "{html}");
+    let (_, associations) = app
+        .get_json(
+            &format!("/api/clients/{trust}/associations"),
+            &app.staff_token,
+        )
+        .await;
+    let changed = associations
+        .as_array()
+        .expect("associations")
+        .iter()
+        .find(|a| a["id"] == id.as_str())
+        .expect("still there")
+        .clone();
+    assert_eq!(changed["percentage"], "45", "{changed}");
+    assert_eq!(changed["endDate"], "2025-01-01", "{changed}");
+    assert_eq!(
+        app.xpm_writes().len(),
+        writes,
+        "neither unlinking nor saving terms writes to XPM"
+    );
     app.stop().await;
 }

@@ -105,6 +105,8 @@ pub enum RelationshipWrite {
     },
     Update {
         xpm_relationship: XpmRelationshipUuid,
+        /// The relationship's type (XPM cannot change it): whether it carries shares.
+        xpm_type: XpmRelationshipType,
         terms: RelationshipTerms,
     },
 }

@@ -50,6 +50,7 @@ fn terms(shares: Option<u64>, percentage: Option<&str>) -> AssociationTerms {
         shares: shares.map(|s| ShareCount::new(s).expect("shares")),
         percentage: percentage.map(|p| Percentage::parse(p).expect("a percentage")),
         start_date: Some(time::macros::date!(2024 - 07 - 01)),
+        end_date: None,
     }
 }
 

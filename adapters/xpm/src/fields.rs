@@ -1,24 +1,32 @@
-//! A client's fields as XPM names and shows them, taken from the very XML
-//! body a push would send: what the preview sets beside XPM's current values.
+//! A client's fields as XPM names and shows them: PM Hub's side of the
+//! preview, set beside XPM's current values.
 
-use domain::ids::XpmClientUuid;
-use domain::sync::ClientPayload;
-use uuid::Uuid;
+use domain::sync::{ClientPayload, OwnedField};
 
-use crate::xml::{self, Answer, WriteError};
+use crate::xml::{self, WriteError};
 
-/// `(XPM field name, value)` for every field a push of `payload` sends, in
-/// the order XPM answers them (the names and order of `XpmClientView.fields`,
-/// so the preview can set them side by side). Built by reading back the
-/// update body with the answer reader, so it cannot drift from what is sent.
+/// `(XPM field name, value)` for every owned field PM Hub holds a value
+/// for (the domain's [`OwnedField::ALL`], each with
+/// [`ClientPayload::value`]: the very text a push sends), named and ordered
+/// as the adapter reads XPM's answer into `XpmClientView.fields`, so the
+/// preview can set them side by side. A value a push would refuse (a
+/// character XML cannot carry) is refused here too.
 pub fn client_fields(payload: &ClientPayload) -> Result<Vec<(String, String)>, WriteError> {
-    let body = xml::client_update(XpmClientUuid::from_uuid(Uuid::nil()), payload)?;
-    let echo = format!("<Response><Status>OK</Status>{body}</Response>");
-    match xml::parse_client(&echo) {
-        Ok(Answer::Ok(answer)) => Ok(answer.view.fields),
-        Ok(Answer::Error(message)) => Err(WriteError::Serialise(message)),
-        Err(err) => Err(WriteError::Serialise(err.to_string())),
-    }
+    let mut fields = xml::owned_values(payload, OwnedField::ALL);
+    fields.sort_by_key(|(name, _)| {
+        xml::FIELD_ORDER
+            .iter()
+            .position(|n| n == name)
+            .unwrap_or(usize::MAX)
+    });
+    fields
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|v| (name, v)))
+        .map(|(name, value)| {
+            xml::check_chars(name, &value)?;
+            Ok((name.to_owned(), value))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -49,5 +57,26 @@ mod tests {
         assert_eq!(get("BusinessStructure"), Some("Sole Trader"));
         assert_eq!(get("TaxNumber"), Some("123456782"));
         assert_eq!(get("IsProspect"), Some("No"));
+    }
+
+    #[test]
+    fn fields_come_in_the_order_xpm_answers_them_and_only_with_a_value() {
+        let mut details =
+            ClientDetails::named(ClientName::new("Acme").unwrap(), ClientKind::Organisation);
+        details.business_structure = Some(BusinessStructure::Company);
+        details.branch_number = Some(domain::text::BranchNumber::new("001").unwrap());
+        details.gst_registered = Some(false);
+        let fields = client_fields(&ClientPayload::new(&details, PushOptions::default())).unwrap();
+        let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Name",
+                "IsProspect",
+                "BranchNumber",
+                "BusinessStructure",
+                "GSTRegistered"
+            ]
+        );
     }
 }

@@ -38,14 +38,32 @@ pub fn read_as_every_answer(body: &str) {
 
     // A client that was read has what the planner relies on.
     if let Ok(Answer::Ok(c)) = &client {
-        assert!(!c.name.is_empty() && c.name.trim() == c.name);
+        let name = &c.look_alike.name;
+        assert!(!name.is_empty() && name.trim() == name);
         assert_eq!(
             c.view.fields.first(),
-            Some(&("Name".to_owned(), c.name.clone()))
+            Some(&("Name".to_owned(), name.clone()))
         );
+        assert_eq!(c.look_alike.xpm_client, c.view.xpm_client);
         for (_, value) in &c.view.fields {
             assert!(!value.is_empty() && value.trim() == value);
         }
+    }
+}
+
+/// What XPM would show of `payload` once added: the add body the adapter
+/// sends (every owned field), wrapped in an OK answer and read back by the
+/// adapter's answer reader, as `(XPM field name, value)`. For a round-trip
+/// target: it must equal [`crate::client_fields`] of the same payload.
+pub fn client_round_trip(
+    payload: &domain::sync::ClientPayload,
+) -> Result<Vec<(String, String)>, crate::WriteError> {
+    let body = xml::client_add(payload, domain::sync::OwnedField::ALL)?;
+    let echo = format!("<Response><Status>OK</Status>{body}</Response>");
+    match xml::parse_client(&echo) {
+        Ok(Answer::Ok(answer)) => Ok(answer.view.fields),
+        Ok(Answer::Error(message)) => Err(crate::WriteError::Serialise(message)),
+        Err(err) => Err(crate::WriteError::Serialise(err.to_string())),
     }
 }
 

@@ -1,6 +1,13 @@
 //! XPM API v3.1 as the domain's [`XpmGateway`]: client add, update, get and
 //! search, relationship add and update. No delete or archive call exists here.
 //!
+//! The calls each port method makes: `get_client` one get; `search_clients`
+//! one detailed search; `create_client` one add (no search first: the
+//! domain's sync has searched, and says what it found in `known`), and a
+//! search by name only after an add whose answer was lost; `update_client`
+//! one update (none when no field is given); a relationship add one call (a
+//! get only after a lost answer); a relationship update one call.
+//!
 //! Every call waits for a place among the organisation's calls in flight
 //! and for the organisation's rate limiter, carries a fresh access token,
 //! and has a timeout. Reads are retried; writes are never blindly retried:
@@ -15,7 +22,7 @@ use domain::ports::{
     Clock, ConnectionStore, RelationshipWrite, XpmAccess, XpmClientView, XpmError, XpmGateway,
 };
 use domain::relationship_type::XpmRelationshipType;
-use domain::sync::{ClientPayload, LookAlike, RelationshipTerms};
+use domain::sync::{ClientPayload, LookAlike, OwnedField, RelationshipTerms};
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
@@ -411,6 +418,12 @@ impl<S: ConnectionStore> XpmClient<S> {
                         "XPM holds relationships of types pmhub-xpm does not know; left out"
                     );
                 }
+                if !answer.unreadable_terms.is_empty() {
+                    tracing::info!(
+                        terms = ?answer.unreadable_terms,
+                        "XPM holds relationship terms PM Hub cannot represent; read as empty"
+                    );
+                }
                 Ok(answer.view)
             }
             Ok(Answer::Ok(answer)) => Err(XpmError::UnexpectedAnswer(format!(
@@ -428,10 +441,15 @@ impl<S: ConnectionStore> XpmClient<S> {
         }
     }
 
+    /// XPM's search, detailed, so each client carries the fields a look-alike is judged on.
     #[tracing::instrument(name = "xpm.search", skip_all, fields(practice = %access.practice, tenant = %access.tenant))]
-    async fn search(&self, access: XpmAccess, name: &str) -> Result<Vec<LookAlike>, XpmError> {
+    async fn search(&self, access: XpmAccess, query: &str) -> Result<Vec<LookAlike>, XpmError> {
         let (status, text) = self
-            .read(access, "/client.api/search", &[("query", name)])
+            .read(
+                access,
+                "/client.api/search",
+                &[("query", query), ("detailed", "true")],
+            )
             .await?;
         match xml::parse_clients(&text) {
             Ok(Answer::Ok(clients)) => Ok(clients),
@@ -459,16 +477,19 @@ impl<S: ConnectionStore> XpmClient<S> {
             .collect())
     }
 
+    /// Adds the client, without searching first: `known` (the XPM clients
+    /// the domain's own search found before deciding to create) tells a
+    /// lost add's client apart from namesakes that already existed.
     #[tracing::instrument(name = "xpm.create", skip_all, fields(practice = %access.practice, tenant = %access.tenant))]
     async fn create(
         &self,
         access: XpmAccess,
         payload: &ClientPayload,
+        owned: &[OwnedField],
+        known: &[XpmClientUuid],
     ) -> Result<XpmClientUuid, XpmError> {
-        let body = xml::client_add(payload).map_err(write_error)?;
+        let body = xml::client_add(payload, owned).map_err(write_error)?;
         let name = payload.details().name.as_str();
-        // Who already has this name, so a lost add's client can be told apart.
-        let before = self.same_named(access, name).await?;
         let mut tries = 0;
         loop {
             tries += 1;
@@ -508,7 +529,7 @@ impl<S: ConnectionStore> XpmClient<S> {
                 ))
             })?;
             let new: Vec<XpmClientUuid> =
-                after.into_iter().filter(|c| !before.contains(c)).collect();
+                after.into_iter().filter(|c| !known.contains(c)).collect();
             match new.as_slice() {
                 [made] => {
                     tracing::info!(tenant = %access.tenant, xpm_client = %made, "the unconfirmed add had made the client");
@@ -537,14 +558,20 @@ impl<S: ConnectionStore> XpmClient<S> {
         }
     }
 
+    /// Writes exactly `fields` (an empty one clears it in XPM); with no
+    /// field to write, no call is made.
     #[tracing::instrument(name = "xpm.update", skip_all, fields(practice = %access.practice, tenant = %access.tenant))]
     async fn update(
         &self,
         access: XpmAccess,
         xpm_client: XpmClientUuid,
         payload: &ClientPayload,
+        fields: &[OwnedField],
     ) -> Result<(), XpmError> {
-        let body = xml::client_update(xpm_client, payload).map_err(write_error)?;
+        let body = xml::client_update(xpm_client, payload, fields).map_err(write_error)?;
+        if fields.is_empty() {
+            return Ok(());
+        }
         match self
             .send(
                 access,
@@ -662,9 +689,11 @@ impl<S: ConnectionStore> XpmClient<S> {
         &self,
         access: XpmAccess,
         relationship: XpmRelationshipUuid,
+        carries_shares: bool,
         terms: &RelationshipTerms,
     ) -> Result<XpmRelationshipUuid, XpmError> {
-        let body = xml::relationship_update(relationship, terms).map_err(write_error)?;
+        let body =
+            xml::relationship_update(relationship, carries_shares, terms).map_err(write_error)?;
         match self
             .send(
                 access,
@@ -740,8 +769,10 @@ impl<S: ConnectionStore> XpmGateway for XpmClient<S> {
         &self,
         access: XpmAccess,
         payload: &ClientPayload,
+        owned: &[OwnedField],
+        known: &[XpmClientUuid],
     ) -> Result<XpmClientUuid, XpmError> {
-        self.create(access, payload).await
+        self.create(access, payload, owned, known).await
     }
 
     async fn update_client(
@@ -749,8 +780,9 @@ impl<S: ConnectionStore> XpmGateway for XpmClient<S> {
         access: XpmAccess,
         xpm_client: XpmClientUuid,
         payload: &ClientPayload,
+        fields: &[OwnedField],
     ) -> Result<(), XpmError> {
-        self.update(access, xpm_client, payload).await
+        self.update(access, xpm_client, payload, fields).await
     }
 
     async fn write_relationships(
@@ -772,10 +804,17 @@ impl<S: ConnectionStore> XpmGateway for XpmClient<S> {
                 }
                 RelationshipWrite::Update {
                     xpm_relationship,
+                    xpm_type,
                     terms,
                 } => {
-                    self.update_relationship(access, *xpm_relationship, terms)
-                        .await
+                    // NumberOfShares (empty to clear it) goes only with a type that carries shares.
+                    self.update_relationship(
+                        access,
+                        *xpm_relationship,
+                        xpm_type.carries_shares(),
+                        terms,
+                    )
+                    .await
                 }
             }
         });
@@ -793,9 +832,9 @@ impl<S: ConnectionStore> XpmGateway for XpmClient<S> {
     async fn search_clients(
         &self,
         access: XpmAccess,
-        name: &str,
+        query: &str,
     ) -> Result<Vec<LookAlike>, XpmError> {
-        self.search(access, name).await
+        self.search(access, query).await
     }
 
     async fn check_connection(&self, access: XpmAccess) -> Result<(), XpmError> {

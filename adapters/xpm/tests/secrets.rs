@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use common::*;
 use domain::client::BusinessStructure;
 use domain::ports::{XpmAuthorization, XpmGateway};
+use domain::sync::OwnedField;
 use secrecy::SecretString;
 use time::Duration as TimeDuration;
 use wiremock::matchers::path;
@@ -93,7 +94,9 @@ async fn no_secret_is_ever_logged_or_put_in_an_error() {
     let payload = organisation("Acme Ltd", BusinessStructure::Company);
     errors.push(format!(
         "{:?}",
-        gateway.create_client(access(), &payload).await
+        gateway
+            .create_client(access(), &payload, OwnedField::ALL, &[])
+            .await
     ));
     errors.push(format!("{:?}", gateway.check_connection(access()).await));
     errors.push(format!(

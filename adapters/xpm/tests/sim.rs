@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use domain::association::{Percentage, ShareCount};
+use domain::association::{AssociationTerms, Percentage, ShareCount};
 use domain::client::{BusinessStructure, ClientDetails, ClientKind, IndividualDetails};
 use domain::ids::{PracticeId, XpmClientUuid, XpmTenantId};
 use domain::ports::{
@@ -16,8 +16,10 @@ use domain::ports::{
 };
 use domain::relationship_type::XpmRelationshipType;
 use domain::settings::PushOptions;
-use domain::sync::{ClientPayload, RelationshipTerms};
-use domain::text::{ClientName, ShortText};
+use domain::sync::{ClientPayload, OwnedField, RelationshipTerms};
+use domain::text::{
+    BusinessNumber, ClientCode, ClientName, CompanyNumber, EmailAddress, PhoneNumber, ShortText,
+};
 use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -160,6 +162,7 @@ fn no_terms() -> RelationshipTerms {
         shares: None,
         percentage: None,
         start_date: None,
+        end_date: None,
     }
 }
 
@@ -171,12 +174,12 @@ async fn a_whole_sync_creates_updates_relates_and_reads_back() {
     let hostile = company(r#"Ōtautahi <Holdings> & "Sons" 🚀 שלום"#);
     let acme = s
         .gateway
-        .create_client(demo_access(), &hostile)
+        .create_client(demo_access(), &hostile, OwnedField::ALL, &[])
         .await
         .unwrap();
     let jo = s
         .gateway
-        .create_client(demo_access(), &person("Jo", "Bloggs"))
+        .create_client(demo_access(), &person("Jo", "Bloggs"), OwnedField::ALL, &[])
         .await
         .unwrap();
 
@@ -189,12 +192,13 @@ async fn a_whole_sync_creates_updates_relates_and_reads_back() {
     assert_eq!(found[0].name, r#"Ōtautahi <Holdings> & "Sons" 🚀 שלום"#);
 
     let mut changed = hostile.details().clone();
-    changed.email = Some(domain::text::EmailAddress::new("office@otautahi.example").unwrap());
+    changed.email = Some(EmailAddress::new("office@otautahi.example").unwrap());
     s.gateway
         .update_client(
             demo_access(),
             acme,
             &ClientPayload::new(&changed, PushOptions::default()),
+            &[OwnedField::Email],
         )
         .await
         .unwrap();
@@ -217,6 +221,7 @@ async fn a_whole_sync_creates_updates_relates_and_reads_back() {
                         shares: Some(ShareCount::new(100).unwrap()),
                         percentage: Some(Percentage::parse("33.33").unwrap()),
                         start_date: Some(time::macros::date!(2024 - 01 - 01)),
+                        end_date: None,
                     },
                 },
             ],
@@ -232,10 +237,12 @@ async fn a_whole_sync_creates_updates_relates_and_reads_back() {
             acme,
             vec![RelationshipWrite::Update {
                 xpm_relationship: *shareholder,
+                xpm_type: XpmRelationshipType::Shareholder,
                 terms: RelationshipTerms {
                     shares: Some(ShareCount::new(150).unwrap()),
                     percentage: Some(Percentage::parse("50").unwrap()),
-                    start_date: None,
+                    start_date: Some(time::macros::date!(2024 - 01 - 01)),
+                    end_date: Some(time::macros::date!(2026 - 06 - 30)),
                 },
             }],
         )
@@ -246,6 +253,20 @@ async fn a_whole_sync_creates_updates_relates_and_reads_back() {
     let fields: HashMap<_, _> = view.fields.iter().cloned().collect();
     assert_eq!(fields["Email"], "office@otautahi.example");
     assert_eq!(fields["BusinessStructure"], "Company");
+    let held = view
+        .relationships
+        .iter()
+        .find(|r| r.xpm_relationship == *shareholder)
+        .unwrap();
+    assert_eq!(
+        held.terms,
+        AssociationTerms {
+            shares: Some(ShareCount::new(150).unwrap()),
+            percentage: Some(Percentage::parse("50").unwrap()),
+            start_date: Some(time::macros::date!(2024 - 01 - 01)),
+            end_date: Some(time::macros::date!(2026 - 06 - 30)),
+        }
+    );
     let mut seen: Vec<_> = view
         .relationships
         .iter()
@@ -295,6 +316,353 @@ async fn a_seeded_client_is_read_with_its_masked_tax_number_and_relationships() 
     ));
 }
 
+/// A company PM Hub holds an email, a phone, a fax and a client code for.
+fn full_company(name: &str) -> ClientDetails {
+    let mut d = company(name).details().clone();
+    d.email = Some(EmailAddress::new("office@full.example").unwrap());
+    d.phone = Some(PhoneNumber::new("09 555 0100").unwrap());
+    d.fax = Some(PhoneNumber::new("09 555 0101").unwrap());
+    d.client_code = Some(ClientCode::new("FUL01").unwrap());
+    d.company_number = Some(CompanyNumber::new("7654321").unwrap());
+    d.business_number = Some(BusinessNumber::new("51 824 753 556").unwrap());
+    d
+}
+
+fn payload_of(d: &ClientDetails) -> ClientPayload {
+    ClientPayload::new(d, PushOptions::default())
+}
+
+impl Setup {
+    /// The client's fields as the sim stores them.
+    fn stored(&self, client: XpmClientUuid) -> std::collections::BTreeMap<String, String> {
+        self.ctl()
+            .client(*tenant().as_uuid(), *client.as_uuid())
+            .unwrap()
+            .fields
+    }
+}
+
+#[tokio::test]
+async fn an_update_that_clears_fields_sends_them_empty_and_the_sim_no_longer_holds_them() {
+    let s = start().await;
+    let d = full_company("Clearing Ltd");
+    let client = s
+        .gateway
+        .create_client(demo_access(), &payload_of(&d), OwnedField::ALL, &[])
+        .await
+        .unwrap();
+    assert_eq!(s.stored(client)["Email"], "office@full.example");
+    let mut cleared = d.clone();
+    cleared.email = None;
+    cleared.phone = None;
+    s.gateway
+        .update_client(
+            demo_access(),
+            client,
+            &payload_of(&cleared),
+            &[OwnedField::Email, OwnedField::Phone],
+        )
+        .await
+        .unwrap();
+    let update = s.journal("PUT", "client.api/update");
+    assert_eq!(update.len(), 1);
+    assert!(
+        update[0]
+            .request_body
+            .contains("<Email></Email><Phone></Phone>"),
+        "{}",
+        update[0].request_body
+    );
+    let stored = s.stored(client);
+    assert!(
+        !stored.contains_key("Email") && !stored.contains_key("Phone"),
+        "{stored:?}"
+    );
+    assert_eq!(stored["Fax"], "09 555 0101");
+    let view = s.gateway.get_client(demo_access(), client).await.unwrap();
+    assert!(
+        !view
+            .fields
+            .iter()
+            .any(|(k, _)| k == "Email" || k == "Phone")
+    );
+}
+
+#[tokio::test]
+async fn an_update_sends_only_the_given_fields_and_xpm_keeps_the_others() {
+    let s = start().await;
+    let d = full_company("Partial Ltd");
+    let client = s
+        .gateway
+        .create_client(demo_access(), &payload_of(&d), OwnedField::ALL, &[])
+        .await
+        .unwrap();
+    // A person edits XPM: a field PM Hub owns, and one it does not.
+    s.ctl()
+        .edit_client(
+            *tenant().as_uuid(),
+            *client.as_uuid(),
+            &serde_json::json!({"Fax": "09 000 0000", "ReferralSource": "Word of mouth"}),
+        )
+        .unwrap();
+    // PM Hub's new phone; its other values (fax included) as they were.
+    let mut changed = d.clone();
+    changed.phone = Some(PhoneNumber::new("09 555 0199").unwrap());
+    changed.fax = None;
+    s.gateway
+        .update_client(
+            demo_access(),
+            client,
+            &payload_of(&changed),
+            &[OwnedField::Phone],
+        )
+        .await
+        .unwrap();
+    let body = &s.journal("PUT", "client.api/update")[0].request_body;
+    assert_eq!(
+        body,
+        &format!("<Client><UUID>{client}</UUID><Phone>09 555 0199</Phone></Client>")
+    );
+    let stored = s.stored(client);
+    assert_eq!(stored["Phone"], "09 555 0199");
+    assert_eq!(stored["Fax"], "09 000 0000", "not given, so not sent");
+    assert_eq!(stored["ReferralSource"], "Word of mouth");
+    assert_eq!(stored["Email"], "office@full.example");
+}
+
+#[tokio::test]
+async fn an_update_with_no_field_makes_no_call() {
+    let s = start().await;
+    let client = s
+        .gateway
+        .create_client(demo_access(), &company("Still Ltd"), OwnedField::ALL, &[])
+        .await
+        .unwrap();
+    s.gateway
+        .update_client(demo_access(), client, &company("Still Ltd"), &[])
+        .await
+        .unwrap();
+    assert!(s.journal("PUT", "client.api/update").is_empty());
+}
+
+#[tokio::test]
+async fn reading_a_client_answers_its_relationships_with_their_terms_and_its_archived_flag() {
+    let s = start().await;
+    let acme = s
+        .gateway
+        .create_client(demo_access(), &company("Terms Co"), OwnedField::ALL, &[])
+        .await
+        .unwrap();
+    let jo = s
+        .gateway
+        .create_client(demo_access(), &person("Jo", "Terms"), OwnedField::ALL, &[])
+        .await
+        .unwrap();
+    let terms = RelationshipTerms {
+        shares: Some(ShareCount::new(40).unwrap()),
+        percentage: Some(Percentage::parse("12.5").unwrap()),
+        start_date: Some(time::macros::date!(2023 - 04 - 01)),
+        end_date: Some(time::macros::date!(2025 - 03 - 31)),
+    };
+    let results = s
+        .gateway
+        .write_relationships(
+            demo_access(),
+            acme,
+            vec![RelationshipWrite::Add {
+                related_xpm_client: jo,
+                xpm_type: XpmRelationshipType::Shareholder,
+                terms,
+            }],
+        )
+        .await;
+    let Ok(rel) = results[0] else {
+        panic!("{results:?}")
+    };
+    let view = s.gateway.get_client(demo_access(), acme).await.unwrap();
+    assert!(!view.archived);
+    assert_eq!(
+        view.relationships,
+        vec![domain::sync::XpmRelationshipSeen {
+            xpm_relationship: rel,
+            related_xpm_client: jo,
+            xpm_type: XpmRelationshipType::Shareholder,
+            terms: AssociationTerms {
+                shares: terms.shares,
+                percentage: terms.percentage,
+                start_date: terms.start_date,
+                end_date: terms.end_date,
+            },
+        }]
+    );
+    // Seen from the related client: the reciprocal, with the same terms.
+    let jo_view = s.gateway.get_client(demo_access(), jo).await.unwrap();
+    assert_eq!(
+        jo_view.relationships[0].xpm_type,
+        XpmRelationshipType::ShareholderOf
+    );
+    assert_eq!(jo_view.relationships[0].terms, view.relationships[0].terms);
+
+    s.ctl()
+        .archive_client(*tenant().as_uuid(), *acme.as_uuid())
+        .unwrap();
+    let archived = s.gateway.get_client(demo_access(), acme).await.unwrap();
+    assert!(archived.archived);
+}
+
+#[tokio::test]
+async fn a_relationship_update_with_cleared_terms_clears_them_in_the_sim() {
+    let s = start().await;
+    let a = s
+        .gateway
+        .create_client(
+            demo_access(),
+            &company("Clear Terms Co"),
+            OwnedField::ALL,
+            &[],
+        )
+        .await
+        .unwrap();
+    let b = s
+        .gateway
+        .create_client(demo_access(), &company("Holder Co"), OwnedField::ALL, &[])
+        .await
+        .unwrap();
+    let full = RelationshipTerms {
+        shares: Some(ShareCount::new(10).unwrap()),
+        percentage: Some(Percentage::parse("25").unwrap()),
+        start_date: Some(time::macros::date!(2024 - 01 - 01)),
+        end_date: Some(time::macros::date!(2024 - 12 - 31)),
+    };
+    let added = s
+        .gateway
+        .write_relationships(
+            demo_access(),
+            a,
+            vec![
+                RelationshipWrite::Add {
+                    related_xpm_client: b,
+                    xpm_type: XpmRelationshipType::ShareholderOf,
+                    terms: full,
+                },
+                RelationshipWrite::Add {
+                    related_xpm_client: b,
+                    xpm_type: XpmRelationshipType::Director,
+                    terms: RelationshipTerms {
+                        shares: None,
+                        ..full
+                    },
+                },
+            ],
+        )
+        .await;
+    let [Ok(shareholding), Ok(directorship)] = added.as_slice() else {
+        panic!("{added:?}")
+    };
+    let updated = s
+        .gateway
+        .write_relationships(
+            demo_access(),
+            a,
+            vec![
+                RelationshipWrite::Update {
+                    xpm_relationship: *shareholding,
+                    xpm_type: XpmRelationshipType::ShareholderOf,
+                    terms: no_terms(),
+                },
+                RelationshipWrite::Update {
+                    xpm_relationship: *directorship,
+                    xpm_type: XpmRelationshipType::Director,
+                    terms: no_terms(),
+                },
+            ],
+        )
+        .await;
+    assert_eq!(updated, vec![Ok(*shareholding), Ok(*directorship)]);
+    let org = s.ctl().org_state(*tenant().as_uuid()).unwrap().org;
+    for id in [shareholding, directorship] {
+        let r = &org.relationships[id.as_uuid()];
+        assert_eq!(
+            (
+                &r.number_of_shares,
+                &r.percentage,
+                &r.start_date,
+                &r.end_date
+            ),
+            (&None, &None, &None, &None),
+            "{r:?}"
+        );
+    }
+    // The types were known from the adds: no read before the updates, and
+    // NumberOfShares was sent (empty) on the shareholding only.
+    assert!(s.journal("GET", "client.api/get").is_empty());
+    let bodies: Vec<String> = s
+        .journal("POST", "updaterelationship")
+        .into_iter()
+        .map(|e| e.request_body)
+        .collect();
+    assert_eq!(
+        bodies
+            .iter()
+            .filter(|b| b.contains("<NumberOfShares></NumberOfShares>"))
+            .count(),
+        1,
+        "{bodies:?}"
+    );
+    assert!(bodies.iter().all(|b| b.contains("<EndDate></EndDate>")));
+}
+
+#[tokio::test]
+async fn a_search_answers_look_alikes_with_the_fields_they_are_judged_on() {
+    let s = start().await;
+    let d = full_company("Lookalike Holdings");
+    let client = s
+        .gateway
+        .create_client(demo_access(), &payload_of(&d), OwnedField::ALL, &[])
+        .await
+        .unwrap();
+    let found = s
+        .gateway
+        .search_clients(demo_access(), "Lookalike")
+        .await
+        .unwrap();
+    let some = |v: &str| Some(v.to_owned());
+    assert_eq!(
+        found,
+        vec![domain::sync::LookAlike {
+            email: some("office@full.example"),
+            business_number: some("51 824 753 556"),
+            company_number: some("7654321"),
+            client_code: some("FUL01"),
+            ..domain::sync::LookAlike::named(client, "Lookalike Holdings")
+        }]
+    );
+    assert!(s.journal("GET", "detailed=true").len() == 1);
+    let jo = s
+        .gateway
+        .create_client(
+            demo_access(),
+            &person("Jo", "Lookalike"),
+            OwnedField::ALL,
+            &[],
+        )
+        .await
+        .unwrap();
+    let people = s
+        .gateway
+        .search_clients(demo_access(), "Jo Lookalike")
+        .await
+        .unwrap();
+    assert_eq!(people.len(), 1);
+    assert_eq!(people[0].xpm_client, jo);
+    assert_eq!(people[0].first_name.as_deref(), Some("Jo"));
+    assert_eq!(people[0].last_name.as_deref(), Some("Lookalike"));
+    assert_eq!(
+        people[0].date_of_birth.as_deref().map(|d| &d[..10]),
+        Some("1975-03-14")
+    );
+}
+
 #[tokio::test]
 async fn xpm_s_validation_errors_are_rejections_in_xpm_s_words() {
     let s = start().await;
@@ -309,6 +677,8 @@ async fn xpm_s_validation_errors_are_rejections_in_xpm_s_words() {
         .create_client(
             demo_access(),
             &ClientPayload::new(&d, PushOptions::default()),
+            OwnedField::ALL,
+            &[],
         )
         .await
         .unwrap();
@@ -444,14 +814,24 @@ async fn tokens_expired_mid_sync_are_renewed_and_the_sync_goes_on() {
     let s = start().await;
     let first = s
         .gateway
-        .create_client(demo_access(), &company("Before Expiry Ltd"))
+        .create_client(
+            demo_access(),
+            &company("Before Expiry Ltd"),
+            OwnedField::ALL,
+            &[],
+        )
         .await
         .unwrap();
     let (old_access, old_refresh) = s.store.current().unwrap();
     s.ctl().expire_all_tokens();
     let second = s
         .gateway
-        .create_client(demo_access(), &company("After Expiry Ltd"))
+        .create_client(
+            demo_access(),
+            &company("After Expiry Ltd"),
+            OwnedField::ALL,
+            &[],
+        )
         .await
         .unwrap();
     assert_ne!(first, second);
@@ -549,7 +929,12 @@ async fn an_add_committed_then_dropped_is_found_and_not_duplicated() {
     s.fault("POST", "add", FaultAction::CommitThenDrop, 1);
     let made = s
         .gateway
-        .create_client(demo_access(), &company("Ambiguous Ltd"))
+        .create_client(
+            demo_access(),
+            &company("Ambiguous Ltd"),
+            OwnedField::ALL,
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(s.named("Ambiguous Ltd"), vec![*made.as_uuid()]);
@@ -562,7 +947,7 @@ async fn an_add_dropped_before_it_ran_is_sent_again_once() {
     s.fault("POST", "add", FaultAction::CloseBeforeAnswer, 1);
     let made = s
         .gateway
-        .create_client(demo_access(), &company("Dropped Ltd"))
+        .create_client(demo_access(), &company("Dropped Ltd"), OwnedField::ALL, &[])
         .await
         .unwrap();
     assert_eq!(s.named("Dropped Ltd"), vec![*made.as_uuid()]);
@@ -574,17 +959,71 @@ async fn an_add_beside_an_older_namesake_recovers_the_new_one() {
     let s = start().await;
     let older = s
         .gateway
-        .create_client(demo_access(), &company("Twin Ltd"))
+        .create_client(demo_access(), &company("Twin Ltd"), OwnedField::ALL, &[])
         .await
         .unwrap();
     s.fault("POST", "add", FaultAction::CommitThenDrop, 1);
+    // The sync's own search found the older one: it is `known`.
     let newer = s
         .gateway
-        .create_client(demo_access(), &company("Twin Ltd"))
+        .create_client(
+            demo_access(),
+            &company("Twin Ltd"),
+            OwnedField::ALL,
+            &[older],
+        )
         .await
         .unwrap();
     assert_ne!(older, newer);
     assert_eq!(s.named("Twin Ltd").len(), 2);
+}
+
+#[tokio::test]
+async fn a_lost_add_is_recovered_by_one_search_after_it_and_none_before() {
+    let s = start().await;
+    s.fault("POST", "add", FaultAction::CommitThenDrop, 1);
+    let made = s
+        .gateway
+        .create_client(
+            demo_access(),
+            &company("Lost Answer Ltd"),
+            OwnedField::ALL,
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.named("Lost Answer Ltd"), vec![*made.as_uuid()]);
+    let calls: Vec<String> = s
+        .ctl()
+        .journal_all()
+        .into_iter()
+        .filter(|e| e.path.contains("client.api"))
+        .map(|e| {
+            format!(
+                "{} {}",
+                e.method,
+                e.path.split('?').next().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "POST /practicemanager/3.1/client.api/add",
+            "GET /practicemanager/3.1/client.api/search",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_create_that_is_answered_makes_one_call_and_no_search() {
+    let s = start().await;
+    s.gateway
+        .create_client(demo_access(), &company("Plain Ltd"), OwnedField::ALL, &[])
+        .await
+        .unwrap();
+    assert_eq!(s.journal("POST", "client.api/add").len(), 1);
+    assert!(s.journal("GET", "client.api/search").is_empty());
 }
 
 #[tokio::test]
@@ -602,7 +1041,7 @@ async fn an_add_failing_with_5xx_every_time_gives_up_without_creating_anything()
     );
     let err = s
         .gateway
-        .create_client(demo_access(), &company("Never Ltd"))
+        .create_client(demo_access(), &company("Never Ltd"), OwnedField::ALL, &[])
         .await
         .unwrap_err();
     assert!(matches!(err, XpmError::Unavailable(_)), "{err}");
@@ -616,7 +1055,7 @@ async fn a_slow_add_that_timed_out_is_ambiguous_and_never_resent() {
     s.fault("POST", "add", FaultAction::Latency { ms: 5000 }, 1);
     let err = s
         .gateway
-        .create_client(demo_access(), &company("Slow Ltd"))
+        .create_client(demo_access(), &company("Slow Ltd"), OwnedField::ALL, &[])
         .await
         .unwrap_err();
     assert!(matches!(err, XpmError::Ambiguous(_)), "{err}");
@@ -631,12 +1070,12 @@ async fn a_relationship_add_committed_then_dropped_is_adopted() {
     let s = start().await;
     let a = s
         .gateway
-        .create_client(demo_access(), &company("Parent Co"))
+        .create_client(demo_access(), &company("Parent Co"), OwnedField::ALL, &[])
         .await
         .unwrap();
     let b = s
         .gateway
-        .create_client(demo_access(), &company("Child Co"))
+        .create_client(demo_access(), &company("Child Co"), OwnedField::ALL, &[])
         .await
         .unwrap();
     s.fault("POST", "addrelationship", FaultAction::CommitThenDrop, 1);
@@ -745,14 +1184,19 @@ async fn many_relationship_writes_at_once_stay_within_five_in_flight() {
     let s = start().await;
     let hub = s
         .gateway
-        .create_client(demo_access(), &company("Hub Ltd"))
+        .create_client(demo_access(), &company("Hub Ltd"), OwnedField::ALL, &[])
         .await
         .unwrap();
     let mut others = Vec::new();
     for i in 0..12 {
         others.push(
             s.gateway
-                .create_client(demo_access(), &person("Member", &format!("No{i}")))
+                .create_client(
+                    demo_access(),
+                    &person("Member", &format!("No{i}")),
+                    OwnedField::ALL,
+                    &[],
+                )
                 .await
                 .unwrap(),
         );
@@ -830,6 +1274,8 @@ async fn error_answers_at_4xx_and_5xx_are_refusals_never_unconfirmed_writes() {
             .create_client(
                 demo_access(),
                 &ClientPayload::new(&d, PushOptions::default()),
+                OwnedField::ALL,
+                &[],
             )
             .await
             .unwrap();
@@ -844,6 +1290,8 @@ async fn error_answers_at_4xx_and_5xx_are_refusals_never_unconfirmed_writes() {
             .create_client(
                 demo_access(),
                 &ClientPayload::new(&bare, PushOptions::default()),
+                OwnedField::ALL,
+                &[],
             )
             .await
             .unwrap();

@@ -11,7 +11,7 @@ use domain::client::BusinessStructure;
 use domain::ids::{XpmClientUuid, XpmRelationshipUuid};
 use domain::ports::{RelationshipWrite, XpmError, XpmGateway};
 use domain::relationship_type::XpmRelationshipType;
-use domain::sync::RelationshipTerms;
+use domain::sync::{OwnedField, RelationshipTerms};
 use time::Duration as TimeDuration;
 use uuid::Uuid;
 use wiremock::matchers::{body_string, body_string_contains, header, method, path, query_param};
@@ -110,11 +110,12 @@ async fn get_client_sends_the_bearer_token_and_tenant_and_reads_the_client() {
 }
 
 #[tokio::test]
-async fn search_sends_the_name_as_the_query() {
+async fn search_sends_the_query_and_asks_for_the_detailed_answer() {
     let s = setup().await;
     Mock::given(method("GET"))
         .and(path(format!("{API}/search")))
         .and(query_param("query", "Smith & Jones <NZ>"))
+        .and(query_param("detailed", "true"))
         .respond_with(xml(
             200,
             clients_answer(&[(A, "Smith &amp; Jones &lt;NZ&gt;")]),
@@ -244,7 +245,9 @@ async fn a_429_asking_for_too_long_a_wait_answers_rate_limited_at_once() {
         .mount(&s.server)
         .await;
     assert_eq!(
-        s.gateway.create_client(access(), &acme()).await,
+        s.gateway
+            .create_client(access(), &acme(), OwnedField::ALL, &[])
+            .await,
         Err(XpmError::RateLimited {
             retry_after_secs: 3600
         })
@@ -285,13 +288,12 @@ async fn an_answer_about_another_client_is_unexpected() {
 // ------------------------------------------------------------ writes
 
 #[tokio::test]
-async fn create_client_looks_for_namesakes_then_posts_the_client_xml() {
+async fn create_client_posts_the_client_xml_without_searching_first() {
     let s = setup().await;
     Mock::given(method("GET"))
         .and(path(format!("{API}/search")))
-        .and(query_param("query", "Acme Ltd"))
         .respond_with(xml(200, clients_answer(&[])))
-        .expect(1)
+        .expect(0)
         .mount(&s.server)
         .await;
     Mock::given(method("POST"))
@@ -307,7 +309,9 @@ async fn create_client_looks_for_namesakes_then_posts_the_client_xml() {
         .mount(&s.server)
         .await;
     assert_eq!(
-        s.gateway.create_client(access(), &acme()).await,
+        s.gateway
+            .create_client(access(), &acme(), OwnedField::ALL, &[])
+            .await,
         Ok(uuid(A))
     );
 }
@@ -325,7 +329,9 @@ async fn a_refused_add_is_rejected_with_xpm_s_words_and_not_retried() {
         .mount(&s.server)
         .await;
     assert_eq!(
-        s.gateway.create_client(access(), &acme()).await,
+        s.gateway
+            .create_client(access(), &acme(), OwnedField::ALL, &[])
+            .await,
         Err(XpmError::Rejected("Email is not valid".into()))
     );
 }
@@ -333,14 +339,10 @@ async fn a_refused_add_is_rejected_with_xpm_s_words_and_not_retried() {
 #[tokio::test]
 async fn an_add_whose_answer_was_lost_is_found_by_name_and_never_sent_twice() {
     let s = setup().await;
-    // Before the add: an older namesake. After it: the older one and the new one.
+    // The sync's search found an older namesake (`known`). After the add:
+    // the older one and the new one.
     Mock::given(path(format!("{API}/search")))
-        .respond_with(xml(200, clients_answer(&[(OLD, "ACME  ltd")])))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&s.server)
-        .await;
-    Mock::given(path(format!("{API}/search")))
+        .and(query_param("query", "Acme Ltd"))
         .respond_with(xml(
             200,
             clients_answer(&[(OLD, "ACME  ltd"), (A, "Acme Ltd"), (B, "Acme Ltd Group")]),
@@ -353,17 +355,59 @@ async fn an_add_whose_answer_was_lost_is_found_by_name_and_never_sent_twice() {
         .mount(&s.server)
         .await;
     assert_eq!(
-        s.gateway.create_client(access(), &acme()).await,
+        s.gateway
+            .create_client(access(), &acme(), OwnedField::ALL, &[uuid(OLD)])
+            .await,
         Ok(uuid(A))
+    );
+    // No search before the add: the add, then one search.
+    let calls: Vec<String> = s
+        .server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect();
+    assert_eq!(
+        calls,
+        [format!("POST {API}/add"), format!("GET {API}/search")]
+    );
+}
+
+#[tokio::test]
+async fn a_lost_add_beside_a_namesake_the_sync_did_not_know_is_ambiguous() {
+    let s = setup().await;
+    Mock::given(path(format!("{API}/search")))
+        .respond_with(xml(
+            200,
+            clients_answer(&[(OLD, "Acme Ltd"), (A, "Acme Ltd")]),
+        ))
+        .mount(&s.server)
+        .await;
+    Mock::given(path(format!("{API}/add")))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let err = s
+        .gateway
+        .create_client(access(), &acme(), OwnedField::ALL, &[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, XpmError::Ambiguous(m) if m.contains("2 new clients")),
+        "{err}"
     );
 }
 
 #[tokio::test]
 async fn an_add_that_failed_cleanly_and_made_nothing_is_sent_once_more() {
     let s = setup().await;
+    // One lookup after each unconfirmed add, none before.
     Mock::given(path(format!("{API}/search")))
         .respond_with(xml(200, clients_answer(&[])))
-        .expect(3)
+        .expect(2)
         .mount(&s.server)
         .await;
     Mock::given(path(format!("{API}/add")))
@@ -373,7 +417,7 @@ async fn an_add_that_failed_cleanly_and_made_nothing_is_sent_once_more() {
         .await;
     let err = s
         .gateway
-        .create_client(access(), &acme())
+        .create_client(access(), &acme(), OwnedField::ALL, &[])
         .await
         .unwrap_err();
     assert!(
@@ -395,7 +439,9 @@ async fn an_add_that_timed_out_and_is_not_visible_yet_is_ambiguous_and_not_resen
         .mount(&s.server)
         .await;
     assert!(matches!(
-        s.gateway.create_client(access(), &acme()).await,
+        s.gateway
+            .create_client(access(), &acme(), OwnedField::ALL, &[])
+            .await,
         Err(XpmError::Ambiguous(_))
     ));
 }
@@ -403,12 +449,6 @@ async fn an_add_that_timed_out_and_is_not_visible_yet_is_ambiguous_and_not_resen
 #[tokio::test]
 async fn an_unconfirmed_add_whose_lookup_fails_is_ambiguous() {
     let s = setup().await;
-    Mock::given(path(format!("{API}/search")))
-        .respond_with(xml(200, clients_answer(&[])))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&s.server)
-        .await;
     Mock::given(path(format!("{API}/search")))
         .respond_with(ResponseTemplate::new(503))
         .mount(&s.server)
@@ -420,7 +460,7 @@ async fn an_unconfirmed_add_whose_lookup_fails_is_ambiguous() {
         .await;
     let err = s
         .gateway
-        .create_client(access(), &acme())
+        .create_client(access(), &acme(), OwnedField::ALL, &[])
         .await
         .unwrap_err();
     assert!(
@@ -430,19 +470,57 @@ async fn an_unconfirmed_add_whose_lookup_fails_is_ambiguous() {
 }
 
 #[tokio::test]
-async fn update_client_puts_the_client_with_its_uuid() {
+async fn update_client_puts_the_given_fields_with_its_uuid() {
     let s = setup().await;
     Mock::given(method("PUT"))
         .and(path(format!("{API}/update")))
+        .and(header("content-type", "application/xml; charset=utf-8"))
         .and(body_string(format!(
-            "<Client><UUID>{A}</UUID><Name>Acme Ltd</Name><IsProspect>No</IsProspect><BusinessStructure>Company</BusinessStructure></Client>"
+            "<Client><UUID>{A}</UUID><Name>Acme Ltd</Name><BusinessStructure>Company</BusinessStructure></Client>"
         )))
         .respond_with(xml(200, client_answer(A, "Acme Ltd")))
         .expect(1)
         .mount(&s.server)
         .await;
     assert_eq!(
-        s.gateway.update_client(access(), uuid(A), &acme()).await,
+        s.gateway
+            .update_client(
+                access(),
+                uuid(A),
+                &acme(),
+                &[OwnedField::Name, OwnedField::BusinessStructure]
+            )
+            .await,
+        Ok(())
+    );
+}
+
+#[tokio::test]
+async fn an_update_that_clears_fields_sends_them_as_empty_elements() {
+    let s = setup().await;
+    Mock::given(method("PUT"))
+        .and(path(format!("{API}/update")))
+        .and(body_string(format!(
+            "<Client><UUID>{A}</UUID><Email></Email><Phone></Phone><IsProspect>No</IsProspect><ClientCode></ClientCode></Client>"
+        )))
+        .respond_with(xml(200, client_answer(A, "Acme Ltd")))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    assert_eq!(
+        s.gateway
+            .update_client(
+                access(),
+                uuid(A),
+                &acme(),
+                &[
+                    OwnedField::Email,
+                    OwnedField::Phone,
+                    OwnedField::IsProspect,
+                    OwnedField::ClientCode
+                ]
+            )
+            .await,
         Ok(())
     );
 }
@@ -456,9 +534,70 @@ async fn an_update_without_answer_is_not_retried() {
         .mount(&s.server)
         .await;
     assert!(matches!(
-        s.gateway.update_client(access(), uuid(A), &acme()).await,
+        s.gateway
+            .update_client(access(), uuid(A), &acme(), &[OwnedField::Name])
+            .await,
         Err(XpmError::Ambiguous(_))
     ));
+}
+
+/// Client A as `get` answers it, with one relationship to B.
+fn client_with_relationship(rel: &str, kind: &str) -> String {
+    format!(
+        "<Response><Status>OK</Status><Client><UUID>{A}</UUID><Name>Acme</Name><IsArchived>No</IsArchived><Relationships>\
+         <Relationship><UUID>{rel}</UUID><Type>{kind}</Type><RelatedClient><UUID>{B}</UUID><Name>Bob</Name></RelatedClient>\
+         <NumberOfShares>100</NumberOfShares><Percentage>25</Percentage><StartDate>2024-01-01T00:00:00</StartDate><EndDate></EndDate></Relationship>\
+         </Relationships></Client></Response>"
+    )
+}
+
+#[tokio::test]
+async fn a_relationship_update_with_cleared_terms_sends_them_empty_and_shares_only_on_a_shareholding() {
+    let s = setup().await;
+    let rel = "00000000-0000-0000-0000-0000000000c1";
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/get/{A}")))
+        .respond_with(xml(200, client_with_relationship(rel, "Shareholder")))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/updaterelationship")))
+        .and(body_string(format!(
+            "<Relationship><UUID>{rel}</UUID><NumberOfShares></NumberOfShares><Percentage></Percentage><StartDate></StartDate><EndDate></EndDate></Relationship>"
+        )))
+        .respond_with(xml(200, rel_answer(rel)))
+        .expect(2)
+        .mount(&s.server)
+        .await;
+    let cleared = RelationshipWrite::Update {
+        xpm_relationship: rel.parse().unwrap(),
+        xpm_type: XpmRelationshipType::Shareholder,
+        terms: RelationshipTerms {
+            shares: None,
+            percentage: None,
+            start_date: None,
+            end_date: None,
+        },
+    };
+    let view = s.gateway.get_client(access(), uuid(A)).await.unwrap();
+    assert_eq!(
+        view.relationships[0].terms,
+        domain::association::AssociationTerms {
+            shares: Some(domain::association::ShareCount::new(100).unwrap()),
+            percentage: Some(domain::association::Percentage::parse("25").unwrap()),
+            start_date: Some(time::macros::date!(2024 - 01 - 01)),
+            end_date: None,
+        }
+    );
+    // The write says the type: two updates, no further read.
+    for _ in 0..2 {
+        let results = s
+            .gateway
+            .write_relationships(access(), uuid(A), vec![cleared.clone()])
+            .await;
+        assert_eq!(results, vec![Ok(rel.parse().unwrap())]);
+    }
 }
 
 fn rel_answer(id: &str) -> String {
@@ -495,16 +634,24 @@ async fn relationship_writes_are_answered_in_order() {
     Mock::given(method("POST"))
         .and(path(format!("{API}/updaterelationship")))
         .and(body_string(format!(
-            "<Relationship><UUID>{r3}</UUID><Percentage>50</Percentage></Relationship>"
+            "<Relationship><UUID>{r3}</UUID><Percentage>50</Percentage><StartDate></StartDate><EndDate></EndDate></Relationship>"
         )))
         .respond_with(xml(200, rel_answer(r3)))
         .expect(1)
+        .mount(&s.server)
+        .await;
+    // The update says r3's type: no read is needed.
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/get/{A}")))
+        .respond_with(xml(200, client_with_relationship(r3, "Partner")))
+        .expect(0)
         .mount(&s.server)
         .await;
     let none = RelationshipTerms {
         shares: None,
         percentage: None,
         start_date: None,
+        end_date: None,
     };
     let results = s
         .gateway
@@ -524,6 +671,7 @@ async fn relationship_writes_are_answered_in_order() {
                 },
                 RelationshipWrite::Update {
                     xpm_relationship: r3.parse().unwrap(),
+                    xpm_type: XpmRelationshipType::Partner,
                     terms: RelationshipTerms {
                         percentage: Some(domain::association::Percentage::parse("50").unwrap()),
                         ..none
@@ -577,6 +725,7 @@ async fn an_unconfirmed_relationship_add_is_looked_up_on_the_client() {
                     shares: None,
                     percentage: None,
                     start_date: None,
+                    end_date: None,
                 },
             }],
         )
@@ -681,7 +830,9 @@ async fn a_401_renews_the_token_once_and_the_call_goes_through() {
         .mount(&s.server)
         .await;
     assert_eq!(
-        s.gateway.create_client(access(), &acme()).await,
+        s.gateway
+            .create_client(access(), &acme(), OwnedField::ALL, &[])
+            .await,
         Ok(uuid(A))
     );
 }

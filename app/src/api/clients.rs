@@ -111,6 +111,7 @@ pub struct AssociationView {
     pub shares: Option<u32>,
     pub percentage: Option<String>,
     pub start_date: Option<String>,
+    pub end_date: Option<String>,
 }
 
 impl From<&domain::association::Association> for AssociationView {
@@ -124,6 +125,7 @@ impl From<&domain::association::Association> for AssociationView {
             shares: terms.shares.map(ShareCount::get),
             percentage: terms.percentage.map(|p| p.to_string()),
             start_date: terms.start_date.map(|d| d.to_string()),
+            end_date: terms.end_date.map(|d| d.to_string()),
         }
     }
 }
@@ -138,6 +140,82 @@ pub struct AssociationInput {
     pub percentage: Option<String>,
     /// `yyyy-mm-dd`.
     pub start_date: Option<String>,
+    /// `yyyy-mm-dd`, not before the start date.
+    pub end_date: Option<String>,
+}
+
+/// An association's terms, replaced as a whole (an absent one is cleared).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TermsInput {
+    pub shares: Option<u64>,
+    pub percentage: Option<String>,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+}
+
+/// Validates terms, naming each bad field (`shares`, `percentage`,
+/// `startDate`, `endDate`); an end before the start is refused in words.
+pub fn parse_terms(
+    shares: Option<u64>,
+    percentage: Option<&str>,
+    start_date: Option<&str>,
+    end_date: Option<&str>,
+) -> Result<AssociationTerms, Vec<FieldProblem>> {
+    let mut errors = Vec::new();
+    let mut field = |name: &str, message: String| {
+        errors.push(FieldProblem {
+            field: name.into(),
+            message,
+        })
+    };
+    let present = |v: Option<&str>| {
+        v.map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let shares = shares
+        .map(ShareCount::new)
+        .transpose()
+        .map_err(|e| field("shares", e.to_string()))
+        .ok()
+        .flatten();
+    let percentage = present(percentage)
+        .as_deref()
+        .map(Percentage::parse)
+        .transpose()
+        .map_err(|e| field("percentage", e.to_string()))
+        .ok()
+        .flatten();
+    let mut date = |name: &str, raw: Option<&str>| {
+        present(raw)
+            .as_deref()
+            .map(|d| {
+                time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
+            })
+            .transpose()
+            .map_err(|_| field(name, "expected a date in the form yyyy-mm-dd".into()))
+            .ok()
+            .flatten()
+    };
+    let start_date = date("startDate", start_date);
+    let end_date = date("endDate", end_date);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    AssociationTerms {
+        shares,
+        percentage,
+        start_date,
+        end_date,
+    }
+    .validate()
+    .map_err(|e| {
+        vec![FieldProblem {
+            field: "endDate".into(),
+            message: e.to_string(),
+        }]
+    })
 }
 
 pub async fn associations<S: AppStore>(
@@ -175,36 +253,16 @@ pub async fn add_association<S: AppStore>(
         .parse()
         .map_err(|e: domain::ids::InvalidId| field("associationTypeId", e.to_string()))
         .ok();
-    let shares = input
-        .shares
-        .map(ShareCount::new)
-        .transpose()
-        .map_err(|e| field("shares", e.to_string()))
-        .ok()
-        .flatten();
-    let percentage = input
-        .percentage
-        .as_deref()
-        .map(Percentage::parse)
-        .transpose()
-        .map_err(|e| field("percentage", e.to_string()))
-        .ok()
-        .flatten();
-    let start_date = input
-        .start_date
-        .as_deref()
-        .map(|d| time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")))
-        .transpose()
-        .map_err(|_| field("startDate", "expected a date in the form yyyy-mm-dd".into()))
-        .ok()
-        .flatten();
-    let (Some(related), Some(kind), true) = (related, kind, errors.is_empty()) else {
+    let terms = parse_terms(
+        input.shares,
+        input.percentage.as_deref(),
+        input.start_date.as_deref(),
+        input.end_date.as_deref(),
+    )
+    .map_err(|e| errors.extend(e))
+    .ok();
+    let (Some(related), Some(kind), Some(terms)) = (related, kind, terms) else {
         return Err(Problem::invalid(errors));
-    };
-    let terms = AssociationTerms {
-        shares,
-        percentage,
-        start_date,
     };
     let association = state
         .app
@@ -221,6 +279,30 @@ pub async fn add_association<S: AppStore>(
         StatusCode::CREATED,
         Json(AssociationView::from(&association)),
     ))
+}
+
+/// Changes an association's shares, percentage and dates in PM Hub only;
+/// the next Sync of its client writes them on the XPM relationship.
+pub async fn update_association_terms<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+    ApiPath((client, association)): ApiPath<(String, String)>,
+    ApiJson(input): ApiJson<TermsInput>,
+) -> Result<Json<AssociationView>, Problem> {
+    let client: ClientId = parse_id(&client)?;
+    let association: AssociationId = parse_id(&association)?;
+    let terms = parse_terms(
+        input.shares,
+        input.percentage.as_deref(),
+        input.start_date.as_deref(),
+        input.end_date.as_deref(),
+    )
+    .map_err(Problem::invalid)?;
+    let changed = state
+        .app
+        .update_association_terms(user.practice, user.id, client, association, terms)
+        .await?;
+    Ok(Json(AssociationView::from(&changed)))
 }
 
 /// Removes an association in PM Hub only; a relationship already in XPM stays.

@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use axum::Router;
 use axum::extract::FromRequest;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{get, post, put};
 
 use crate::state::{AppState, AppStore};
 use problem::Problem;
@@ -40,7 +40,7 @@ pub const OPENAPI: &str = include_str!("../../openapi/openapi.json");
 /// Every route of [`router`], as (method, path): the test
 /// `the_openapi_document_describes_every_route` keeps this list, the router
 /// and the OpenAPI document in step.
-pub const ROUTES: [(&str, &str); 22] = [
+pub const ROUTES: [(&str, &str); 24] = [
     ("get", "/api/clients"),
     ("post", "/api/clients"),
     ("get", "/api/clients/{client}"),
@@ -50,9 +50,11 @@ pub const ROUTES: [(&str, &str); 22] = [
     ("post", "/api/clients/{client}/reactivate"),
     ("get", "/api/clients/{client}/associations"),
     ("post", "/api/clients/{client}/associations"),
+    ("put", "/api/clients/{client}/associations/{association}"),
     ("delete", "/api/clients/{client}/associations/{association}"),
     ("get", "/api/clients/{client}/sync-preview"),
     ("post", "/api/clients/{client}/sync"),
+    ("post", "/api/clients/{client}/unlink"),
     ("get", "/api/association-types"),
     ("post", "/api/association-types"),
     ("put", "/api/association-types/{association_type}/mapping"),
@@ -98,13 +100,14 @@ pub fn router<S: AppStore>() -> Router<AppState<S>> {
         )
         .route(
             "/api/clients/{client}/associations/{association}",
-            delete(clients::remove_association::<S>),
+            put(clients::update_association_terms::<S>).delete(clients::remove_association::<S>),
         )
         .route(
             "/api/clients/{client}/sync-preview",
             get(sync::preview::<S>),
         )
         .route("/api/clients/{client}/sync", post(sync::sync::<S>))
+        .route("/api/clients/{client}/unlink", post(sync::unlink::<S>))
         .route(
             "/api/association-types",
             get(mappings::list::<S>).post(mappings::create::<S>),

@@ -3,6 +3,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use domain::association::AssociationError;
 use domain::connection::ConnectionError;
 use domain::ports::{AuthorisationError, StoreError, XpmError};
 use domain::practice::PermissionError;
@@ -290,10 +291,12 @@ impl From<PlanError> for Problem {
                 "This client cannot be synced",
                 e.to_string(),
             ),
-            PlanError::NotALookAlike(_) => Problem::invalid(vec![FieldProblem {
-                field: "decision".into(),
-                message: e.to_string(),
-            }]),
+            PlanError::NotALookAlike(_) | PlanError::ChosenClientGone(..) => {
+                Problem::invalid(vec![FieldProblem {
+                    field: "decision".into(),
+                    message: e.to_string(),
+                }])
+            }
             PlanError::RequestMismatch | PlanError::ForeignAssociation(_) => {
                 Problem::internal(e.to_string())
             }
@@ -315,6 +318,12 @@ impl From<RecordsError> for Problem {
                 "The client is deleted",
                 e.to_string(),
             ),
+            RecordsError::Association(AssociationError::EndBeforeStart { .. }) => {
+                Problem::invalid(vec![FieldProblem {
+                    field: "endDate".into(),
+                    message: e.to_string(),
+                }])
+            }
             RecordsError::Association(_) => Problem::invalid(vec![FieldProblem {
                 field: "association".into(),
                 message: e.to_string(),
@@ -329,6 +338,14 @@ impl From<SyncError> for Problem {
             SyncError::Permission(p) => p.into(),
             SyncError::NotConnected(c) => c.into(),
             SyncError::ClientNotFound(_) => Problem::not_found(e.to_string()),
+            SyncError::NotLinked(_) => Problem::new(
+                StatusCode::CONFLICT,
+                "not-linked",
+                "The client is not linked to an XPM client",
+                format!(
+                    "{e}: there is nothing to unlink. Its next Sync creates it in XPM, or asks to link it to a client already there."
+                ),
+            ),
             SyncError::Plan(p) => p.into(),
             SyncError::Xpm(x) => x.into(),
             SyncError::Store(s) => s.into(),

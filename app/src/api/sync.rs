@@ -2,16 +2,25 @@
 
 use axum::Json;
 use axum::extract::State;
+use domain::client::Client;
 use domain::ids::{ClientId, XpmClientUuid};
+use domain::ports::SettingsStore;
 use domain::practice::User;
-use domain::sync::{ClientStep, FirstSyncDecision, LookAlike, ManualSyncRequest, SyncPlan};
+use domain::settings::PushOptions;
+use domain::sync::{
+    ClientStep, FieldChange, FirstSyncDecision, LookAlike, ManualSyncRequest, SyncPlan,
+};
 use domain::usecases::{SyncOutcome, SyncPreview};
 use serde::{Deserialize, Serialize};
 
 use crate::api::problem::Problem;
 use crate::api::{ApiPath, parse_id};
 use crate::auth::ApiUser;
-use crate::present::{client_step, describe, is_failure, relationship_step, timestamp};
+use crate::present::{
+    change_values, client_step, client_step_code, describe, gone, gone_code, is_failure,
+    relationship_step, timestamp,
+};
+use crate::preview::FieldRow;
 use crate::state::{AppState, AppStore};
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -24,7 +33,8 @@ pub enum DecisionInput {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SyncInput {
-    /// Only on a first sync that found look-alikes: `{"linkTo": "<XPM client UUID>"}` or `"createNew"`.
+    /// Only when a person must choose (a first sync that found look-alikes,
+    /// or a linked XPM client gone from XPM): `{"linkTo": "<XPM client UUID>"}` or `"createNew"`.
     pub decision: Option<DecisionInput>,
 }
 
@@ -53,9 +63,21 @@ pub fn request(
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlanView {
+    /// What the Sync does with the client, in words.
     pub client: String,
+    /// The same, for machines: `create`, `link`, `recover`, `update`,
+    /// `unchanged`, `needs_decision` or `gone_from_xpm`.
+    pub client_action: &'static str,
+    /// Nothing is written until a person chooses (look-alikes found, or the
+    /// linked XPM client is gone).
     pub needs_decision: bool,
+    /// The XPM clients a person may link to, with the keys each matched on.
     pub look_alikes: Vec<LookAlikeView>,
+    /// Set when the linked XPM client was deleted, merged or archived in XPM.
+    pub gone_from_xpm: Option<GoneView>,
+    /// The owned fields the Sync overwrites in an XPM client already there
+    /// (PM Hub's value; `pmHub` null clears it). Tax numbers masked.
+    pub changes: Vec<ChangeView>,
     pub relationships: Vec<RelationshipPlanView>,
     pub writes: usize,
 }
@@ -67,6 +89,59 @@ pub struct LookAlikeView {
     pub name: String,
     pub email: Option<String>,
     pub business_number: Option<String>,
+    pub company_number: Option<String>,
+    pub client_code: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub date_of_birth: Option<String>,
+    /// In words: `same name`, `same business number`...
+    pub matched_on: Vec<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GoneView {
+    pub xpm_client_uuid: String,
+    /// `deleted_or_merged` or `archived`.
+    pub reason: &'static str,
+    pub message: String,
+    /// What a person may do next, each as a request to send.
+    pub choices: Vec<ChoiceView>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChoiceView {
+    /// `create_again`, `link_to_another` or `unlink`.
+    pub choice: &'static str,
+    pub description: String,
+    /// `POST /api/clients/{id}/sync` or `/unlink`.
+    pub request: String,
+    /// The body to send (for `link_to_another`, with one of `lookAlikes`).
+    pub body: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeView {
+    /// XPM's name for the field.
+    pub field: &'static str,
+    pub xpm_now: Option<String>,
+    pub pm_hub: Option<String>,
+    /// "old@x -> cleared".
+    pub message: String,
+}
+
+impl From<&FieldChange> for ChangeView {
+    fn from(c: &FieldChange) -> Self {
+        let m = c.masked();
+        Self {
+            field: m.field.xpm_name(),
+            message: change_values(&m),
+            xpm_now: m.xpm_now,
+            pm_hub: m.pm_hub,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -77,24 +152,53 @@ pub struct RelationshipPlanView {
     pub skipped: bool,
 }
 
-impl From<&SyncPlan> for PlanView {
-    fn from(plan: &SyncPlan) -> Self {
-        let look_alikes: &[LookAlike] = match &plan.client {
-            ClientStep::NeedsDecision { look_alikes } => look_alikes,
-            _ => &[],
+impl LookAlikeView {
+    pub fn new(l: &LookAlike, client: &Client) -> Self {
+        Self {
+            xpm_client_uuid: l.xpm_client.to_string(),
+            name: l.name.clone(),
+            email: l.email.clone(),
+            business_number: l.business_number.clone(),
+            company_number: l.company_number.clone(),
+            client_code: l.client_code.clone(),
+            first_name: l.first_name.clone(),
+            last_name: l.last_name.clone(),
+            date_of_birth: l.date_of_birth.clone(),
+            matched_on: l
+                .matches(client)
+                .into_iter()
+                .map(|k| k.describe())
+                .collect(),
+        }
+    }
+}
+
+impl PlanView {
+    /// `client` is the PM Hub client the plan is for (look-alikes say on
+    /// which of its keys they match).
+    pub fn new(plan: &SyncPlan, client: &Client) -> Self {
+        let look_alikes = crate::present::look_alikes(&plan.client);
+        let gone_from_xpm = match &plan.client {
+            ClientStep::GoneFromXpm {
+                xpm_client, reason, ..
+            } => Some(GoneView {
+                xpm_client_uuid: xpm_client.to_string(),
+                reason: gone_code(*reason),
+                message: client_step(&plan.client),
+                choices: gone_choices(client.id, look_alikes),
+            }),
+            _ => None,
         };
         Self {
             client: client_step(&plan.client),
-            needs_decision: !look_alikes.is_empty(),
+            client_action: client_step_code(&plan.client),
+            needs_decision: plan.client.awaits_a_person(),
             look_alikes: look_alikes
                 .iter()
-                .map(|l| LookAlikeView {
-                    xpm_client_uuid: l.xpm_client.to_string(),
-                    name: l.name.clone(),
-                    email: l.email.clone(),
-                    business_number: l.business_number.clone(),
-                })
+                .map(|l| LookAlikeView::new(l, client))
                 .collect(),
+            gone_from_xpm,
+            changes: plan.client.changes().iter().map(ChangeView::from).collect(),
             relationships: plan
                 .relationships
                 .iter()
@@ -109,13 +213,40 @@ impl From<&SyncPlan> for PlanView {
     }
 }
 
+/// The three ways on once the linked XPM client is gone.
+fn gone_choices(client: ClientId, look_alikes: &[LookAlike]) -> Vec<ChoiceView> {
+    let sync = format!("POST /api/clients/{client}/sync");
+    let mut choices = vec![ChoiceView {
+        choice: "create_again",
+        description: "Create the client again in XPM, as a new XPM client".into(),
+        request: sync.clone(),
+        body: Some(serde_json::json!({"decision": "createNew"})),
+    }];
+    if let Some(first) = look_alikes.first() {
+        choices.push(ChoiceView {
+            choice: "link_to_another",
+            description: "Link it to another XPM client, one of lookAlikes; PM Hub's values are then written on it".into(),
+            request: sync,
+            body: Some(serde_json::json!({"decision": {"linkTo": first.xpm_client.to_string()}})),
+        });
+    }
+    choices.push(ChoiceView {
+        choice: "unlink",
+        description: "Unlink it: PM Hub forgets the link, nothing changes in XPM, and the next Sync asks to link or create".into(),
+        request: format!("POST /api/clients/{client}/unlink"),
+        body: None,
+    });
+    choices
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PreviewView {
     pub plan: PlanView,
-    /// Field by field: PM Hub's value, what XPM holds now (read from XPM,
-    /// never written into PM Hub), whether a Sync writes it, and whether it
-    /// was changed directly in XPM since the last push.
+    /// Field by field, for each XPM field PM Hub owns: PM Hub's value,
+    /// what XPM holds now (read from XPM, never written into PM Hub),
+    /// whether a Sync overwrites it (`change`: "XPM now -> PM Hub"), and
+    /// whether it was changed directly in XPM since the last push.
     pub fields: Vec<FieldView>,
 }
 
@@ -123,18 +254,24 @@ pub struct PreviewView {
 #[serde(rename_all = "camelCase")]
 pub struct FieldView {
     /// XPM's name for the field.
-    pub field: String,
+    pub field: &'static str,
     pub pm_hub: Option<String>,
     pub last_pushed: Option<String>,
     pub xpm_now: Option<String>,
     pub will_write: bool,
+    /// The Sync empties the field in XPM (PM Hub holds no value).
+    pub clears: bool,
+    /// "XPM now -> PM Hub" when the Sync writes it.
+    pub change: Option<String>,
     pub changed_in_xpm: bool,
 }
 
-impl From<domain::sync::FieldComparison> for FieldView {
-    fn from(f: domain::sync::FieldComparison) -> Self {
+impl From<FieldRow> for FieldView {
+    fn from(f: FieldRow) -> Self {
         Self {
-            field: f.field,
+            field: f.name(),
+            clears: f.clears(),
+            change: f.change(),
             pm_hub: f.pm_hub,
             last_pushed: f.last_pushed,
             xpm_now: f.xpm_now,
@@ -145,15 +282,14 @@ impl From<domain::sync::FieldComparison> for FieldView {
 }
 
 impl PreviewView {
-    fn new(p: &SyncPreview) -> Result<Self, Problem> {
-        Ok(Self {
-            plan: PlanView::from(&p.plan),
-            fields: crate::preview::fields(p)
-                .map_err(Problem::internal)?
+    pub fn new(p: &SyncPreview, client: &Client, options: PushOptions) -> Self {
+        Self {
+            plan: PlanView::new(&p.plan, client),
+            fields: crate::preview::fields(p, options)
                 .into_iter()
                 .map(FieldView::from)
                 .collect(),
-        })
+        }
     }
 }
 
@@ -162,14 +298,27 @@ pub async fn preview<S: AppStore>(
     ApiUser(user): ApiUser,
     ApiPath(client): ApiPath<String>,
 ) -> Result<Json<PreviewView>, Problem> {
-    let request = request(&user, parse_id(&client)?, None)?;
+    let id: ClientId = parse_id(&client)?;
+    let request = request(&user, id, None)?;
     let preview = state.app.preview_sync(&request).await?;
-    Ok(Json(PreviewView::new(&preview)?))
+    let client = state.app.get_client(user.practice, user.id, id).await?;
+    let options = SettingsStore::settings(state.store(), user.practice)
+        .await?
+        .push_options();
+    Ok(Json(PreviewView::new(&preview, &client, options)))
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutcomeView {
+    /// `complete`, `incomplete` (an operation failed or was not
+    /// attempted), `needs_decision` (look-alikes found: link or create) or
+    /// `gone_from_xpm` (the linked XPM client was deleted, merged or
+    /// archived in XPM: create again, link to another, or unlink). Nothing
+    /// was written in the last two.
+    pub status: &'static str,
+    /// What happened, in words.
+    pub message: String,
     /// True when every planned operation succeeded (skips are not failures).
     pub complete: bool,
     pub waited_for_another_sync: bool,
@@ -187,13 +336,40 @@ pub struct OperationView {
     pub message: String,
 }
 
-impl From<&SyncOutcome> for OutcomeView {
-    fn from(o: &SyncOutcome) -> Self {
+/// The outcome's status code and sentence (shared with the page).
+pub fn outcome_status(o: &SyncOutcome) -> (&'static str, String) {
+    match &o.plan.client {
+        ClientStep::GoneFromXpm {
+            xpm_client, reason, ..
+        } => (
+            "gone_from_xpm",
+            format!(
+                "{}. Nothing was written. Choose: create it again in XPM, link it to another XPM client, or unlink it.",
+                gone(*xpm_client, *reason)
+            ),
+        ),
+        ClientStep::NeedsDecision { .. } => (
+            "needs_decision",
+            "XPM already holds clients like this one. Nothing was written: choose to link to one, or create a new one.".into(),
+        ),
+        _ if o.is_complete() => ("complete", "Synced.".into()),
+        _ => (
+            "incomplete",
+            "Not everything was done: see the operations.".into(),
+        ),
+    }
+}
+
+impl OutcomeView {
+    pub fn new(o: &SyncOutcome, client: &Client) -> Self {
+        let (status, message) = outcome_status(o);
         Self {
+            status,
+            message,
             complete: o.is_complete(),
             waited_for_another_sync: o.waited_for_another_sync,
             xpm_client_uuid: o.xpm_client.map(|u| u.to_string()),
-            plan: PlanView::from(&o.plan),
+            plan: PlanView::new(&o.plan, client),
             operations: o
                 .entries
                 .iter()
@@ -223,12 +399,46 @@ pub async fn sync<S: AppStore>(
             .map_err(|e| Problem::bad_request(format!("the body is not a sync request: {e}")))?
     };
     let decision = input.decision.map(FirstSyncDecision::from);
-    let request = request(&user, parse_id(&client)?, decision)?;
+    let id: ClientId = parse_id(&client)?;
+    let request = request(&user, id, decision)?;
+    // Read first (look-alikes say which of its keys they match): a Sync
+    // that has written to XPM then always answers what it did.
+    let client = state.app.get_client(user.practice, user.id, id).await?;
     let started = std::time::Instant::now();
     let result = state.app.sync_client(&request).await;
     crate::ops::record_sync(
         started.elapsed(),
         result.as_ref().map(|o| o.is_complete()).unwrap_or(false),
     );
-    Ok(Json(OutcomeView::from(&result?)))
+    Ok(Json(OutcomeView::new(&result?, &client)))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnlinkedView {
+    pub client_id: String,
+    /// The XPM client this client was linked to; it is left as it is in XPM.
+    pub unlinked_from: String,
+    pub message: String,
+}
+
+/// Forgets which XPM client this client is linked to; XPM is not touched.
+pub async fn unlink<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+    ApiPath(client): ApiPath<String>,
+) -> Result<Json<UnlinkedView>, Problem> {
+    let id: ClientId = parse_id(&client)?;
+    let xpm_client = state.app.unlink_client(user.practice, user.id, id).await?;
+    Ok(Json(UnlinkedView {
+        client_id: id.to_string(),
+        unlinked_from: xpm_client.to_string(),
+        message: unlinked_message(xpm_client),
+    }))
+}
+
+pub fn unlinked_message(xpm_client: XpmClientUuid) -> String {
+    format!(
+        "Unlinked from XPM client {xpm_client}. Nothing was changed in XPM. The next Sync asks whether to link this client to an XPM client or create it."
+    )
 }

@@ -1,25 +1,31 @@
 //! Clients with their Sync buttons, and one client's page: what a Sync
-//! would do (preview), look-alikes to choose from, and a Sync's result.
+//! would do (preview), look-alikes to choose from, a Sync's result, the
+//! choices once the linked XPM client is gone (create again, link to
+//! another, unlink), and each association's terms to edit.
 
 use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use domain::activity::ActivityEntry;
 use domain::client::{Client, ClientStatus};
-use domain::ids::{ClientId, XpmClientUuid};
+use domain::ids::{AssociationId, ClientId, XpmClientUuid};
 use domain::practice::Role;
 use domain::sync::{ClientStep, FirstSyncDecision, ManualSyncRequest, RelationshipStep};
 use domain::usecases::{SyncOutcome, SyncPreview};
 use serde::Deserialize;
 
 use crate::api::client_dto::status_name;
+use crate::api::clients::parse_terms;
 use crate::api::problem::Problem;
+use crate::api::sync::outcome_status;
 use crate::auth::PageUser;
-use crate::present::{client_step, describe, describe_named, is_failure, relationship_step, when};
+use crate::present::{
+    client_step, describe, describe_named, gone, is_failure, match_keys, relationship_step, when,
+};
 use crate::state::{AppState, AppStore};
 use crate::web::{Nav, database_unavailable, forged, is_store_unavailable, message_page, render};
 
@@ -123,6 +129,10 @@ pub struct LookAlikeRow {
     name: String,
     email: String,
     business_number: String,
+    company_number: String,
+    client_code: String,
+    /// "same name, same business number".
+    matched_on: String,
 }
 
 pub struct RelationshipRow {
@@ -133,16 +143,26 @@ pub struct RelationshipRow {
 }
 
 pub struct FieldRow {
-    field: String,
+    field: &'static str,
     pm_hub: String,
     xpm_now: String,
+    /// "XPM now -> PM Hub" when the Sync overwrites it, "unchanged" otherwise.
+    sync: String,
     will_write: bool,
     changed_in_xpm: bool,
 }
 
+pub struct GoneSection {
+    xpm_client: String,
+    message: String,
+}
+
 pub struct PreviewSection {
     client_step: String,
+    gone: Option<GoneSection>,
     look_alikes: Vec<LookAlikeRow>,
+    /// A first sync found look-alikes: link or create.
+    needs_decision: bool,
     relationships: Vec<RelationshipRow>,
     fields: Vec<FieldRow>,
     can_sync: bool,
@@ -151,7 +171,20 @@ pub struct PreviewSection {
 pub struct OutcomeSection {
     complete: bool,
     waited: bool,
+    /// The outcome in words when nothing was done (a choice is needed).
+    message: Option<String>,
     lines: Vec<(String, bool)>,
+}
+
+/// One association of the client, with its terms in the edit form's text.
+pub struct AssociationRow {
+    id: String,
+    related: String,
+    kind: String,
+    shares: String,
+    percentage: String,
+    start_date: String,
+    end_date: String,
 }
 
 #[derive(Template)]
@@ -162,8 +195,10 @@ struct ClientPage {
     name: String,
     status: &'static str,
     csrf: String,
+    notice: Option<String>,
     preview: Option<PreviewSection>,
     outcome: Option<OutcomeSection>,
+    associations: Vec<AssociationRow>,
     error: Option<String>,
 }
 
@@ -174,26 +209,53 @@ async fn client_page<S: AppStore>(
     outcome: Option<&SyncOutcome>,
     error: Option<String>,
 ) -> ClientPage {
+    let labels = crate::web::association_labels(state, &page.user, &[client.id]).await;
+    let associations = state
+        .app
+        .associations_of(page.user.practice, page.user.id, client.id)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|a| {
+            let label = labels.get(&a.id());
+            let terms = a.terms();
+            AssociationRow {
+                id: a.id().to_string(),
+                related: label.map_or_else(|| "?".into(), |l| l.related.clone()),
+                kind: label.map_or_else(|| "?".into(), |l| l.kind.clone()),
+                shares: terms
+                    .shares
+                    .map(|s| s.get().to_string())
+                    .unwrap_or_default(),
+                percentage: terms.percentage.map(|p| p.to_string()).unwrap_or_default(),
+                start_date: terms.start_date.map(|d| d.to_string()).unwrap_or_default(),
+                end_date: terms.end_date.map(|d| d.to_string()).unwrap_or_default(),
+            }
+        })
+        .collect();
     let mut view = ClientPage {
         nav: Nav::of(page),
         id: client.id.to_string(),
         name: client.details.name.to_string(),
         status: status_name(client.status),
         csrf: page.session.csrf.clone(),
+        notice: None,
         preview: None,
         outcome: None,
+        associations,
         error,
     };
     if let Some(o) = outcome {
-        let labels = crate::web::association_labels(state, &page.user, &[client.id]).await;
         let name = |id| {
             labels
                 .get(&id)
                 .map_or_else(|| crate::present::by_id(id), |l| l.sentence())
         };
+        let (status, message) = outcome_status(o);
         view.outcome = Some(OutcomeSection {
             complete: o.is_complete(),
             waited: o.waited_for_another_sync,
+            message: matches!(status, "gone_from_xpm" | "needs_decision").then_some(message),
             lines: o
                 .entries
                 .iter()
@@ -216,7 +278,9 @@ async fn client_page<S: AppStore>(
         }
     };
     match state.app.preview_sync(&request).await {
-        Ok(preview) => view.preview = Some(preview_section(state, page, client, &preview).await),
+        Ok(preview) => {
+            view.preview = Some(preview_section(state, page, client, &preview, &labels).await);
+        }
         Err(e) if view.error.is_none() => view.error = Some(format!("No preview: {e}")),
         Err(_) => {}
     }
@@ -228,8 +292,8 @@ async fn preview_section<S: AppStore>(
     page: &PageUser,
     client: &Client,
     preview: &SyncPreview,
+    labels: &HashMap<AssociationId, crate::web::AssociationLabel>,
 ) -> PreviewSection {
-    let labels = crate::web::association_labels(state, &page.user, &[client.id]).await;
     let relationships = preview
         .plan
         .relationships
@@ -244,45 +308,57 @@ async fn preview_section<S: AppStore>(
             }
         })
         .collect();
-    let look_alikes = match &preview.plan.client {
-        ClientStep::NeedsDecision { look_alikes } => look_alikes
-            .iter()
-            .map(|l| LookAlikeRow {
-                uuid: l.xpm_client.to_string(),
-                name: l.name.clone(),
-                email: l.email.clone().unwrap_or_default(),
-                business_number: l.business_number.clone().unwrap_or_default(),
-            })
-            .collect(),
-        _ => Vec::new(),
+    let look_alikes = crate::present::look_alikes(&preview.plan.client)
+        .iter()
+        .map(|l| LookAlikeRow {
+            uuid: l.xpm_client.to_string(),
+            name: l.name.clone(),
+            email: l.email.clone().unwrap_or_default(),
+            business_number: l.business_number.clone().unwrap_or_default(),
+            company_number: l.company_number.clone().unwrap_or_default(),
+            client_code: l.client_code.clone().unwrap_or_default(),
+            matched_on: match_keys(&l.matches(client)),
+        })
+        .collect();
+    let gone = match &preview.plan.client {
+        ClientStep::GoneFromXpm {
+            xpm_client, reason, ..
+        } => Some(GoneSection {
+            xpm_client: xpm_client.to_string(),
+            message: format!(
+                "{}. Nothing has been written to XPM, and nothing will be until you choose one of these.",
+                gone(*xpm_client, *reason)
+            ),
+        }),
+        _ => None,
     };
-    let fields = crate::preview::fields(preview)
-        .unwrap_or_default()
+    let options = state
+        .store()
+        .settings(page.user.practice)
+        .await
+        .map(|s| s.push_options())
+        .unwrap_or_default();
+    let waits = preview.plan.client.awaits_a_person();
+    let fields = crate::preview::fields(preview, options)
         .into_iter()
         .map(|f| FieldRow {
-            // A tax number is shown as XPM shows it: its last digits only.
-            pm_hub: match (f.field.as_str(), f.pm_hub) {
-                ("TaxNumber", Some(t)) => format!(
-                    "******{}",
-                    t.chars()
-                        .rev()
-                        .take(3)
-                        .collect::<Vec<_>>()
-                        .into_iter()
-                        .rev()
-                        .collect::<String>()
-                ),
-                (_, value) => value.unwrap_or_default(),
+            field: f.name(),
+            sync: match f.change() {
+                Some(change) => change,
+                None if waits => "— (nothing until you choose)".into(),
+                None => "unchanged".into(),
             },
-            field: f.field,
-            xpm_now: f.xpm_now.unwrap_or_else(|| "—".into()),
+            pm_hub: f.pm_hub.clone().unwrap_or_else(|| "—".into()),
+            xpm_now: f.xpm_now.clone().unwrap_or_else(|| "—".into()),
             will_write: f.will_write,
             changed_in_xpm: f.changed_in_xpm,
         })
         .collect();
     PreviewSection {
         client_step: client_step(&preview.plan.client),
-        can_sync: look_alikes.is_empty(),
+        needs_decision: matches!(preview.plan.client, ClientStep::NeedsDecision { .. }),
+        can_sync: !preview.plan.client.awaits_a_person(),
+        gone,
         look_alikes,
         relationships,
         fields,
@@ -317,16 +393,35 @@ async fn load_client<S: AppStore>(
         })
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct ShowQuery {
+    /// `unlinked` or `terms`, after those forms.
+    done: Option<String>,
+}
+
 pub async fn show<S: AppStore>(
     State(state): State<AppState<S>>,
     page: PageUser,
     Path(client): Path<String>,
+    Query(query): Query<ShowQuery>,
 ) -> Response {
     let client = match load_client(&state, &page, &client).await {
         Ok(c) => c,
         Err(response) => return response,
     };
-    render(&client_page(&state, &page, &client, None, None).await)
+    let mut view = client_page(&state, &page, &client, None, None).await;
+    view.notice = match query.done.as_deref() {
+        Some("unlinked") => Some(
+            "Unlinked. Nothing was changed in XPM. The next Sync asks whether to link this client to an XPM client or create it."
+                .into(),
+        ),
+        Some("terms") => Some(
+            "Terms saved in PM Hub. Nothing was synced: press Sync to write them on the XPM relationship."
+                .into(),
+        ),
+        _ => None,
+    };
+    render(&view)
 }
 
 #[derive(Debug, Deserialize)]
@@ -411,4 +506,139 @@ pub async fn sync<S: AppStore>(
     let mut response = render(&client_page(&state, &page, &client, outcome, error).await);
     *response.status_mut() = status;
     response
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UnlinkForm {
+    csrf: String,
+    confirm: Option<String>,
+}
+
+/// The Unlink button: PM Hub forgets the client's link to its XPM client
+/// (after the person ticked the confirmation); XPM is not touched.
+pub async fn unlink<S: AppStore>(
+    State(state): State<AppState<S>>,
+    page: PageUser,
+    Path(client): Path<String>,
+    Form(form): Form<UnlinkForm>,
+) -> Response {
+    if !page.session.csrf_matches(&form.csrf) {
+        return forged(&page);
+    }
+    let client = match load_client(&state, &page, &client).await {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    let back = format!("/clients/{}", client.id);
+    if form.confirm.as_deref() != Some("yes") {
+        return message_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Nav::of(&page),
+            "Not unlinked",
+            "Unlinking needs a confirmation: tick the box, then press Unlink.",
+            &back,
+        );
+    }
+    match state
+        .app
+        .unlink_client(page.user.practice, page.user.id, client.id)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("{back}?done=unlinked")).into_response(),
+        Err(e) if is_store_unavailable(&e) => database_unavailable(Nav::of(&page), &e),
+        Err(e) => {
+            let problem = Problem::from(e);
+            message_page(
+                problem.status,
+                Nav::of(&page),
+                "Not unlinked",
+                &problem.detail,
+                &back,
+            )
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TermsForm {
+    csrf: String,
+    shares: Option<String>,
+    percentage: Option<String>,
+    start_date: Option<String>,
+    end_date: Option<String>,
+}
+
+/// An association's edit form: its terms change in PM Hub only; nothing syncs.
+pub async fn update_terms<S: AppStore>(
+    State(state): State<AppState<S>>,
+    page: PageUser,
+    Path((client, association)): Path<(String, String)>,
+    Form(form): Form<TermsForm>,
+) -> Response {
+    if !page.session.csrf_matches(&form.csrf) {
+        return forged(&page);
+    }
+    let client = match load_client(&state, &page, &client).await {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    let back = format!("/clients/{}", client.id);
+    let not_saved = |status: StatusCode, message: &str| {
+        message_page(status, Nav::of(&page), "Terms not saved", message, &back)
+    };
+    let Ok(association) = association.parse::<AssociationId>() else {
+        return not_saved(
+            StatusCode::NOT_FOUND,
+            "This association does not exist for this client.",
+        );
+    };
+    let shares = match form
+        .shares
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(raw) => match raw.parse::<u64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                return not_saved(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &format!("Shares: `{raw}` is not a whole number of shares."),
+                );
+            }
+        },
+    };
+    let terms = match parse_terms(
+        shares,
+        form.percentage.as_deref(),
+        form.start_date.as_deref(),
+        form.end_date.as_deref(),
+    ) {
+        Ok(t) => t,
+        Err(errors) => {
+            return not_saved(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &Problem::invalid(errors).detail,
+            );
+        }
+    };
+    match state
+        .app
+        .update_association_terms(
+            page.user.practice,
+            page.user.id,
+            client.id,
+            association,
+            terms,
+        )
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("{back}?done=terms")).into_response(),
+        Err(e) if is_store_unavailable(&e) => database_unavailable(Nav::of(&page), &e),
+        Err(e) => {
+            let problem = Problem::from(e);
+            not_saved(problem.status, &problem.detail)
+        }
+    }
 }

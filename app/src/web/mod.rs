@@ -43,6 +43,11 @@ pub fn router<S: AppStore>() -> Router<AppState<S>> {
         .route("/clients", get(clients::list::<S>))
         .route("/clients/{client}", get(clients::show::<S>))
         .route("/clients/{client}/sync", post(clients::sync::<S>))
+        .route("/clients/{client}/unlink", post(clients::unlink::<S>))
+        .route(
+            "/clients/{client}/associations/{association}/terms",
+            post(clients::update_terms::<S>),
+        )
         .route(
             "/association-types",
             get(mappings::page::<S>).post(mappings::create::<S>),

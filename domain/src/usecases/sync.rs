@@ -748,6 +748,7 @@ where
                 } => {
                     writes.push(RelationshipWrite::Update {
                         xpm_relationship: pushed.xpm_relationship,
+                        xpm_type: pushed.xpm_type,
                         terms: *terms,
                     });
                     planned.push((

@@ -7,7 +7,9 @@ use domain::activity::{ActivityEntry, ActivityKind};
 use domain::client::Client;
 use domain::connection::ConnectionState;
 use domain::ports::{ActivityFilter, ActivityPage};
-use domain::sync::{ClientStep, RelationshipStep};
+use domain::sync::{
+    ClientPayload, ClientStep, OwnedField, RelationshipStep, RelationshipTerms, SkipReason,
+};
 use domain::usecases::Stores;
 use uuid::Uuid;
 use xpm_sim::JournalEntry;
@@ -38,6 +40,8 @@ pub async fn check<S: Stores + Clone>(case: &mut Case<S>, step: &Step) -> Result
     if let Step::Sync(sync) = step {
         relationships_trace_to_mapped_associations_and_skips_are_logged(case, sync).await?;
         sync_after_disconnect_is_refused_without_a_call(sync, &journal)?;
+        a_complete_sync_leaves_xpm_showing_what_pm_hub_holds(case, sync).await?;
+        no_client_is_created_beside_a_look_alike_unless_a_person_chose_to(case, sync).await?;
     }
     remember_xpm_relationships(case)?;
     the_activity_log_keeps_every_entry(case, step).await?;
@@ -73,7 +77,7 @@ async fn no_write_outside_a_sync_of_that_client<S: Stores + Clone>(
     journal: &[JournalEntry],
 ) -> Result<(), String> {
     match step {
-        Step::Quiet => {
+        Step::Quiet | Step::InXpm => {
             if let Some(e) = journal.iter().find(|e| e.path.starts_with(API)) {
                 return Err(format!(
                     "invariant 1/5: XPM was called outside a sync: {}",
@@ -118,7 +122,10 @@ async fn no_write_outside_a_sync_of_that_client<S: Stores + Clone>(
                     .path
                     .trim_start_matches("/practicemanager/3.1/client.api/");
                 let ours = match op {
-                    "add" | "update" => e.request_body.contains(&code),
+                    "add" => e.request_body.contains(&code),
+                    // An update sends only the fields that differ: it is
+                    // ours when it names our client.
+                    "update" => own.is_some() && element(&e.request_body, "UUID") == own.as_deref(),
                     "addrelationship" => {
                         own.is_some() && element(&e.request_body, "ClientUUID") == own.as_deref()
                     }
@@ -230,6 +237,7 @@ fn no_delete_or_archive_reaches_xpm_and_xpm_data_stays<S>(
             .xpm_clients_seen
             .iter()
             .filter(|(o, _)| *o == org.id)
+            .filter(|seen| !case.model.gone_in_xpm.contains(seen))
         {
             match state.org.clients.get(c) {
                 Some(client) if !client.deleted && !client.archived => {}
@@ -283,6 +291,154 @@ fn unseen_relationships<S>(
     Ok(new)
 }
 
+/// Invariant 8 (issue 13): after a sync that completed, XPM shows exactly
+/// what PM Hub holds. The client has one live XPM client, whose owned
+/// fields equal PM Hub's (cleared means empty); each association the plan
+/// synced, or left to the related client's side, has exactly one XPM
+/// relationship of its mapped type between the two XPM clients, with PM
+/// Hub's terms when this side owns it.
+async fn a_complete_sync_leaves_xpm_showing_what_pm_hub_holds<S: Stores + Clone>(
+    case: &Case<S>,
+    sync: &SyncStep,
+) -> Result<(), String> {
+    let Some(Ok(outcome)) = sync.results.last() else {
+        return Ok(());
+    };
+    if !outcome.is_complete() {
+        return Ok(());
+    }
+    let Some(org) = sync.before.organisation().map(|o| *o.tenant.as_uuid()) else {
+        return Ok(());
+    };
+    let client = case
+        .model
+        .clients
+        .iter()
+        .find(|c| c.id == sync.client)
+        .ok_or("the synced client is not in the model")?;
+    let x = case
+        .xpm_copy(sync.client, org)
+        .await
+        .ok_or_else(|| format!("invariant 8: client {} synced completely but has no XPM client", sync.n))?;
+    let state = case.rig.ctl().org_state(org).map_err(|e| e.to_string())?;
+    let held = state
+        .org
+        .clients
+        .get(x.as_uuid())
+        .filter(|c| !c.deleted && !c.archived)
+        .ok_or_else(|| format!("invariant 8: client {}'s XPM client {x} is not live in XPM", sync.n))?;
+    let settings = case.rig.store().settings(case.rig.practice).await.map_err(|e| e.to_string())?;
+    let payload = ClientPayload::new(&client.details, settings.push_options());
+    for field in OwnedField::owned(settings.push_options()) {
+        let ours = payload.value(field);
+        let theirs = held.field(field.xpm_name());
+        if !field.xpm_shows(ours.as_deref(), theirs) {
+            return Err(format!(
+                "invariant 8: after a complete sync of client {}, XPM's {} is {theirs:?}, PM Hub's is {ours:?}",
+                sync.n,
+                field.xpm_name()
+            ));
+        }
+    }
+    for step in &outcome.plan.relationships {
+        let owns_terms = match step {
+            RelationshipStep::Skipped {
+                reason: SkipReason::AlreadyInXpmFromRelatedClient,
+                ..
+            } => false,
+            RelationshipStep::Skipped { .. } => continue,
+            _ => true,
+        };
+        let Some(a) = case.model.associations.iter().find(|a| a.id() == step.association()) else {
+            continue;
+        };
+        let Some(xpm_type) = sync.mappings.get(&a.association_type()).copied() else {
+            continue;
+        };
+        let y = case
+            .xpm_copy(a.related(), org)
+            .await
+            .ok_or_else(|| format!("invariant 8: association {} synced without its related client in XPM", a.id()))?;
+        let (x, y) = (*x.as_uuid(), *y.as_uuid());
+        let between: Vec<_> = state
+            .org
+            .relationships
+            .values()
+            .filter(|r| {
+                (r.client == x && r.related == y && r.kind.eq_ignore_ascii_case(xpm_type.xpm_name()))
+                    || (r.client == y
+                        && r.related == x
+                        && r.kind.eq_ignore_ascii_case(xpm_type.reciprocal().xpm_name()))
+            })
+            .collect();
+        if between.len() != 1 {
+            return Err(format!(
+                "invariant 8: after a complete sync of client {}, XPM holds {} {} relationships for association {}: {between:?}",
+                sync.n,
+                between.len(),
+                xpm_type,
+                a.id()
+            ));
+        }
+        let want = RelationshipTerms::new(a.terms(), xpm_type);
+        let r = between[0];
+        let day = |d: &Option<String>| d.as_deref().map(|d| d.chars().take(10).collect::<String>());
+        let shown = (
+            r.number_of_shares.filter(|_| xpm_type.carries_shares()),
+            r.percentage.as_deref().map(|p| {
+                domain::association::Percentage::parse(p).map_or_else(|_| p.to_owned(), |p| p.to_string())
+            }),
+            day(&r.start_date),
+            day(&r.end_date),
+        );
+        let wanted = (
+            want.shares.map(|s| i64::from(s.get())),
+            want.percentage.map(|p| p.to_string()),
+            want.start_date.map(|d| d.to_string()),
+            want.end_date.map(|d| d.to_string()),
+        );
+        if owns_terms && shown != wanted {
+            return Err(format!(
+                "invariant 8: after a complete sync of client {}, the XPM relationship for association {} has terms {shown:?}, PM Hub's are {wanted:?}",
+                sync.n,
+                a.id()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Invariant 9 (issue 13): a sync creates a client in XPM only when no XPM
+/// client looked like it (by name, email, business or company number,
+/// client code, or a person's name and birth date), unless a person chose "create".
+async fn no_client_is_created_beside_a_look_alike_unless_a_person_chose_to<S: Stores + Clone>(
+    case: &Case<S>,
+    sync: &SyncStep,
+) -> Result<(), String> {
+    let Some(Ok(first)) = sync.results.first() else {
+        return Ok(());
+    };
+    if !matches!(first.plan.client, ClientStep::Create { .. }) {
+        return Ok(());
+    }
+    let client = case
+        .model
+        .clients
+        .iter()
+        .find(|c| c.id == sync.client)
+        .ok_or("the synced client is not in the model")?;
+    if let Some(l) = sync.xpm_before.iter().find(|l| !l.matches(client).is_empty()) {
+        return Err(format!(
+            "invariant 9: client {} was created in XPM without asking, though {} ({:?}) looked like it on {:?}",
+            sync.n,
+            l.xpm_client,
+            l.name,
+            l.matches(client)
+        ));
+    }
+    Ok(())
+}
+
 fn remember_xpm_relationships<S>(case: &mut Case<S>) -> Result<(), String> {
     let new = unseen_relationships(case)?;
     case.model
@@ -291,10 +447,10 @@ fn remember_xpm_relationships<S>(case: &mut Case<S>) -> Result<(), String> {
     Ok(())
 }
 
-/// Invariant 4's premise: only a sync makes relationships in XPM (people in
-/// XPM make none in these sequences).
+/// Invariant 4's premise: only a sync makes relationships in XPM, besides
+/// a person working in XPM directly.
 fn relationships_appear_only_in_a_sync<S>(case: &Case<S>, step: &Step) -> Result<(), String> {
-    if matches!(step, Step::Sync(_)) {
+    if matches!(step, Step::Sync(_) | Step::InXpm) {
         return Ok(());
     }
     match unseen_relationships(case)?.first() {
@@ -359,7 +515,7 @@ async fn relationships_trace_to_mapped_associations_and_skips_are_logged<S: Stor
                 ));
             }
         }
-        let stopped_early = matches!(outcome.plan.client, ClientStep::NeedsDecision { .. })
+        let stopped_early = outcome.plan.client.awaits_a_person()
             || outcome.entries.iter().any(|e| {
                 matches!(
                     &e.kind,
@@ -481,7 +637,7 @@ async fn the_activity_log_keeps_every_entry<S: Stores + Clone>(
         if let Some(e) = now
             .iter()
             .filter(|e| !known.contains(&e.id))
-            .find(|e| e.client.is_some())
+            .find(|e| e.client.is_some() && e.kind.code() != "client_unlinked")
         {
             return Err(format!(
                 "invariants 1/5: {:?} was logged outside a sync: {e:?}",
@@ -508,7 +664,9 @@ fn never_two_xpm_clients_for_one_pm_hub_client<S>(case: &Case<S>) -> Result<(), 
     for org in ctl.orgs() {
         let clients = ctl.clients(org.id).map_err(|e| e.to_string())?;
         let mut copies: BTreeMap<&str, Vec<Uuid>> = BTreeMap::new();
-        for c in &clients {
+        // An archived copy is one a person took out of use: a second one
+        // made after it, by a person's choice, is not a duplicate.
+        for c in clients.iter().filter(|c| !c.archived) {
             if let Some(code) = c.field("ClientCode").filter(|c| c.starts_with("PMH-")) {
                 copies.entry(code).or_default().push(c.uuid);
             }

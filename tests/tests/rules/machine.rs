@@ -12,7 +12,7 @@ use domain::client::{Client, ClientStatus};
 use domain::connection::{ConnectionError, ConnectionState, DisconnectConfirmation};
 use domain::ids::{ClientId, XpmClientUuid, XpmTenantId};
 use domain::relationship_type::XpmRelationshipType;
-use domain::sync::{ClientStep, FirstSyncDecision, ManualSyncRequest};
+use domain::sync::{ClientStep, FirstSyncDecision, LookAlike, ManualSyncRequest};
 use domain::text::AssociationTypeName;
 use domain::usecases::{Stores, SyncError, SyncOutcome};
 use rule_tests::Rig;
@@ -22,13 +22,16 @@ use uuid::Uuid;
 use xpm_sim::{FaultAction, FaultSpec};
 
 use crate::model::{Model, details, edited};
-use crate::ops::{FaultCall, FaultPlay, Grant, Op, Shape};
+use crate::ops::{FaultCall, FaultPlay, GoneBy, Grant, LookAlikeKey, Op, Shape};
 
 /// What a step was, for the invariants that depend on it.
 #[derive(Debug)]
 pub enum Step {
-    /// A PM Hub edit, a connection event or something done in XPM: no XPM API call at all.
+    /// A PM Hub edit or a connection event: no XPM API call at all.
     Quiet,
+    /// A person changed XPM directly (no API call either): relationships
+    /// may appear or go, clients may be archived, deleted or merged.
+    InXpm,
     /// A preview or a connection check: XPM may be read, never written, and
     /// not even read unless the connection was Connected before it.
     ReadOnly { before: ConnectionState },
@@ -46,6 +49,9 @@ pub struct SyncStep {
     pub mappings: BTreeMap<domain::ids::AssociationTypeId, XpmRelationshipType>,
     /// Each sync's result (a first sync that asked for a decision is followed by a second).
     pub results: Vec<Result<SyncOutcome, SyncError>>,
+    /// Every XPM client of the connected organisation just before the sync,
+    /// as a look-alike search would see it.
+    pub xpm_before: Vec<LookAlike>,
 }
 
 pub struct Case<S> {
@@ -89,6 +95,7 @@ impl<S: Stores + Clone> Case<S> {
                     .map_err(|e| e.to_string())?,
                 percentage: None,
                 start_date: Some(time::macros::date!(2024 - 07 - 01)),
+                end_date: None,
             };
             let a = case
                 .rig
@@ -105,11 +112,39 @@ impl<S: Stores + Clone> Case<S> {
                 .map_err(|e| format!("add association: {e}"))?;
             case.model.associations.push(a);
         }
+        // XPM already holds clients 0 and 1, written another way, and the
+        // Director relationship between them that PM Hub's first association
+        // makes (with another start date).
         let name = case.model.clients[0].details.name.as_str().to_lowercase();
+        let zero = case
+            .rig
+            .ctl()
+            .add_client(
+                first_org(),
+                &json!({ "Name": name, "BusinessStructure": "Company" }),
+            )
+            .map_err(|e| format!("seed a look-alike: {e}"))?;
+        let email = case.model.clients[1]
+            .details
+            .email
+            .as_ref()
+            .map(|e| e.as_str().to_owned());
+        let one = case
+            .rig
+            .ctl()
+            .add_client(
+                first_org(),
+                &json!({ "Name": "Z. O'Brien", "Email": email, "BusinessStructure": "Individual" }),
+            )
+            .map_err(|e| format!("seed a look-alike: {e}"))?;
         case.rig
             .ctl()
-            .add_client(first_org(), &json!({ "Name": name }))
-            .map_err(|e| format!("seed a look-alike: {e}"))?;
+            .add_relationship(
+                first_org(),
+                &json!({ "ClientUUID": zero.uuid.to_string(), "RelatedClientUUID": one.uuid.to_string(),
+                         "Type": "Director", "StartDate": "2019-01-01" }),
+            )
+            .map_err(|e| format!("seed a relationship: {e}"))?;
         // What XPM holds before PM Hub ever syncs (the sim's seed) is seen data too.
         for org in case.rig.ctl().orgs() {
             let state = case
@@ -170,6 +205,29 @@ impl<S: Stores + Clone> Case<S> {
             None => self.model.mappings.remove(&id),
         };
         Ok(())
+    }
+
+    /// Terms as a person enters them: shares only on a shareholding mapping.
+    fn terms_for(
+        &self,
+        kind: domain::ids::AssociationTypeId,
+        shares: Option<u32>,
+        percentage: Option<u16>,
+        end: bool,
+    ) -> Result<AssociationTerms, String> {
+        Ok(AssociationTerms {
+            shares: shares
+                .filter(|_| self.model.mappings.get(&kind) == Some(&XpmRelationshipType::Shareholder))
+                .map(|s| ShareCount::new(u64::from(s)))
+                .transpose()
+                .map_err(|e| e.to_string())?,
+            percentage: percentage
+                .map(|p| domain::association::Percentage::from_hundredths(u64::from(p)))
+                .transpose()
+                .map_err(|e| e.to_string())?,
+            start_date: Some(time::macros::date!(2024 - 07 - 01)),
+            end_date: end.then_some(time::macros::date!(2030 - 06 - 30)),
+        })
     }
 
     /// The organisation the app is (or was last) connected to.
@@ -330,6 +388,7 @@ impl<S: Stores + Clone> Case<S> {
                         .map_err(|e| e.to_string())?,
                     percentage: None,
                     start_date: Some(time::macros::date!(2024 - 07 - 01)),
+                    end_date: None,
                 };
                 let a = app
                     .add_association(
@@ -353,6 +412,39 @@ impl<S: Stores + Clone> Case<S> {
                     .await
                     .map_err(|e| format!("remove association: {e}"))?;
                 self.model.associations.remove(i);
+            }
+            Op::ChangeTerms {
+                which,
+                shares,
+                percentage,
+                end,
+            } => {
+                let Some(i) = pick(&self.model.associations, which) else {
+                    return Ok(Step::Quiet);
+                };
+                let a = self.model.associations[i].clone();
+                let terms = self.terms_for(a.association_type(), *shares, *percentage, *end)?;
+                let changed = app
+                    .update_association_terms(practice, user, a.client(), a.id(), terms)
+                    .await
+                    .map_err(|e| format!("change terms: {e}"))?;
+                self.model.associations[i] = changed;
+            }
+            Op::ReAddAssociation { which, shares } => {
+                let Some(i) = pick(&self.model.associations, which) else {
+                    return Ok(Step::Quiet);
+                };
+                let a = self.model.associations[i].clone();
+                app.remove_association(practice, user, a.client(), a.id())
+                    .await
+                    .map_err(|e| format!("remove association: {e}"))?;
+                self.model.associations.remove(i);
+                let terms = self.terms_for(a.association_type(), *shares, None, false)?;
+                let again = app
+                    .add_association(practice, user, a.client(), a.related(), a.association_type(), terms)
+                    .await
+                    .map_err(|e| format!("add the association again: {e}"))?;
+                self.model.associations.push(again);
             }
             Op::CreateAssociationType => {
                 let n = self.model.types.len();
@@ -444,6 +536,7 @@ impl<S: Stores + Clone> Case<S> {
                     crate::ops::XpmField::Name => json!({
                         "Name": format!("{} (edited in XPM)", self.model.clients[i].details.name.as_str())
                     }),
+                    crate::ops::XpmField::ClearEmail => json!({ "Email": "" }),
                 };
                 // The client may have been deleted by nobody but the sim's rules; a refusal is fine.
                 let _ = self
@@ -451,16 +544,124 @@ impl<S: Stores + Clone> Case<S> {
                     .ctl()
                     .edit_client(org, *record.xpm_client.as_uuid(), &fields);
             }
-            Op::SeedLookAlike { client } => {
+            Op::SeedLookAlike { client, by } => {
                 let Some(i) = pick(&self.model.clients, client) else {
                     return Ok(Step::Quiet);
                 };
                 let org = self.current_org().await.unwrap_or_else(first_org);
-                let name = self.model.clients[i].details.name.as_str().to_uppercase();
+                let d = &self.model.clients[i].details;
+                let other_name = format!("Look-alike {} Pty Ltd", self.model.edits);
+                let fields = match by {
+                    LookAlikeKey::Name => json!({
+                        "Name": d.name.as_str().to_uppercase(), "Email": "someone@xpm.test"
+                    }),
+                    LookAlikeKey::Email => json!({
+                        "Name": other_name, "Email": d.email.as_ref().map(|e| e.as_str().to_uppercase())
+                    }),
+                    LookAlikeKey::BusinessNumber => json!({
+                        "Name": other_name,
+                        "BusinessNumber": d.business_number.as_ref().map(|b| b.as_str().replace(' ', ""))
+                    }),
+                };
                 self.rig
                     .ctl()
-                    .add_client(org, &json!({ "Name": name, "Email": "someone@xpm.test" }))
+                    .add_client(org, &fields)
                     .map_err(|e| format!("seed a look-alike: {e}"))?;
+                return Ok(Step::InXpm);
+            }
+            Op::GoneInXpm { client, by } => {
+                let Some(i) = pick(&self.model.clients, client) else {
+                    return Ok(Step::Quiet);
+                };
+                let Some(org) = self.current_org().await else {
+                    return Ok(Step::Quiet);
+                };
+                let Some(x) = self.xpm_copy(self.model.clients[i].id, org).await else {
+                    return Ok(Step::Quiet);
+                };
+                let x = *x.as_uuid();
+                let ctl = self.rig.ctl();
+                // A client already gone answers "not found": nothing to do.
+                let done = match by {
+                    GoneBy::Archive => ctl.archive_client(org, x),
+                    GoneBy::Delete => ctl.delete_client(org, x),
+                    GoneBy::Merge => {
+                        let survivor = ctl
+                            .add_client(org, &json!({ "Name": format!("Merged group {}", self.model.edits), "BusinessStructure": "Company" }))
+                            .map_err(|e| format!("add a survivor: {e}"))?;
+                        ctl.merge_client(org, x, survivor.uuid)
+                    }
+                };
+                if done.is_ok() {
+                    self.model.gone_in_xpm.insert((org, x));
+                    if *by != GoneBy::Archive {
+                        // Its relationships went (or moved) with it.
+                        let state = ctl.org_state(org).map_err(|e| e.to_string())?;
+                        self.model
+                            .xpm_relationships_seen
+                            .retain(|(o, r)| *o != org || state.org.relationships.contains_key(r));
+                    }
+                }
+                return Ok(Step::InXpm);
+            }
+            Op::RelateInXpm { which } => {
+                let Some(i) = pick(&self.model.associations, which) else {
+                    return Ok(Step::Quiet);
+                };
+                let a = self.model.associations[i].clone();
+                let (Some(org), Some(xpm_type)) = (
+                    self.current_org().await,
+                    self.model.mappings.get(&a.association_type()).copied(),
+                ) else {
+                    return Ok(Step::Quiet);
+                };
+                let (Some(x), Some(y)) = (
+                    self.xpm_copy(a.client(), org).await,
+                    self.xpm_copy(a.related(), org).await,
+                ) else {
+                    return Ok(Step::Quiet);
+                };
+                let (x, y) = (*x.as_uuid(), *y.as_uuid());
+                let state = self.rig.ctl().org_state(org).map_err(|e| e.to_string())?;
+                let already = state.org.relationships.values().any(|r| {
+                    (r.client == x && r.related == y && r.kind.eq_ignore_ascii_case(xpm_type.xpm_name()))
+                        || (r.client == y && r.related == x
+                            && r.kind.eq_ignore_ascii_case(xpm_type.reciprocal().xpm_name()))
+                });
+                if !already {
+                    // Refused when XPM's rules say no (a client without a
+                    // business structure, one gone): a person would see that.
+                    let _ = self.rig.ctl().add_relationship(
+                        org,
+                        &json!({ "ClientUUID": x.to_string(), "RelatedClientUUID": y.to_string(),
+                                 "Type": xpm_type.xpm_name(), "Percentage": 10 }),
+                    );
+                }
+                return Ok(Step::InXpm);
+            }
+            Op::EditTermsInXpm { which } => {
+                let Some(org) = self.current_org().await else {
+                    return Ok(Step::Quiet);
+                };
+                let state = self.rig.ctl().org_state(org).map_err(|e| e.to_string())?;
+                let ids: Vec<Uuid> = state.org.relationships.keys().copied().collect();
+                let Some(i) = pick(&ids, which) else {
+                    return Ok(Step::Quiet);
+                };
+                let _ = self.rig.ctl().update_relationship(
+                    org,
+                    &json!({ "UUID": ids[i].to_string(), "Percentage": 33, "StartDate": "2001-02-03" }),
+                );
+                return Ok(Step::InXpm);
+            }
+            Op::Unlink { client } => {
+                let Some(i) = pick(&self.model.clients, client) else {
+                    return Ok(Step::Quiet);
+                };
+                // Any answer: not linked, not connected, or unlinked.
+                let _ = app
+                    .unlink_client(practice, user, self.model.clients[i].id)
+                    .await;
             }
             Op::Sync { client, link } => {
                 let Some(n) = pick(&self.model.clients, client) else {
@@ -534,23 +735,39 @@ impl<S: Stores + Clone> Case<S> {
             .connection(practice)
             .await
             .map_err(|e| e.to_string())?;
+        let xpm_before = match self.current_org().await {
+            Some(org) => self
+                .rig
+                .ctl()
+                .clients(org)
+                .map_err(|e| e.to_string())?
+                .iter()
+                .map(look_alike)
+                .collect(),
+            None => Vec::new(),
+        };
         let mut step = SyncStep {
             n,
             client,
             before,
             mappings: self.model.mappings.clone(),
             results: Vec::new(),
+            xpm_before,
         };
         let request = |decision| {
             ManualSyncRequest::new(&self.rig.admin, practice, client, decision)
                 .map_err(|e| e.to_string())
         };
         let first = self.rig.app.sync_client(&request(None)?).await;
+        // A person answers the question a sync asks: link to the first
+        // look-alike, or create.
         let decision = match &first {
             Ok(SyncOutcome {
                 plan:
                     domain::sync::SyncPlan {
-                        client: ClientStep::NeedsDecision { look_alikes },
+                        client:
+                            ClientStep::NeedsDecision { look_alikes }
+                            | ClientStep::GoneFromXpm { look_alikes, .. },
                         ..
                     },
                 ..
@@ -592,6 +809,11 @@ pub struct Coverage {
     pub decisions_asked: AtomicU32,
     pub refused_not_connected: AtomicU32,
     pub faults_fired: AtomicU32,
+    /// Relationships XPM already held, taken over instead of added.
+    pub relationships_adopted: AtomicU32,
+    pub relationships_updated: AtomicU32,
+    pub fields_overwritten: AtomicU32,
+    pub gone_from_xpm: AtomicU32,
 }
 
 impl Coverage {
@@ -602,12 +824,23 @@ impl Coverage {
                     if matches!(outcome.plan.client, ClientStep::NeedsDecision { .. }) {
                         self.decisions_asked.fetch_add(1, Ordering::Relaxed);
                     }
+                    let adopted = outcome
+                        .plan
+                        .relationships
+                        .iter()
+                        .filter(|r| matches!(r, domain::sync::RelationshipStep::Adopt { .. }))
+                        .count();
+                    self.relationships_adopted
+                        .fetch_add(u32::try_from(adopted).unwrap_or(u32::MAX), Ordering::Relaxed);
                     for e in &outcome.entries {
                         let counter = match e.kind {
                             ActivityKind::ClientCreated { .. } => &self.clients_created,
                             ActivityKind::ClientLinked { .. } => &self.clients_linked,
                             ActivityKind::RelationshipAdded { .. } => &self.relationships_added,
                             ActivityKind::RelationshipSkipped { .. } => &self.relationships_skipped,
+                            ActivityKind::RelationshipUpdated { .. } => &self.relationships_updated,
+                            ActivityKind::ClientUpdated { .. } => &self.fields_overwritten,
+                            ActivityKind::ClientGoneFromXpm { .. } => &self.gone_from_xpm,
                             _ => continue,
                         };
                         counter.fetch_add(1, Ordering::Relaxed);
@@ -631,9 +864,27 @@ impl Coverage {
             &self.decisions_asked,
             &self.refused_not_connected,
             &self.faults_fired,
+            &self.relationships_updated,
+            &self.fields_overwritten,
+            &self.gone_from_xpm,
         ]
         .iter()
         .all(|c| c.load(Ordering::Relaxed) > 0)
+    }
+}
+
+/// An XPM client as a look-alike search answers it.
+pub fn look_alike(c: &xpm_sim::state::Client) -> LookAlike {
+    let get = |k: &str| c.field(k).map(str::to_owned);
+    LookAlike {
+        email: get("Email"),
+        business_number: get("BusinessNumber"),
+        company_number: get("CompanyNumber"),
+        client_code: get("ClientCode"),
+        first_name: get("FirstName"),
+        last_name: get("LastName"),
+        date_of_birth: get("DateOfBirth"),
+        ..LookAlike::named(XpmClientUuid::from_uuid(c.uuid), c.name())
     }
 }
 

@@ -11,7 +11,9 @@ use domain::client::{
 };
 use domain::ids::AssociationTypeId;
 use domain::relationship_type::XpmRelationshipType;
-use domain::text::{ClientCode, ClientName, EmailAddress, PhoneNumber, ShortText, StreetAddress};
+use domain::text::{
+    BusinessNumber, ClientCode, ClientName, EmailAddress, PhoneNumber, ShortText, StreetAddress,
+};
 use uuid::Uuid;
 
 use crate::ops::{PmHubField, Shape};
@@ -27,6 +29,8 @@ pub struct Model {
     /// Every XPM client and relationship seen live, per organisation.
     pub xpm_clients_seen: BTreeSet<(Uuid, Uuid)>,
     pub xpm_relationships_seen: BTreeSet<(Uuid, Uuid)>,
+    /// XPM clients a person archived, deleted or merged away, per organisation.
+    pub gone_in_xpm: BTreeSet<(Uuid, Uuid)>,
     /// The activity log as last read, oldest first.
     pub activity: Vec<ActivityEntry>,
     /// The last journal entry already checked.
@@ -87,7 +91,13 @@ pub fn details(shape: Shape, n: usize) -> ClientDetails {
     d.business_structure = structure;
     d.client_code = Some(ClientCode::new(code_of(n)).expect("a valid code"));
     d.email = EmailAddress::new(format!("client{n}@pmhub.test")).ok();
+    d.business_number = BusinessNumber::new(business_number_of(n)).ok();
     d
+}
+
+/// PM Hub client `n`'s business number, spaced as people write it.
+pub fn business_number_of(n: usize) -> String {
+    format!("51 824 {:03} {:03}", n / 1000 % 1000, n % 1000)
 }
 
 /// `details` with one field changed by PM Hub edit number `edit`.
@@ -106,6 +116,24 @@ pub fn edited(details: &ClientDetails, field: PmHubField, edit: u32) -> ClientDe
         }
         PmHubField::Email => d.email = EmailAddress::new(format!("edit{edit}@pmhub.test")).ok(),
         PmHubField::Phone => d.phone = PhoneNumber::new(format!("+61 2 9000 {edit:04}")).ok(),
+        PmHubField::ClearEmail => d.email = None,
+        PmHubField::ClearPhone => d.phone = None,
+        PmHubField::ClearAddress => d.physical_address = Address::default(),
+        PmHubField::SwitchKind => match d.kind {
+            ClientKind::Individual(_) => {
+                d.kind = ClientKind::Organisation;
+                if d.business_structure == Some(BusinessStructure::Individual) {
+                    d.business_structure = Some(BusinessStructure::SoleTrader);
+                }
+            }
+            ClientKind::Organisation => {
+                d.kind = ClientKind::Individual(IndividualDetails {
+                    first_name: text("Sam"),
+                    last_name: text(&format!("Switched {edit}")),
+                    ..IndividualDetails::default()
+                });
+            }
+        },
         PmHubField::Address => {
             d.physical_address = Address {
                 street: StreetAddress::new(format!("{edit} George St\nLevel 2")).ok(),

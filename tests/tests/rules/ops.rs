@@ -24,6 +24,12 @@ pub enum PmHubField {
     Email,
     Phone,
     Address,
+    /// Cleared in PM Hub: XPM must then be cleared too.
+    ClearEmail,
+    ClearPhone,
+    ClearAddress,
+    /// Individual to organisation or back: the other kind's fields go.
+    SwitchKind,
 }
 
 /// Which field a person changes directly in XPM.
@@ -32,6 +38,28 @@ pub enum XpmField {
     Email,
     Phone,
     Name,
+    /// A person clears the email in XPM.
+    ClearEmail,
+}
+
+/// What a look-alike a person already has in XPM shares with a PM Hub client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LookAlikeKey {
+    /// The name in other case.
+    Name,
+    /// Only the email (another name).
+    Email,
+    /// Only the business number, written another way (another name).
+    BusinessNumber,
+}
+
+/// What a person does to a client in XPM that takes it from PM Hub's reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GoneBy {
+    Archive,
+    Delete,
+    /// Merged into another client a person made.
+    Merge,
 }
 
 /// Which XPM organisations the admin grants in Xero's consent page.
@@ -94,6 +122,18 @@ pub enum Op {
     RemoveAssociation {
         which: Index,
     },
+    /// Changes an association's shares (on a shareholding), percentage and end date.
+    ChangeTerms {
+        which: Index,
+        shares: Option<u32>,
+        percentage: Option<u16>,
+        end: bool,
+    },
+    /// Removes an association and adds it again with other terms.
+    ReAddAssociation {
+        which: Index,
+        shares: Option<u32>,
+    },
     CreateAssociationType,
     /// Maps (or with `None` unmaps) an association type; a mapped type mapped again is a remap.
     Map {
@@ -117,6 +157,25 @@ pub enum Op {
         field: XpmField,
     },
     SeedLookAlike {
+        client: Index,
+        by: LookAlikeKey,
+    },
+    /// A person archives, deletes or merges a synced client in XPM.
+    GoneInXpm {
+        client: Index,
+        by: GoneBy,
+    },
+    /// A person adds, in XPM, the relationship an association would make
+    /// (between the XPM copies, of the mapped type), if XPM has none of that type yet.
+    RelateInXpm {
+        which: Index,
+    },
+    /// A person changes the terms of a relationship in XPM.
+    EditTermsInXpm {
+        which: Index,
+    },
+    /// A person forgets a client's link to XPM.
+    Unlink {
         client: Index,
     },
     // The Sync button, and the preview beside it.
@@ -174,7 +233,11 @@ pub fn op() -> impl Strategy<Value = Op> {
     let idx = any::<Index>;
     prop_oneof![
         3 => shape().prop_map(|shape| Op::CreateClient { shape }),
-        2 => (idx(), prop_oneof![Just(PmHubField::Name), Just(PmHubField::Email), Just(PmHubField::Phone), Just(PmHubField::Address)])
+        3 => (idx(), prop_oneof![
+                Just(PmHubField::Name), Just(PmHubField::Email), Just(PmHubField::Phone), Just(PmHubField::Address),
+                Just(PmHubField::ClearEmail), Just(PmHubField::ClearPhone), Just(PmHubField::ClearAddress),
+                Just(PmHubField::SwitchKind),
+            ])
             .prop_map(|(client, field)| Op::UpdateClient { client, field }),
         1 => idx().prop_map(|client| Op::Deactivate { client }),
         1 => idx().prop_map(|client| Op::Reactivate { client }),
@@ -182,6 +245,9 @@ pub fn op() -> impl Strategy<Value = Op> {
         4 => (idx(), idx(), idx(), proptest::option::of(1u32..5000))
             .prop_map(|(client, related, kind, shares)| Op::AddAssociation { client, related, kind, shares }),
         1 => idx().prop_map(|which| Op::RemoveAssociation { which }),
+        2 => (idx(), proptest::option::of(1u32..5000), proptest::option::of(0u16..=10_000), any::<bool>())
+            .prop_map(|(which, shares, percentage, end)| Op::ChangeTerms { which, shares, percentage, end }),
+        1 => (idx(), proptest::option::of(1u32..5000)).prop_map(|(which, shares)| Op::ReAddAssociation { which, shares }),
         1 => Just(Op::CreateAssociationType),
         2 => (idx(), proptest::option::of(idx())).prop_map(|(kind, to)| Op::Map { kind, to }),
         3 => prop_oneof![Just(Grant::First), Just(Grant::Second), Just(Grant::Both)]
@@ -191,9 +257,15 @@ pub fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::RevokeInXpm),
         1 => Just(Op::Disconnect),
         1 => Just(Op::CheckConnection),
-        2 => (idx(), prop_oneof![Just(XpmField::Email), Just(XpmField::Phone), Just(XpmField::Name)])
+        2 => (idx(), prop_oneof![Just(XpmField::Email), Just(XpmField::Phone), Just(XpmField::Name), Just(XpmField::ClearEmail)])
             .prop_map(|(client, field)| Op::EditInXpm { client, field }),
-        2 => idx().prop_map(|client| Op::SeedLookAlike { client }),
+        2 => (idx(), prop_oneof![Just(LookAlikeKey::Name), Just(LookAlikeKey::Email), Just(LookAlikeKey::BusinessNumber)])
+            .prop_map(|(client, by)| Op::SeedLookAlike { client, by }),
+        1 => (idx(), prop_oneof![Just(GoneBy::Archive), Just(GoneBy::Delete), Just(GoneBy::Merge)])
+            .prop_map(|(client, by)| Op::GoneInXpm { client, by }),
+        2 => idx().prop_map(|which| Op::RelateInXpm { which }),
+        1 => idx().prop_map(|which| Op::EditTermsInXpm { which }),
+        1 => idx().prop_map(|client| Op::Unlink { client }),
         10 => (idx(), any::<bool>()).prop_map(|(client, link)| Op::Sync { client, link }),
         2 => idx().prop_map(|client| Op::Preview { client }),
         3 => fault(),
@@ -202,7 +274,8 @@ pub fn op() -> impl Strategy<Value = Op> {
 }
 
 /// A case's steps (after the fixed prologue of `Case::start`: three
-/// clients, three associations, two mapped types, a look-alike in XPM, connected).
+/// clients, three associations, two mapped types, connected to an XPM that
+/// already holds look-alikes of two of them with the relationship between them).
 pub fn sequence(max_len: usize) -> impl Strategy<Value = Vec<Op>> {
     proptest::collection::vec(op(), 1..max_len)
 }

@@ -2,7 +2,7 @@
 //! answers it reads. Translation only: no rule of the integration lives here.
 //!
 //! Requests are serialised with quick-xml's serde serialiser (which escapes
-//! `<`, `>`, `&`, quotes and apostrophes); answers are first checked by a
+//! `<`, `>` and `&` in text); answers are first checked by a
 //! streaming pass (one `<Response>` root, well-formed, no DOCTYPE, bounded
 //! depth) and then deserialised into typed structs. Unknown elements inside
 //! a client are tolerated, as XPM adds fields over time; a missing or
@@ -11,8 +11,12 @@
 mod read;
 mod write;
 
-pub(crate) use read::{error_envelope, parse_client, parse_clients, parse_relationship};
-pub(crate) use write::{client_add, client_update, relationship_add, relationship_update};
+pub(crate) use read::{
+    FIELD_ORDER, error_envelope, parse_client, parse_clients, parse_relationship,
+};
+pub(crate) use write::{
+    check_chars, client_add, client_update, owned_values, relationship_add, relationship_update,
+};
 
 /// Why an answer could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -2,6 +2,7 @@
 
 use std::str::FromStr;
 
+use domain::association::{AssociationTerms, Percentage, ShareCount};
 use domain::ids::{XpmClientUuid, XpmRelationshipUuid};
 use domain::ports::XpmClientView;
 use domain::relationship_type::XpmRelationshipType;
@@ -10,6 +11,8 @@ use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use time::Date;
+use time::macros::format_description;
 
 use super::{Answer, XmlError};
 
@@ -131,7 +134,8 @@ fn non_empty(value: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Declares the client's text fields once: the struct and the list the preview shows.
+/// Declares the client's text fields once: the struct, the list the preview
+/// shows and the order it is in.
 macro_rules! client_in {
     ($($field:ident => $xml:literal $(| $alias:literal)?),* $(,)?) => {
         #[derive(Debug, Deserialize)]
@@ -147,6 +151,9 @@ macro_rules! client_in {
             #[serde(rename = "Relationships", default)]
             relationships: Option<RelationshipsIn>,
         }
+
+        /// The element names of [`ClientIn::fields`], in that order.
+        pub(crate) const FIELD_ORDER: &[&str] = &["Name", $($xml),*];
 
         impl ClientIn {
             /// XPM's non-empty values, by XPM's field name, in XPM's order.
@@ -215,6 +222,84 @@ struct RelationshipIn {
     kind: Option<String>,
     #[serde(rename = "RelatedClient")]
     related_client: Option<NamedIn>,
+    #[serde(rename = "NumberOfShares", default)]
+    number_of_shares: Option<String>,
+    #[serde(rename = "Percentage", default)]
+    percentage: Option<String>,
+    #[serde(rename = "StartDate", default)]
+    start_date: Option<String>,
+    #[serde(rename = "EndDate", default)]
+    end_date: Option<String>,
+}
+
+/// `Yes` / `true` (any case) is true; anything else, or nothing, false.
+fn flag(value: &Option<String>) -> bool {
+    non_empty(value)
+        .is_some_and(|v| v.eq_ignore_ascii_case("yes") || v.eq_ignore_ascii_case("true"))
+}
+
+/// A decimal's text without trailing zeros after its point (`50.00` -> `50`,
+/// `12.500` -> `12.5`), as XPM may answer a decimal column.
+fn without_trailing_zeros(text: &str) -> &str {
+    match text.split_once('.') {
+        Some(_) => text.trim_end_matches('0').trim_end_matches('.'),
+        None => text,
+    }
+}
+
+/// XPM's date text, `yyyy-MM-dd`, with or without a time (`T00:00:00`).
+fn date(text: &str) -> Option<Date> {
+    let day = text.split_once('T').map_or(text, |(day, _)| day);
+    Date::parse(day, format_description!("[year]-[month]-[day]")).ok()
+}
+
+impl RelationshipIn {
+    /// XPM's terms as PM Hub represents them. A term PM Hub cannot
+    /// represent (shares 0, a percentage with three decimals, a date that
+    /// does not parse) is left out and named in `unreadable`, so one odd
+    /// value does not make the whole client unreadable.
+    fn terms(&self, unreadable: &mut Vec<String>) -> AssociationTerms {
+        let mut note = |element: &str, raw: &str| {
+            unreadable.push(format!(
+                "{element} `{}`",
+                raw.chars().take(40).collect::<String>()
+            ));
+        };
+        let shares = non_empty(&self.number_of_shares).and_then(|raw| {
+            let parsed = without_trailing_zeros(&raw)
+                .parse::<u64>()
+                .ok()
+                .and_then(|n| ShareCount::new(n).ok());
+            if parsed.is_none() {
+                note("NumberOfShares", &raw);
+            }
+            parsed
+        });
+        let percentage = non_empty(&self.percentage).and_then(|raw| {
+            let parsed = Percentage::parse(without_trailing_zeros(&raw)).ok();
+            if parsed.is_none() {
+                note("Percentage", &raw);
+            }
+            parsed
+        });
+        let mut day = |element: &str, value: &Option<String>| {
+            non_empty(value).and_then(|raw| {
+                let parsed = date(&raw);
+                if parsed.is_none() {
+                    note(element, &raw);
+                }
+                parsed
+            })
+        };
+        let start_date = day("StartDate", &self.start_date);
+        let end_date = day("EndDate", &self.end_date);
+        AssociationTerms {
+            shares,
+            percentage,
+            start_date,
+            end_date,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -227,22 +312,41 @@ struct NamedIn {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ClientAnswer {
     pub view: XpmClientView,
-    pub name: String,
-    pub email: Option<String>,
-    pub business_number: Option<String>,
+    /// The client's name and the fields a look-alike is judged on.
+    pub look_alike: LookAlike,
     /// Relationship types the domain does not know (regional extras): left out of `view`.
     pub unknown_relationship_types: Vec<String>,
+    /// Relationship terms PM Hub cannot represent (`NumberOfShares `0``):
+    /// read as empty in `view`.
+    pub unreadable_terms: Vec<String>,
 }
 
 impl ClientIn {
-    fn into_answer(self) -> Result<ClientAnswer, XmlError> {
+    /// The identity of the client (UUID, Name) and the fields a look-alike is judged on.
+    fn look_alike(&self) -> Result<LookAlike, XmlError> {
         let xpm_client: XpmClientUuid = uuid(
             "UUID",
             self.uuid.as_deref().ok_or(XmlError::Missing("UUID"))?,
         )?;
         let name = non_empty(&self.name).ok_or(XmlError::Missing("Name"))?;
+        Ok(LookAlike {
+            email: non_empty(&self.email),
+            business_number: non_empty(&self.business_number),
+            company_number: non_empty(&self.company_number),
+            client_code: non_empty(&self.client_code),
+            first_name: non_empty(&self.first_name),
+            last_name: non_empty(&self.last_name),
+            date_of_birth: non_empty(&self.date_of_birth),
+            ..LookAlike::named(xpm_client, name)
+        })
+    }
+
+    fn into_answer(self) -> Result<ClientAnswer, XmlError> {
+        let look_alike = self.look_alike()?;
+        let xpm_client = look_alike.xpm_client;
         let mut relationships = Vec::new();
         let mut unknown_relationship_types = Vec::new();
+        let mut unreadable_terms = Vec::new();
         for r in self
             .relationships
             .as_ref()
@@ -263,6 +367,7 @@ impl ClientIn {
                     xpm_relationship,
                     related_xpm_client,
                     xpm_type,
+                    terms: r.terms(&mut unreadable_terms),
                 }),
                 Err(_) => unknown_relationship_types.push(kind.chars().take(100).collect()),
             }
@@ -270,13 +375,13 @@ impl ClientIn {
         Ok(ClientAnswer {
             view: XpmClientView {
                 xpm_client,
-                fields: self.fields(&name),
+                fields: self.fields(&look_alike.name),
                 relationships,
+                archived: flag(&self.is_archived),
             },
-            email: non_empty(&self.email),
-            business_number: non_empty(&self.business_number),
-            name,
+            look_alike,
             unknown_relationship_types,
+            unreadable_terms,
         })
     }
 }
@@ -310,21 +415,18 @@ struct ClientsEnvelope {
 /// The clients of a search or list answer.
 pub(crate) type ClientsAnswer = Vec<LookAlike>;
 
-/// Reads an answer carrying `<Clients>`.
+/// Reads an answer carrying `<Clients>` (a search, detailed or not): each
+/// client as a look-alike. Only its UUID and Name are required; its
+/// relationships, if the answer is detailed, are not read.
 pub(crate) fn parse_clients(body: &str) -> Result<Answer<ClientsAnswer>, XmlError> {
     Ok(match parse::<ClientsEnvelope>(body)? {
         Answer::Ok(e) => {
             let clients = e.clients.ok_or(XmlError::Missing("Clients"))?;
-            let mut out = Vec::with_capacity(clients.items.len());
-            for c in clients.items {
-                let a = c.into_answer()?;
-                out.push(LookAlike {
-                    xpm_client: a.view.xpm_client,
-                    name: a.name,
-                    email: a.email,
-                    business_number: a.business_number,
-                });
-            }
+            let out = clients
+                .items
+                .iter()
+                .map(ClientIn::look_alike)
+                .collect::<Result<_, _>>()?;
             Answer::Ok(out)
         }
         Answer::Error(msg) => Answer::Error(msg),

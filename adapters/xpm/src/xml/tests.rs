@@ -8,7 +8,7 @@ use domain::client::{
 use domain::ids::{XpmClientUuid, XpmRelationshipUuid};
 use domain::relationship_type::XpmRelationshipType;
 use domain::settings::PushOptions;
-use domain::sync::{ClientPayload, RelationshipTerms};
+use domain::sync::{ClientPayload, OwnedField, RelationshipTerms};
 use domain::text::{
     BranchNumber, BusinessNumber, ClientCode, ClientName, CompanyNumber, EmailAddress, PhoneNumber,
     PostCode, ShortText, StreetAddress, TaxNumber, WebSite,
@@ -129,31 +129,107 @@ fn canonical() -> [(&'static str, ClientDetails); 5] {
 const UUID_A: XpmClientUuid = XpmClientUuid::from_uuid(Uuid::from_u128(0xa));
 const UUID_B: XpmClientUuid = XpmClientUuid::from_uuid(Uuid::from_u128(0xb));
 
+/// The fields a sync owns under the default push options (tax numbers pushed).
+fn owned() -> Vec<OwnedField> {
+    OwnedField::owned(PushOptions::default())
+}
+
 #[test]
 fn client_add_bodies() {
     for (name, details) in canonical() {
-        let body = client_add(&payload(details)).unwrap();
+        let body = client_add(&payload(details), &owned()).unwrap();
         insta::assert_snapshot!(format!("client_add_{name}"), body);
     }
 }
 
+/// An update of every owned field: what a sync sends when all of them
+/// differ from XPM's (the empty ones as empty elements, clearing them).
 #[test]
 fn client_update_bodies() {
     for (name, details) in canonical() {
-        let body = client_update(UUID_A, &payload(details)).unwrap();
+        let body = client_update(UUID_A, &payload(details), &owned()).unwrap();
         insta::assert_snapshot!(format!("client_update_{name}"), body);
     }
 }
 
 #[test]
-fn a_withheld_tax_number_is_not_sent() {
-    let p = ClientPayload::new(
-        &individual(),
-        PushOptions {
-            push_tax_numbers: false,
-        },
+fn an_add_sends_name_first_then_only_the_owned_fields_holding_a_value() {
+    let body = client_add(
+        &payload(company()),
+        &[OwnedField::Email, OwnedField::Phone, OwnedField::Name],
+    )
+    .unwrap();
+    assert_eq!(
+        body,
+        "<Client><Name>Acme Holdings Limited</Name><Email>accounts@acme.example</Email></Client>"
     );
-    assert!(!client_add(&p).unwrap().contains("TaxNumber"));
+}
+
+#[test]
+fn an_update_sends_only_the_given_fields() {
+    let body = client_update(
+        UUID_A,
+        &payload(company()),
+        &[OwnedField::WebSite, OwnedField::GSTRegistered],
+    )
+    .unwrap();
+    assert_eq!(
+        body,
+        "<Client><UUID>00000000-0000-0000-0000-00000000000a</UUID><WebSite>https://acme.example</WebSite><GSTRegistered>Yes</GSTRegistered></Client>"
+    );
+}
+
+#[test]
+fn an_update_that_clears_fields_sends_them_as_empty_elements() {
+    // An organisation now: the personal fields it had as a person are cleared.
+    let mut d = individual();
+    d.kind = ClientKind::Organisation;
+    d.email = None;
+    let body = client_update(
+        UUID_A,
+        &payload(d),
+        &[
+            OwnedField::FirstName,
+            OwnedField::Email,
+            OwnedField::DateOfBirth,
+            OwnedField::Phone,
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        body,
+        "<Client><UUID>00000000-0000-0000-0000-00000000000a</UUID><FirstName></FirstName><Email></Email><DateOfBirth></DateOfBirth><Phone>+64 4 123 4567</Phone></Client>"
+    );
+    // XPM reads an empty element as no value.
+    let Answer::Ok(read) = parse_client(&echo(&format!(
+        "{}<Name>Anna Smith</Name></Client>",
+        body.trim_end_matches("</Client>")
+    )))
+    .unwrap() else {
+        panic!("not OK")
+    };
+    assert_eq!(
+        read.view.fields,
+        [
+            ("Name".to_owned(), "Anna Smith".to_owned()),
+            ("Phone".to_owned(), "+64 4 123 4567".to_owned())
+        ]
+    );
+}
+
+#[test]
+fn a_withheld_tax_number_is_neither_sent_nor_cleared() {
+    let options = PushOptions {
+        push_tax_numbers: false,
+    };
+    let p = ClientPayload::new(&individual(), options);
+    let owned = OwnedField::owned(options);
+    assert!(!client_add(&p, &owned).unwrap().contains("TaxNumber"));
+    assert!(
+        !client_update(UUID_A, &p, &owned)
+            .unwrap()
+            .contains("TaxNumber")
+    );
 }
 
 #[test]
@@ -162,11 +238,13 @@ fn relationship_bodies() {
         shares: Some(ShareCount::new(250).unwrap()),
         percentage: Some(Percentage::parse("12.5").unwrap()),
         start_date: Some(date!(2024 - 07 - 01)),
+        end_date: Some(date!(2025 - 06 - 30)),
     };
     let bare = RelationshipTerms {
         shares: None,
         percentage: None,
         start_date: None,
+        end_date: None,
     };
     insta::assert_snapshot!(
         "relationship_add_shareholder",
@@ -186,9 +264,44 @@ fn relationship_bodies() {
         "relationship_update",
         relationship_update(
             XpmRelationshipUuid::from_uuid(Uuid::from_u128(0xc)),
+            true,
             &shareholding
         )
         .unwrap()
+    );
+}
+
+#[test]
+fn a_relationship_update_sends_cleared_terms_as_empty_elements() {
+    let rel = XpmRelationshipUuid::from_uuid(Uuid::from_u128(0xc));
+    let cleared = RelationshipTerms {
+        shares: None,
+        percentage: None,
+        start_date: Some(date!(2024 - 07 - 01)),
+        end_date: None,
+    };
+    assert_eq!(
+        relationship_update(rel, true, &cleared).unwrap(),
+        "<Relationship><UUID>00000000-0000-0000-0000-00000000000c</UUID><NumberOfShares></NumberOfShares><Percentage></Percentage><StartDate>2024-07-01</StartDate><EndDate></EndDate></Relationship>"
+    );
+    // A type without shares: no NumberOfShares at all.
+    assert_eq!(
+        relationship_update(rel, false, &cleared).unwrap(),
+        "<Relationship><UUID>00000000-0000-0000-0000-00000000000c</UUID><Percentage></Percentage><StartDate>2024-07-01</StartDate><EndDate></EndDate></Relationship>"
+    );
+}
+
+#[test]
+fn a_relationship_add_leaves_out_empty_terms_and_sends_the_end_date() {
+    let ended = RelationshipTerms {
+        shares: None,
+        percentage: None,
+        start_date: None,
+        end_date: Some(date!(2025 - 12 - 31)),
+    };
+    assert_eq!(
+        relationship_add(UUID_A, UUID_B, XpmRelationshipType::Director, &ended).unwrap(),
+        "<Relationship><ClientUUID>00000000-0000-0000-0000-00000000000a</ClientUUID><RelatedClientUUID>00000000-0000-0000-0000-00000000000b</RelatedClientUUID><Type>Director</Type><EndDate>2025-12-31</EndDate></Relationship>"
     );
 }
 
@@ -198,13 +311,39 @@ fn characters_xml_cannot_carry_are_refused_by_name() {
         ClientName::new("Bad \u{FFFE} name").unwrap(),
         ClientKind::Organisation,
     );
+    let refused = Err(WriteError::UnrepresentableCharacter {
+        field: "Name",
+        code: 0xFFFE,
+    });
+    assert_eq!(client_add(&payload(d.clone()), &owned()), refused);
     assert_eq!(
-        client_add(&payload(d)),
+        client_update(UUID_A, &payload(d.clone()), &[OwnedField::Name]),
+        refused
+    );
+    // Only what is sent is checked.
+    assert!(client_update(UUID_A, &payload(d), &[OwnedField::Email]).is_ok());
+}
+
+#[test]
+fn every_value_sent_is_checked_not_only_free_text() {
+    let mut d = company();
+    d.client_code = Some(ClientCode::new("A\u{FFFF}").unwrap());
+    assert_eq!(
+        client_update(UUID_A, &payload(d), &[OwnedField::ClientCode]),
         Err(WriteError::UnrepresentableCharacter {
-            field: "Name",
-            code: 0xFFFE
+            field: "ClientCode",
+            code: 0xFFFF
         })
     );
+}
+
+/// An add body as XPM answers the client it made: with its UUID (`UUID_A`).
+fn as_answered(add_body: &str) -> String {
+    add_body.replacen(
+        "<Client>",
+        "<Client><UUID>00000000-0000-0000-0000-00000000000a</UUID>",
+        1,
+    )
 }
 
 /// What the adapter's writer produced, read back as XPM would answer it.
@@ -218,13 +357,26 @@ fn echo(body: &str) -> String {
 fn every_canonical_client_round_trips_through_writer_and_reader() {
     for (name, details) in canonical() {
         let p = payload(details);
-        let Answer::Ok(answer) = parse_client(&echo(&client_update(UUID_A, &p).unwrap())).unwrap()
-        else {
-            panic!("{name}: not OK");
-        };
-        assert_eq!(answer.view.xpm_client, UUID_A);
-        assert_eq!(answer.view.fields, expected_fields(&p), "{name}");
+        for body in [
+            as_answered(&client_add(&p, &owned()).unwrap()),
+            client_update(UUID_A, &p, &owned()).unwrap(),
+        ] {
+            let Answer::Ok(answer) = parse_client(&echo(&body)).unwrap() else {
+                panic!("{name}: not OK");
+            };
+            assert_eq!(answer.view.xpm_client, UUID_A);
+            assert_eq!(answer.view.fields, expected_fields(&p), "{name}");
+        }
+        assert_eq!(
+            crate::client_fields(&p).unwrap(),
+            expected_fields(&p),
+            "{name}: the preview shows what a push sends"
+        );
     }
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "Yes" } else { "No" }
 }
 
 /// The fields the reader should find for a payload, as XPM's text.
@@ -282,7 +434,7 @@ fn expected_fields(p: &ClientPayload) -> Vec<(String, String)> {
     push("Phone", d.phone.as_ref().map(|v| v.as_str().to_owned()));
     push("Fax", d.fax.as_ref().map(|v| v.as_str().to_owned()));
     push("WebSite", d.website.as_ref().map(|v| v.as_str().to_owned()));
-    push("IsProspect", Some(write::yes_no(d.is_prospect).to_owned()));
+    push("IsProspect", Some(yes_no(d.is_prospect).to_owned()));
     push(
         "TaxNumber",
         d.tax_number.as_ref().map(|v| v.as_str().to_owned()),
@@ -305,7 +457,7 @@ fn expected_fields(p: &ClientPayload) -> Vec<(String, String)> {
     );
     push(
         "GSTRegistered",
-        d.gst_registered.map(|g| write::yes_no(g).to_owned()),
+        d.gst_registered.map(|g| yes_no(g).to_owned()),
     );
     push(
         "ClientCode",
@@ -326,6 +478,7 @@ const GET_ANSWER: &str = r#"<Response api-method="Get">
     <AccountManager><UUID>00000000-0000-0000-0000-0000000000ff</UUID><Name>Staff</Name></AccountManager>
     <Contacts/>
     <NewFieldXpmAddedLater>whatever</NewFieldXpmAddedLater>
+    <IsArchived>No</IsArchived>
     <Relationships>
       <Relationship>
         <UUID>00000000-0000-0000-0000-00000000000c</UUID>
@@ -347,14 +500,20 @@ fn a_client_answer_is_read_with_masked_tax_number_and_known_relationships() {
     let Answer::Ok(a) = parse_client(GET_ANSWER).unwrap() else {
         panic!("not OK")
     };
-    assert_eq!(a.name, "Acme & Co <NZ>");
-    assert_eq!(a.email, None);
+    assert_eq!(a.look_alike.name, "Acme & Co <NZ>");
+    assert_eq!(a.look_alike.email, None);
     assert_eq!(
         a.view.fields,
         vec![
             ("Name".to_owned(), "Acme & Co <NZ>".to_owned()),
+            ("IsArchived".to_owned(), "No".to_owned()),
             ("TaxNumber".to_owned(), "******789".to_owned())
         ]
+    );
+    assert!(!a.view.archived);
+    assert_eq!(
+        a.view.relationships[0].terms,
+        domain::association::AssociationTerms::default()
     );
     assert_eq!(a.view.relationships.len(), 1);
     assert_eq!(
@@ -366,6 +525,131 @@ fn a_client_answer_is_read_with_masked_tax_number_and_known_relationships() {
         a.unknown_relationship_types,
         vec!["Public Officer".to_owned()]
     );
+}
+
+/// A client as `get` answers it, with these relationship values and IsArchived.
+fn client_with_relationship(archived: &str, values: &str) -> String {
+    format!(
+        r#"<Response api-method="Get"><Status>OK</Status><Client>
+        <UUID>00000000-0000-0000-0000-00000000000a</UUID><Name>Acme</Name><IsArchived>{archived}</IsArchived>
+        <Relationships><Relationship>
+          <UUID>00000000-0000-0000-0000-00000000000c</UUID><Type>Shareholder</Type>
+          <RelatedClient><UUID>00000000-0000-0000-0000-00000000000b</UUID><Name>Bob</Name></RelatedClient>
+          {values}
+        </Relationship></Relationships></Client></Response>"#
+    )
+}
+
+fn read(body: &str) -> read::ClientAnswer {
+    match parse_client(body) {
+        Ok(Answer::Ok(a)) => a,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn reading_a_client_answers_its_relationships_with_their_terms_and_its_archived_flag() {
+    let a = read(&client_with_relationship(
+        "Yes",
+        "<NumberOfShares>250</NumberOfShares><Percentage>12.50</Percentage><StartDate>2024-07-01T00:00:00</StartDate><EndDate>2025-06-30</EndDate>",
+    ));
+    assert!(a.view.archived);
+    assert_eq!(
+        a.view.relationships,
+        vec![domain::sync::XpmRelationshipSeen {
+            xpm_relationship: XpmRelationshipUuid::from_uuid(Uuid::from_u128(0xc)),
+            related_xpm_client: UUID_B,
+            xpm_type: XpmRelationshipType::Shareholder,
+            terms: domain::association::AssociationTerms {
+                shares: Some(ShareCount::new(250).unwrap()),
+                percentage: Some(Percentage::parse("12.5").unwrap()),
+                start_date: Some(date!(2024 - 07 - 01)),
+                end_date: Some(date!(2025 - 06 - 30)),
+            },
+        }]
+    );
+    assert!(a.unreadable_terms.is_empty());
+    // The preview still shows XPM's own text.
+    assert!(
+        a.view
+            .fields
+            .contains(&("IsArchived".to_owned(), "Yes".to_owned()))
+    );
+}
+
+#[test]
+fn the_archived_flag_is_read_in_any_case_and_as_true() {
+    for (text, archived) in [
+        ("Yes", true),
+        ("yes", true),
+        ("TRUE", true),
+        ("true", true),
+        ("No", false),
+        ("false", false),
+        ("", false),
+    ] {
+        assert_eq!(
+            read(&client_with_relationship(text, "")).view.archived,
+            archived,
+            "{text}"
+        );
+    }
+    let without = read(&client_answer_named("Acme"));
+    assert!(!without.view.archived);
+}
+
+fn client_answer_named(name: &str) -> String {
+    format!(
+        "<Response><Status>OK</Status><Client><UUID>00000000-0000-0000-0000-00000000000a</UUID><Name>{name}</Name></Client></Response>"
+    )
+}
+
+#[test]
+fn terms_pm_hub_cannot_represent_are_read_as_empty_and_the_rest_is_kept() {
+    let a = read(&client_with_relationship(
+        "No",
+        "<NumberOfShares>0</NumberOfShares><Percentage>33.333</Percentage><StartDate>2024-07-01</StartDate><EndDate>30/06/2025</EndDate>",
+    ));
+    let terms = a.view.relationships[0].terms;
+    assert_eq!(terms.shares, None);
+    assert_eq!(terms.percentage, None);
+    assert_eq!(terms.start_date, Some(date!(2024 - 07 - 01)));
+    assert_eq!(terms.end_date, None);
+    assert_eq!(
+        a.unreadable_terms,
+        [
+            "NumberOfShares `0`",
+            "Percentage `33.333`",
+            "EndDate `30/06/2025`"
+        ]
+    );
+    for odd in [
+        "<NumberOfShares>-5</NumberOfShares>",
+        "<NumberOfShares>99999999999</NumberOfShares>",
+        "<NumberOfShares>1.5</NumberOfShares>",
+        "<Percentage>101</Percentage>",
+        "<Percentage>abc</Percentage>",
+        "<StartDate>2024-02-30</StartDate>",
+    ] {
+        let a = read(&client_with_relationship("No", odd));
+        assert_eq!(
+            a.view.relationships[0].terms,
+            domain::association::AssociationTerms::default(),
+            "{odd}"
+        );
+        assert_eq!(a.unreadable_terms.len(), 1, "{odd}");
+    }
+}
+
+#[test]
+fn decimals_with_trailing_zeros_are_the_same_terms() {
+    let a = read(&client_with_relationship(
+        "No",
+        "<NumberOfShares>100.00</NumberOfShares><Percentage>50.0000</Percentage>",
+    ));
+    let terms = a.view.relationships[0].terms;
+    assert_eq!(terms.shares, Some(ShareCount::new(100).unwrap()));
+    assert_eq!(terms.percentage, Some(Percentage::parse("50").unwrap()));
 }
 
 #[test]
@@ -396,13 +680,49 @@ fn search_answers_list_look_alikes_and_may_be_empty() {
     assert_eq!(list.len(), 2);
     assert_eq!(list[0].email.as_deref(), Some("a@acme.example"));
     assert_eq!(list[0].business_number.as_deref(), Some("123"));
-    assert_eq!(list[1].xpm_client, UUID_B);
+    assert_eq!(list[1], domain::sync::LookAlike::named(UUID_B, "Acme 2"));
     for empty in [
         "<Response><Status>OK</Status><Clients/></Response>",
         "<Response><Status>OK</Status><Clients></Clients></Response>",
     ] {
         assert_eq!(parse_clients(empty).unwrap(), Answer::Ok(vec![]), "{empty}");
     }
+}
+
+#[test]
+fn a_detailed_search_fills_every_look_alike_field() {
+    let body = r#"<Response><Status>OK</Status><Clients><Client>
+        <UUID>00000000-0000-0000-0000-00000000000a</UUID><Name>Jo Bloggs</Name>
+        <FirstName>Jo</FirstName><LastName>Bloggs</LastName><Email>jo@bloggs.example</Email>
+        <DateOfBirth>1975-03-14T00:00:00</DateOfBirth><CompanyNumber>1234567</CompanyNumber>
+        <BusinessNumber>51 824 753 556</BusinessNumber><ClientCode>BLO01</ClientCode>
+        <TaxNumber>******789</TaxNumber><Contacts/><Notes/>
+        <Relationships><Relationship><UUID>not even a uuid</UUID></Relationship></Relationships>
+        </Client></Clients></Response>"#;
+    let Answer::Ok(list) = parse_clients(body).unwrap() else {
+        panic!()
+    };
+    let some = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        list,
+        vec![domain::sync::LookAlike {
+            xpm_client: UUID_A,
+            name: "Jo Bloggs".into(),
+            email: some("jo@bloggs.example"),
+            business_number: some("51 824 753 556"),
+            company_number: some("1234567"),
+            client_code: some("BLO01"),
+            first_name: some("Jo"),
+            last_name: some("Bloggs"),
+            date_of_birth: some("1975-03-14T00:00:00"),
+        }]
+    );
+    // A get of the same client carries the same look-alike fields.
+    let get = body
+        .replace("<Clients>", "")
+        .replace("</Clients>", "")
+        .replace("<UUID>not even a uuid</UUID>", "<UUID>00000000-0000-0000-0000-00000000000c</UUID><Type>Director</Type><RelatedClient><UUID>00000000-0000-0000-0000-00000000000b</UUID></RelatedClient>");
+    assert_eq!(read(&get).look_alike, list[0]);
 }
 
 #[test]
@@ -608,11 +928,16 @@ mod properties {
         #[test]
         fn any_client_payload_round_trips_through_the_writer_and_the_reader(d in details()) {
             let p = payload(d);
-            let body = client_update(UUID_A, &p).unwrap();
-            let Answer::Ok(answer) = parse_client(&echo(&body)).unwrap() else {
-                panic!("not OK");
-            };
-            prop_assert_eq!(answer.view.fields, expected_fields(&p));
+            for body in [
+                as_answered(&client_add(&p, &owned()).unwrap()),
+                client_update(UUID_A, &p, &owned()).unwrap(),
+            ] {
+                let Answer::Ok(answer) = parse_client(&echo(&body)).unwrap() else {
+                    panic!("not OK");
+                };
+                prop_assert_eq!(answer.view.fields, expected_fields(&p));
+            }
+            prop_assert_eq!(crate::client_fields(&p).unwrap(), expected_fields(&p));
         }
 
         #[test]

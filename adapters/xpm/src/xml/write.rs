@@ -1,15 +1,25 @@
 //! Request bodies: `<Client>` for add and update, `<Relationship>` for add and update.
 //!
-//! Only fields PM Hub holds are sent. A field PM Hub leaves empty is left
-//! out, so XPM keeps what it has (choice: XPM's documentation does not say
-//! whether an empty element clears a field, and a tax number withheld by the
-//! push options must never be cleared).
+//! A `<Client>` body is made of the domain's owned fields
+//! ([`OwnedField`], XPM's element names, PM Hub's text from
+//! [`ClientPayload::value`]); no other client field is ever written, so
+//! XPM-only fields, staff and custom fields stay as XPM has them.
+//!
+//! - add: Name first, then every given owned field PM Hub holds a value for;
+//!   empty ones are left out.
+//! - update: `<UUID>`, then exactly the given fields; a field PM Hub holds
+//!   no value for is sent as an empty element (`<Email></Email>`), which
+//!   clears it in XPM. Choice: XPM's documentation confirms that an empty
+//!   element clears a field only for custom fields (xpm-api.md, "Added
+//!   2026-12"); it is the natural way for client fields too, and the sim
+//!   does the same.
 
-use domain::client::{Address, ClientKind, Gender, IndividualDetails};
 use domain::ids::{XpmClientUuid, XpmRelationshipUuid};
 use domain::relationship_type::XpmRelationshipType;
-use domain::sync::{ClientPayload, RelationshipTerms};
+use domain::sync::{ClientPayload, OwnedField, RelationshipTerms};
+use quick_xml::se::{EmptyElementHandling, Serializer as XmlSerializer};
 use serde::Serialize;
+use serde::ser::{SerializeStruct, Serializer};
 use time::Date;
 use time::macros::format_description;
 
@@ -21,192 +31,32 @@ pub(crate) fn xpm_date(date: Date) -> String {
         .unwrap_or_else(|_| date.to_string())
 }
 
-/// XPM's boolean form: `Yes` / `No`.
-pub(crate) const fn yes_no(value: bool) -> &'static str {
-    if value { "Yes" } else { "No" }
-}
+/// One element of a body: XPM's element name and its text (`None`: sent empty).
+type Element = (&'static str, Option<String>);
 
-fn gender(g: Gender) -> &'static str {
-    match g {
-        Gender::Male => "Male",
-        Gender::Female => "Female",
-    }
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename = "Client")]
-struct ClientXml<'a> {
-    #[serde(rename = "UUID", skip_serializing_if = "Option::is_none")]
+/// A `<Client>` body: its UUID (on update) and its elements, in order.
+#[derive(Debug)]
+struct ClientXml {
     uuid: Option<String>,
-    #[serde(rename = "Name")]
-    name: &'a str,
-    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
-    title: Option<&'a str>,
-    #[serde(rename = "Gender", skip_serializing_if = "Option::is_none")]
-    gender: Option<&'static str>,
-    #[serde(rename = "FirstName", skip_serializing_if = "Option::is_none")]
-    first_name: Option<&'a str>,
-    #[serde(rename = "MiddleName", skip_serializing_if = "Option::is_none")]
-    middle_name: Option<&'a str>,
-    #[serde(rename = "LastName", skip_serializing_if = "Option::is_none")]
-    last_name: Option<&'a str>,
-    #[serde(rename = "OtherName", skip_serializing_if = "Option::is_none")]
-    other_name: Option<&'a str>,
-    #[serde(rename = "Email", skip_serializing_if = "Option::is_none")]
-    email: Option<&'a str>,
-    #[serde(rename = "DateOfBirth", skip_serializing_if = "Option::is_none")]
-    date_of_birth: Option<String>,
-    #[serde(rename = "DateOfDeath", skip_serializing_if = "Option::is_none")]
-    date_of_death: Option<String>,
-    #[serde(rename = "PlaceOfBirthCity", skip_serializing_if = "Option::is_none")]
-    place_of_birth_city: Option<&'a str>,
-    #[serde(
-        rename = "PlaceOfBirthCountryCode",
-        skip_serializing_if = "Option::is_none"
-    )]
-    place_of_birth_country_code: Option<&'a str>,
-    #[serde(rename = "Address", skip_serializing_if = "Option::is_none")]
-    address: Option<&'a str>,
-    #[serde(rename = "City", skip_serializing_if = "Option::is_none")]
-    city: Option<&'a str>,
-    #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
-    region: Option<&'a str>,
-    #[serde(rename = "PostCode", skip_serializing_if = "Option::is_none")]
-    post_code: Option<&'a str>,
-    #[serde(rename = "Country", skip_serializing_if = "Option::is_none")]
-    country: Option<&'a str>,
-    #[serde(rename = "PostalAddress", skip_serializing_if = "Option::is_none")]
-    postal_address: Option<&'a str>,
-    #[serde(rename = "PostalCity", skip_serializing_if = "Option::is_none")]
-    postal_city: Option<&'a str>,
-    #[serde(rename = "PostalRegion", skip_serializing_if = "Option::is_none")]
-    postal_region: Option<&'a str>,
-    #[serde(rename = "PostalPostCode", skip_serializing_if = "Option::is_none")]
-    postal_post_code: Option<&'a str>,
-    #[serde(rename = "PostalCountry", skip_serializing_if = "Option::is_none")]
-    postal_country: Option<&'a str>,
-    #[serde(rename = "Phone", skip_serializing_if = "Option::is_none")]
-    phone: Option<&'a str>,
-    #[serde(rename = "Fax", skip_serializing_if = "Option::is_none")]
-    fax: Option<&'a str>,
-    #[serde(rename = "WebSite", skip_serializing_if = "Option::is_none")]
-    website: Option<&'a str>,
-    #[serde(rename = "IsProspect")]
-    is_prospect: &'static str,
-    #[serde(rename = "TaxNumber", skip_serializing_if = "Option::is_none")]
-    tax_number: Option<&'a str>,
-    #[serde(rename = "CompanyNumber", skip_serializing_if = "Option::is_none")]
-    company_number: Option<&'a str>,
-    #[serde(rename = "BusinessNumber", skip_serializing_if = "Option::is_none")]
-    business_number: Option<&'a str>,
-    #[serde(rename = "BusinessStructure", skip_serializing_if = "Option::is_none")]
-    business_structure: Option<&'static str>,
-    #[serde(rename = "GSTRegistered", skip_serializing_if = "Option::is_none")]
-    gst_registered: Option<&'static str>,
-    #[serde(rename = "BranchNumber", skip_serializing_if = "Option::is_none")]
-    branch_number: Option<&'a str>,
-    #[serde(rename = "ClientCode", skip_serializing_if = "Option::is_none")]
-    client_code: Option<&'a str>,
+    elements: Vec<Element>,
 }
 
-fn text<T: AsRef<str>>(value: &Option<T>) -> Option<&str> {
-    value.as_ref().map(AsRef::as_ref)
-}
-
-impl<'a> ClientXml<'a> {
-    fn new(uuid: Option<XpmClientUuid>, payload: &'a ClientPayload) -> Self {
-        let d = payload.details();
-        static NOBODY: IndividualDetails = IndividualDetails {
-            title: None,
-            first_name: None,
-            middle_name: None,
-            last_name: None,
-            other_name: None,
-            gender: None,
-            date_of_birth: None,
-            date_of_death: None,
-            place_of_birth_city: None,
-            place_of_birth_country: None,
-        };
-        let person = match &d.kind {
-            ClientKind::Individual(p) => p,
-            ClientKind::Organisation => &NOBODY,
-        };
-        let Address {
-            street,
-            city,
-            region,
-            post_code,
-            country,
-        } = &d.physical_address;
-        let postal = &d.postal_address;
-        Self {
-            uuid: uuid.map(|u| u.to_string()),
-            name: d.name.as_str(),
-            title: text(&person.title),
-            gender: person.gender.map(gender),
-            first_name: text(&person.first_name),
-            middle_name: text(&person.middle_name),
-            last_name: text(&person.last_name),
-            other_name: text(&person.other_name),
-            email: text(&d.email),
-            date_of_birth: person.date_of_birth.map(xpm_date),
-            date_of_death: person.date_of_death.map(xpm_date),
-            place_of_birth_city: text(&person.place_of_birth_city),
-            place_of_birth_country_code: person.place_of_birth_country.as_ref().map(|c| c.as_str()),
-            address: text(street),
-            city: text(city),
-            region: text(region),
-            post_code: text(post_code),
-            country: text(country),
-            postal_address: text(&postal.street),
-            postal_city: text(&postal.city),
-            postal_region: text(&postal.region),
-            postal_post_code: text(&postal.post_code),
-            postal_country: text(&postal.country),
-            phone: text(&d.phone),
-            fax: text(&d.fax),
-            website: text(&d.website),
-            is_prospect: yes_no(d.is_prospect),
-            tax_number: d.tax_number.as_ref().map(|t| t.as_str()),
-            company_number: text(&d.company_number),
-            business_number: text(&d.business_number),
-            business_structure: d.business_structure.map(|s| s.xpm_name()),
-            gst_registered: d.gst_registered.map(yes_no),
-            branch_number: text(&d.branch_number),
-            client_code: text(&d.client_code),
+impl Serialize for ClientXml {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Client", self.elements.len() + 1)?;
+        if let Some(uuid) = &self.uuid {
+            s.serialize_field("UUID", uuid)?;
         }
+        for (name, value) in &self.elements {
+            s.serialize_field(name, value.as_deref().unwrap_or(""))?;
+        }
+        s.end()
     }
+}
 
+impl ClientXml {
     fn check(&self) -> Result<(), WriteError> {
-        let fields = [
-            ("Name", Some(self.name)),
-            ("Title", self.title),
-            ("FirstName", self.first_name),
-            ("MiddleName", self.middle_name),
-            ("LastName", self.last_name),
-            ("OtherName", self.other_name),
-            ("Email", self.email),
-            ("PlaceOfBirthCity", self.place_of_birth_city),
-            ("Address", self.address),
-            ("City", self.city),
-            ("Region", self.region),
-            ("PostCode", self.post_code),
-            ("Country", self.country),
-            ("PostalAddress", self.postal_address),
-            ("PostalCity", self.postal_city),
-            ("PostalRegion", self.postal_region),
-            ("PostalPostCode", self.postal_post_code),
-            ("PostalCountry", self.postal_country),
-            ("Phone", self.phone),
-            ("Fax", self.fax),
-            ("WebSite", self.website),
-            ("CompanyNumber", self.company_number),
-            ("BusinessNumber", self.business_number),
-            ("BranchNumber", self.branch_number),
-            ("ClientCode", self.client_code),
-        ];
-        for (field, value) in fields {
+        for (field, value) in &self.elements {
             if let Some(value) = value {
                 check_chars(field, value)?;
             }
@@ -215,8 +65,31 @@ impl<'a> ClientXml<'a> {
     }
 }
 
+/// Each field once, in the order given (a repeated field is sent once).
+fn distinct(fields: &[OwnedField]) -> impl Iterator<Item = OwnedField> + '_ {
+    fields
+        .iter()
+        .enumerate()
+        .filter(|(i, f)| !fields[..*i].contains(f))
+        .map(|(_, f)| *f)
+}
+
+/// `(XPM element name, PM Hub's value)` of the given owned fields that hold
+/// a value: what an add sends, and what the preview shows as PM Hub's side.
+/// Name comes first, whether or not it is in `fields` (XPM requires it).
+pub(crate) fn owned_values(payload: &ClientPayload, fields: &[OwnedField]) -> Vec<Element> {
+    std::iter::once(OwnedField::Name)
+        .chain(distinct(fields).filter(|f| *f != OwnedField::Name))
+        .filter_map(|field| {
+            payload
+                .value(field)
+                .map(|value| (field.xpm_name(), Some(value)))
+        })
+        .collect()
+}
+
 /// Refuses characters XML 1.0 cannot carry, rather than sending a body XPM would reject as malformed.
-fn check_chars(field: &'static str, value: &str) -> Result<(), WriteError> {
+pub(crate) fn check_chars(field: &'static str, value: &str) -> Result<(), WriteError> {
     let allowed = |c: char| matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}');
     match value.chars().find(|c| !allowed(*c)) {
         Some(c) => Err(WriteError::UnrepresentableCharacter {
@@ -227,27 +100,47 @@ fn check_chars(field: &'static str, value: &str) -> Result<(), WriteError> {
     }
 }
 
-/// Serialises, then writes carriage returns as character references: a
-/// parser turns a raw CR (or CR LF) into LF, so a street address typed on
-/// Windows would otherwise not round-trip.
+/// Serialises (an empty value as `<Element></Element>`, the form XPM's
+/// documentation shows), then writes carriage returns as character
+/// references: a parser turns a raw CR (or CR LF) into LF, so a street
+/// address typed on Windows would otherwise not round-trip.
 fn serialise<T: Serialize>(value: &T) -> Result<String, WriteError> {
-    let xml = quick_xml::se::to_string(value).map_err(|e| WriteError::Serialise(e.to_string()))?;
+    let mut xml = String::new();
+    let mut serializer = XmlSerializer::new(&mut xml);
+    serializer.empty_element_handling(EmptyElementHandling::Expanded);
+    value
+        .serialize(serializer)
+        .map_err(|e| WriteError::Serialise(e.to_string()))?;
     Ok(xml.replace('\r', "&#13;"))
 }
 
-/// The body of `POST /client.api/add`.
-pub(crate) fn client_add(payload: &ClientPayload) -> Result<String, WriteError> {
-    let xml = ClientXml::new(None, payload);
+/// The body of `POST /client.api/add`: Name, then the `owned` fields PM Hub
+/// holds a value for (empty ones are left out).
+pub(crate) fn client_add(
+    payload: &ClientPayload,
+    owned: &[OwnedField],
+) -> Result<String, WriteError> {
+    let xml = ClientXml {
+        uuid: None,
+        elements: owned_values(payload, owned),
+    };
     xml.check()?;
     serialise(&xml)
 }
 
-/// The body of `PUT /client.api/update`.
+/// The body of `PUT /client.api/update`: the UUID, then exactly `fields`,
+/// each with PM Hub's value or empty (which clears it in XPM).
 pub(crate) fn client_update(
     xpm_client: XpmClientUuid,
     payload: &ClientPayload,
+    fields: &[OwnedField],
 ) -> Result<String, WriteError> {
-    let xml = ClientXml::new(Some(xpm_client), payload);
+    let xml = ClientXml {
+        uuid: Some(xpm_client.to_string()),
+        elements: distinct(fields)
+            .map(|field| (field.xpm_name(), payload.value(field)))
+            .collect(),
+    };
     xml.check()?;
     serialise(&xml)
 }
@@ -263,54 +156,82 @@ struct RelationshipXml {
     related_client_uuid: Option<String>,
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     kind: Option<&'static str>,
+    // An element left out is not sent; `Some("")` is sent empty (clears).
     #[serde(rename = "NumberOfShares", skip_serializing_if = "Option::is_none")]
-    number_of_shares: Option<u32>,
+    number_of_shares: Option<String>,
     #[serde(rename = "Percentage", skip_serializing_if = "Option::is_none")]
     percentage: Option<String>,
     #[serde(rename = "StartDate", skip_serializing_if = "Option::is_none")]
     start_date: Option<String>,
+    #[serde(rename = "EndDate", skip_serializing_if = "Option::is_none")]
+    end_date: Option<String>,
 }
 
-fn terms_fields(terms: &RelationshipTerms) -> (Option<u32>, Option<String>, Option<String>) {
-    (
-        terms.shares.map(|s| s.get()),
-        terms.percentage.map(|p| p.to_string()),
-        terms.start_date.map(xpm_date),
-    )
+/// The terms as XPM's text, `None` where PM Hub holds none.
+struct TermsText {
+    shares: Option<String>,
+    percentage: Option<String>,
+    start_date: Option<String>,
+    end_date: Option<String>,
 }
 
-/// The body of `POST /client.api/addrelationship`.
+impl TermsText {
+    fn new(terms: &RelationshipTerms) -> Self {
+        Self {
+            shares: terms.shares.map(|s| s.get().to_string()),
+            percentage: terms.percentage.map(|p| p.to_string()),
+            start_date: terms.start_date.map(xpm_date),
+            end_date: terms.end_date.map(xpm_date),
+        }
+    }
+}
+
+/// The body of `POST /client.api/addrelationship`; terms PM Hub leaves
+/// empty are left out (a new relationship has none in XPM).
 pub(crate) fn relationship_add(
     client: XpmClientUuid,
     related: XpmClientUuid,
     xpm_type: XpmRelationshipType,
     terms: &RelationshipTerms,
 ) -> Result<String, WriteError> {
-    let (number_of_shares, percentage, start_date) = terms_fields(terms);
+    let t = TermsText::new(terms);
     serialise(&RelationshipXml {
         uuid: None,
         client_uuid: Some(client.to_string()),
         related_client_uuid: Some(related.to_string()),
         kind: Some(xpm_type.xpm_name()),
-        number_of_shares,
-        percentage,
-        start_date,
+        number_of_shares: t.shares,
+        percentage: t.percentage,
+        start_date: t.start_date,
+        end_date: t.end_date,
     })
 }
 
-/// The body of `POST /client.api/updaterelationship` (the type and the two clients cannot change).
+/// The body of `POST /client.api/updaterelationship` (the type and the two
+/// clients cannot change). Every term is sent, empty where PM Hub holds
+/// none, so a term cleared in PM Hub is cleared in XPM. NumberOfShares is
+/// sent (possibly empty) only when the relationship's type `carries_shares`;
+/// for other types only a share count PM Hub holds would be (the domain
+/// gives none).
 pub(crate) fn relationship_update(
     relationship: XpmRelationshipUuid,
+    carries_shares: bool,
     terms: &RelationshipTerms,
 ) -> Result<String, WriteError> {
-    let (number_of_shares, percentage, start_date) = terms_fields(terms);
+    let t = TermsText::new(terms);
+    let empty_if_none = |v: Option<String>| Some(v.unwrap_or_default());
     serialise(&RelationshipXml {
         uuid: Some(relationship.to_string()),
         client_uuid: None,
         related_client_uuid: None,
         kind: None,
-        number_of_shares,
-        percentage,
-        start_date,
+        number_of_shares: if carries_shares {
+            empty_if_none(t.shares)
+        } else {
+            t.shares
+        },
+        percentage: empty_if_none(t.percentage),
+        start_date: empty_if_none(t.start_date),
+        end_date: empty_if_none(t.end_date),
     })
 }
