@@ -14,9 +14,11 @@ use domain::ids::*;
 use domain::practice::{Role, User};
 use domain::relationship_type::XpmRelationshipType;
 use domain::settings::{IntegrationSettings, PushOptions};
+use domain::ports::XpmClientView;
 use domain::sync::{
-    ClientPayload, ManualSyncRequest, PlanInput, PushedRelationship, RelatedClientView,
-    RelationshipTerms, SyncRecord, plan_sync,
+    ClientPayload, ManualSyncRequest, OwnedField, PlanInput, PushedRelationship,
+    RelatedClientView, RelationshipTerms, SyncRecord, XpmClientRead, XpmRelationshipSeen,
+    plan_sync,
 };
 use domain::text::{ClientName, DisplayName, EmailAddress};
 use time::macros::datetime;
@@ -54,6 +56,8 @@ struct Built {
     related: BTreeMap<ClientId, RelatedClientView>,
     settings: IntegrationSettings,
     record: Option<SyncRecord>,
+    /// XPM's copy as the sync's first read answers it: what was pushed.
+    xpm_now: Option<XpmClientRead>,
 }
 
 fn build(n: usize, state: State) -> Built {
@@ -150,6 +154,27 @@ fn build(n: usize, state: State) -> Built {
         },
         connected_since: datetime!(2026-01-01 0:00 UTC),
     };
+    let xpm_now = record.as_ref().map(|r| {
+        let shown = r.last_pushed.as_ref().expect("pushed");
+        XpmClientRead::Found(XpmClientView {
+            xpm_client: r.xpm_client,
+            fields: OwnedField::ALL
+                .iter()
+                .filter_map(|f| shown.value(*f).map(|v| (f.xpm_name().to_owned(), v)))
+                .collect(),
+            relationships: r
+                .relationships
+                .values()
+                .map(|p| XpmRelationshipSeen {
+                    xpm_relationship: p.xpm_relationship,
+                    related_xpm_client: p.related_xpm_client,
+                    xpm_type: p.xpm_type,
+                    terms: AssociationTerms::default(),
+                })
+                .collect(),
+            archived: false,
+        })
+    });
     Built {
         request: ManualSyncRequest::new(&user, PRACTICE, CLIENT, None).expect("request"),
         target: connected.sync_target().expect("target"),
@@ -158,6 +183,7 @@ fn build(n: usize, state: State) -> Built {
         related,
         settings,
         record,
+        xpm_now,
     }
 }
 
@@ -172,7 +198,8 @@ fn plan(b: &Built) -> domain::sync::SyncPlan {
         record: b.record.as_ref(),
         search_results: &[],
         pending: &[],
-        xpm_relationships: &[],
+        linked_now: b.xpm_now.as_ref(),
+        chosen_now: None,
     })
     .expect("plan")
 }

@@ -343,8 +343,8 @@ fn linking_to_a_client_that_is_not_a_look_alike_is_refused() {
     let mut w = World::new();
     let acme = w.company("Acme");
     w.xpm().with(|s| s.existing.push(look_alike(1, "Acme")));
+    let stranger = w.xpm().with(|s| s.add_client(&[("Name", "Zed Corp")]));
     w.connect();
-    let stranger = XpmClientUuid::from_uuid(Uuid::from_u128(0xBAD));
     assert_eq!(
         w.sync_deciding(acme, FirstSyncDecision::LinkTo(stranger))
             .unwrap_err(),

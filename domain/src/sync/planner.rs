@@ -117,6 +117,26 @@ impl LookAlike {
         }
     }
 
+    /// An XPM client as a get answers it, judged as a search answer would be.
+    pub fn from_view(view: &XpmClientView) -> Self {
+        let get = |name: &str| {
+            view.fields
+                .iter()
+                .find(|(f, v)| f == name && !v.trim().is_empty())
+                .map(|(_, v)| v.clone())
+        };
+        Self {
+            email: get("Email"),
+            business_number: get("BusinessNumber"),
+            company_number: get("CompanyNumber"),
+            client_code: get("ClientCode"),
+            first_name: get("FirstName"),
+            last_name: get("LastName"),
+            date_of_birth: get("DateOfBirth"),
+            ..Self::named(view.xpm_client, get("Name").unwrap_or_default())
+        }
+    }
+
     /// The keys on which this XPM client looks like `client`; empty when it does not.
     pub fn matches(&self, client: &Client) -> Vec<MatchKey> {
         let d = &client.details;
@@ -558,13 +578,13 @@ fn plan_client(input: &PlanInput<'_>, payload: ClientPayload) -> Result<ClientSt
     let known_look_alikes = look_alikes.iter().map(|c| c.xpm_client).collect();
     match input.request.decision() {
         Some(FirstSyncDecision::LinkTo(chosen)) => {
-            if !look_alikes.iter().any(|c| c.xpm_client == chosen) {
-                return Err(PlanError::NotALookAlike(chosen));
-            }
             if let Some(XpmClientRead::Gone { xpm_client, reason }) = input.chosen_now
                 && *xpm_client == chosen
             {
                 return Err(PlanError::ChosenClientGone(chosen, *reason));
+            }
+            if !look_alikes.iter().any(|c| c.xpm_client == chosen) {
+                return Err(PlanError::NotALookAlike(chosen));
             }
             let changes = changes(input, &payload, chosen);
             Ok(ClientStep::Link {

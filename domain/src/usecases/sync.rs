@@ -320,10 +320,15 @@ where
             }
             _ => None,
         };
-        let search_results = if record.is_none() || linked_is_gone {
-            self.search_look_alikes(xpm, &client, &pending).await?
-        } else {
-            Vec::new()
+        let search_results = match &chosen_now {
+            // The chosen client itself, as just read, is all a link needs
+            // to be checked against: no search.
+            Some(XpmClientRead::Found(view)) => vec![LookAlike::from_view(view)],
+            Some(XpmClientRead::Gone { .. }) => Vec::new(),
+            None if record.is_none() || linked_is_gone => {
+                self.search_look_alikes(xpm, &client, &pending).await?
+            }
+            None => Vec::new(),
         };
         Ok(Gathered {
             target,

@@ -701,6 +701,7 @@ impl XpmGateway for FakeXpm {
                         } => s.add_relationship(xpm_client, related_xpm_client, xpm_type, terms(t)),
                         RelationshipWrite::Update {
                             xpm_relationship,
+                            xpm_type: _,
                             terms: t,
                         } => {
                             for (_, r) in &mut s.relationships {
