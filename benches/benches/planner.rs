@@ -11,14 +11,13 @@ use domain::association::{Association, AssociationTerms};
 use domain::client::{BusinessStructure, Client, ClientDetails, ClientKind, ClientStatus};
 use domain::connection::{ConnectionState, SyncTarget, XpmOrganisation};
 use domain::ids::*;
+use domain::ports::XpmClientView;
 use domain::practice::{Role, User};
 use domain::relationship_type::XpmRelationshipType;
 use domain::settings::{IntegrationSettings, PushOptions};
-use domain::ports::XpmClientView;
 use domain::sync::{
-    ClientPayload, ManualSyncRequest, OwnedField, PlanInput, PushedRelationship,
-    RelatedClientView, RelationshipTerms, SyncRecord, XpmClientRead, XpmRelationshipSeen,
-    plan_sync,
+    ClientPayload, ManualSyncRequest, OwnedField, PlanInput, PushedRelationship, RelatedClientView,
+    RelationshipTerms, SyncRecord, XpmClientRead, XpmRelationshipSeen, plan_sync,
 };
 use domain::text::{ClientName, DisplayName, EmailAddress};
 use time::macros::datetime;

@@ -9,6 +9,7 @@
 //! limits on. Each measurement uses its own practice and XPM organisation,
 //! so pacing and rate windows start fresh.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -105,20 +106,22 @@ async fn rig(practices: usize) -> anyhow::Result<Rig> {
     })
 }
 
-/// A client with `n` associations (mapped to Director) to companies already
-/// synced to XPM. Answers the client's id and the input it was created with.
-async fn client_with_associations(
-    api: &Api,
-    label: &str,
-    name: &str,
-    n: usize,
-) -> anyhow::Result<(String, Value)> {
+/// `n` companies created and first-synced to XPM, and a type mapped to
+/// Director to associate them with.
+struct RelatedClients {
+    kind: String,
+    ids: Vec<String>,
+    /// Their XPM copies, from their sync answers (same order as `ids`).
+    xpm: Vec<uuid::Uuid>,
+}
+
+async fn related_clients(api: &Api, label: &str, n: usize) -> anyhow::Result<RelatedClients> {
     let kind = api
         .mapped_type(&format!("Director ({label})"), "Director")
         .await?;
-    let mut related = Vec::new();
+    let mut ids = Vec::new();
     for j in 0..n {
-        related.push(
+        ids.push(
             api.create_client(&harness::company(
                 &format!("Related {label} {j}"),
                 &format!("r{j}@{label}.bench.test"),
@@ -127,23 +130,54 @@ async fn client_with_associations(
         );
     }
     let empty = json!({});
-    let synced: Vec<anyhow::Result<Value>> = futures::stream::iter(related.iter())
+    // `buffered` keeps the order, so each answer is its client's.
+    let synced: Vec<anyhow::Result<Value>> = futures::stream::iter(ids.iter())
         .map(|id| api.sync(id, &empty))
-        .buffer_unordered(8)
+        .buffered(8)
         .collect()
         .await;
+    let mut xpm = Vec::new();
     for s in synced {
         let s = s?;
-        if s["complete"] != Value::Bool(true) {
+        if s["status"] != "complete" {
             bail!("setup sync of a related client did not complete: {s}");
         }
+        xpm.push(
+            s["xpmClientUuid"]
+                .as_str()
+                .and_then(|u| u.parse().ok())
+                .with_context(|| format!("a related client's sync answer has no XPM uuid: {s}"))?,
+        );
     }
-    let input = harness::company(name, &format!("main@{label}.bench.test"));
+    Ok(RelatedClients { kind, ids, xpm })
+}
+
+/// A company client associated (Director) with each of `related`. Answers
+/// its id and the input it was created with.
+async fn associated_client(
+    api: &Api,
+    related: &RelatedClients,
+    name: &str,
+    email: &str,
+) -> anyhow::Result<(String, Value)> {
+    let input = harness::company(name, email);
     let main = api.create_client(&input).await?;
-    for r in &related {
-        api.associate(&main, r, &kind).await?;
+    for r in &related.ids {
+        api.associate(&main, r, &related.kind).await?;
     }
     Ok((main, input))
+}
+
+/// A client with `n` associations (mapped to Director) to companies already
+/// synced to XPM. Answers the client's id and the input it was created with.
+async fn client_with_associations(
+    api: &Api,
+    label: &str,
+    name: &str,
+    n: usize,
+) -> anyhow::Result<(String, Value)> {
+    let related = related_clients(api, label, n).await?;
+    associated_client(api, &related, name, &format!("main@{label}.bench.test")).await
 }
 
 fn writes_in(outcome: &Value) -> u64 {
@@ -154,13 +188,40 @@ fn writes_in(outcome: &Value) -> u64 {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Measured {
     pub calls: Calls,
+    /// XPM calls by operation (`search`, `get`, `add`, `update`,
+    /// `addrelationship`, ...), from the sim's journal, in the order each
+    /// was first sent.
+    pub by_operation: Vec<(String, usize)>,
     pub planned_writes: u64,
+    /// The answer's `status`: `complete`, `incomplete`, `needs_decision`
+    /// or `gone_from_xpm`.
+    pub status: String,
     pub complete: bool,
     pub needs_decision: bool,
     pub wall_ms: f64,
     /// Calls sent before the first relationship write (they depend on each other).
     pub sequential_calls: usize,
     pub relationship_writes: usize,
+    /// The XPM client the sync answered it is linked to.
+    pub xpm_client: Option<String>,
+    #[serde(skip)]
+    pub outcome: Value,
+}
+
+/// `client.api/search?query=..` -> `search`, `client.api/get/{uuid}` -> `get`;
+/// another API than client.api keeps its name (`staff.api/list`).
+fn operation(path: &str) -> String {
+    let path = path.split('?').next().unwrap_or(path);
+    let Some((before, after)) = path.split_once(".api/") else {
+        return path.to_owned();
+    };
+    let api = before.rsplit('/').next().unwrap_or(before);
+    let op = after.split('/').next().unwrap_or(after);
+    if api == "client" {
+        op.to_owned()
+    } else {
+        format!("{api}.api/{op}")
+    }
 }
 
 async fn measured_sync(
@@ -178,6 +239,7 @@ async fn measured_sync(
     let t = tenant.to_string();
     let mut sequential = 0;
     let mut relationships = 0;
+    let mut by_operation: Vec<(String, usize)> = Vec::new();
     let mut entries: Vec<_> = sim
         .control()
         .journal_all()
@@ -188,6 +250,13 @@ async fn measured_sync(
         .collect();
     entries.sort_by_key(|e| e.id);
     for e in &entries {
+        if e.status != Some(429) {
+            let op = operation(&e.path);
+            match by_operation.iter_mut().find(|(o, _)| *o == op) {
+                Some((_, k)) => *k += 1,
+                None => by_operation.push((op, 1)),
+            }
+        }
         if e.path.contains("relationship") {
             relationships += 1;
         } else if relationships == 0 {
@@ -196,16 +265,54 @@ async fn measured_sync(
     }
     Ok(Measured {
         calls,
+        by_operation,
         planned_writes: writes_in(&outcome),
+        status: outcome["status"].as_str().unwrap_or("").to_owned(),
         complete: outcome["complete"] == Value::Bool(true),
         needs_decision: outcome["plan"]["needsDecision"] == Value::Bool(true),
         wall_ms: wall.as_secs_f64() * 1000.0,
         sequential_calls: sequential,
         relationship_writes: relationships,
+        xpm_client: outcome["xpmClientUuid"].as_str().map(str::to_owned),
+        outcome,
     })
 }
 
-/// Scenario 1: XPM calls per sync, against the naive push-everything strategy.
+impl Measured {
+    /// "2 search, 1 add, 10 addrelationship".
+    fn operations(&self) -> String {
+        if self.by_operation.is_empty() {
+            return "none".into();
+        }
+        self.by_operation
+            .iter()
+            .map(|(op, k)| format!("{k} {op}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Fails loudly unless the sync answered `complete`.
+    fn completed(&self, what: &str) -> anyhow::Result<()> {
+        if self.status != "complete" || !self.complete {
+            bail!(
+                "{what}: the sync did not complete (status {:?}): {}",
+                self.status,
+                self.outcome
+            );
+        }
+        Ok(())
+    }
+
+    fn xpm_uuid(&self, what: &str) -> anyhow::Result<uuid::Uuid> {
+        self.xpm_client
+            .as_deref()
+            .and_then(|u| u.parse().ok())
+            .with_context(|| format!("{what}: the sync answer names no XPM client"))
+    }
+}
+
+/// Scenario 1: XPM calls per sync, against the minimum work and the naive
+/// push-everything strategy.
 pub async fn calls_per_sync(opts: &CostOptions) -> anyhow::Result<Section> {
     let rig = rig(opts.sizes.len()).await?;
     let result = calls_inner(&rig, opts).await;
@@ -216,66 +323,425 @@ pub async fn calls_per_sync(opts: &CostOptions) -> anyhow::Result<Section> {
     result
 }
 
+/// The keys a first sync must search XPM by, one search each (XPM's
+/// search takes one query): the client's name, and each of its email,
+/// business number, company number and client code, and an individual's
+/// last name when it has a date of birth, repeated values once. Read from
+/// the API input the client was created with.
+fn look_alike_keys(input: &Value) -> usize {
+    let text = |k: &str| {
+        input[k]
+            .as_str()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_lowercase)
+    };
+    let mut keys: Vec<String> = Vec::new();
+    let person_last = (input["kind"] == "individual" && text("dateOfBirth").is_some())
+        .then(|| text("lastName"))
+        .flatten();
+    for key in [
+        text("name"),
+        text("email"),
+        text("businessNumber"),
+        text("companyNumber"),
+        text("clientCode"),
+        person_last,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys.len()
+}
+
+/// The XPM text of every field a sync owns for the bench's company input
+/// (`harness::company`): the others are empty in PM Hub.
+fn company_in_xpm(input: &Value) -> BTreeMap<&'static str, String> {
+    let mut fields = BTreeMap::new();
+    fields.insert("Name", input["name"].as_str().unwrap_or("").to_owned());
+    if let Some(email) = input["email"].as_str() {
+        fields.insert("Email", email.to_owned());
+    }
+    fields.insert("BusinessStructure", "Company".to_owned());
+    fields.insert("IsProspect", "No".to_owned());
+    fields
+}
+
+fn blank(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Owned fields whose value in XPM's `client` differs from PM Hub's
+/// (`company_in_xpm`): blank and missing are the same, emails and Yes/No
+/// compared without case.
+fn owned_fields_differing(input: &Value, client: &xpm_sim::state::Client) -> Vec<&'static str> {
+    let ours = company_in_xpm(input);
+    domain::sync::OwnedField::ALL
+        .iter()
+        .map(|f| f.xpm_name())
+        .filter(|name| {
+            match (
+                blank(ours.get(name).map(String::as_str)),
+                blank(client.field(name)),
+            ) {
+                (None, None) => false,
+                (Some(a), Some(b)) => !a.eq_ignore_ascii_case(b),
+                _ => true,
+            }
+        })
+        .collect()
+}
+
+/// The sim's relationships touching `client`, failing loudly on two
+/// between the same pair of clients (the bench only makes Director ones,
+/// so a second one between a pair is a duplicate).
+fn relationships_of(
+    sim: &RunningSim,
+    tenant: uuid::Uuid,
+    client: uuid::Uuid,
+) -> anyhow::Result<Vec<uuid::Uuid>> {
+    let org = sim
+        .control()
+        .org_state(tenant)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        .org;
+    let mut pairs = std::collections::BTreeSet::new();
+    for r in org.relationships.values() {
+        let pair = (r.client.min(r.related), r.client.max(r.related));
+        if !pairs.insert(pair) {
+            bail!(
+                "the sim holds a duplicate relationship between {} and {} ({})",
+                pair.0,
+                pair.1,
+                r.kind
+            );
+        }
+    }
+    Ok(org
+        .relationships
+        .values()
+        .filter(|r| r.client == client || r.related == client)
+        .map(|r| {
+            if r.client == client {
+                r.related
+            } else {
+                r.client
+            }
+        })
+        .collect())
+}
+
+/// Fails loudly unless XPM's `client` has exactly the relationships `expected`.
+fn relationships_are(
+    sim: &RunningSim,
+    tenant: uuid::Uuid,
+    client: uuid::Uuid,
+    expected: &[uuid::Uuid],
+    what: &str,
+) -> anyhow::Result<()> {
+    let mut seen = relationships_of(sim, tenant, client)?;
+    seen.sort();
+    let mut want = expected.to_vec();
+    want.sort();
+    if seen != want {
+        bail!(
+            "{what}: XPM client {client} has {} relationships, expected {}",
+            seen.len(),
+            want.len()
+        );
+    }
+    Ok(())
+}
+
+fn sim_client(
+    sim: &RunningSim,
+    tenant: uuid::Uuid,
+    uuid: uuid::Uuid,
+) -> anyhow::Result<xpm_sim::state::Client> {
+    sim.control()
+        .client(tenant, uuid)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
+}
+
+/// Fails loudly unless XPM's copy holds PM Hub's value of every owned field.
+fn converged(
+    sim: &RunningSim,
+    tenant: uuid::Uuid,
+    uuid: uuid::Uuid,
+    input: &Value,
+    what: &str,
+) -> anyhow::Result<()> {
+    let differing = owned_fields_differing(input, &sim_client(sim, tenant, uuid)?);
+    if !differing.is_empty() {
+        bail!("{what}: XPM still differs from PM Hub in {differing:?}");
+    }
+    Ok(())
+}
+
+/// One row of scenario 1: a measured sync against its minimum.
+struct CostRow<'a> {
+    n: usize,
+    case: &'static str,
+    press: &'static str,
+    m: &'a Measured,
+    min_reads: usize,
+    min_writes: usize,
+}
+
 async fn calls_inner(rig: &Rig, opts: &CostOptions) -> anyhow::Result<Section> {
     let mut section = Section::new(
         "1. XPM calls per sync",
         &[
             "associations",
-            "sync",
+            "case",
+            "press",
             "reads",
             "writes",
-            "naive writes",
-            "target writes",
+            "XPM calls",
+            "minimum reads",
+            "minimum writes",
             "met",
+            "naive writes",
         ],
     );
     let mut data = Vec::new();
+    let mut row = |r: CostRow<'_>| {
+        let (reads, writes) = (r.m.calls.reads, r.m.calls.writes);
+        let met = if reads == r.min_reads && writes == r.min_writes {
+            "met"
+        } else if reads > r.min_reads || writes > r.min_writes {
+            "NO"
+        } else {
+            "NO (below the minimum)"
+        };
+        let naive = 1 + r.n;
+        section.row(vec![
+            r.n.to_string(),
+            r.case.to_owned(),
+            r.press.to_owned(),
+            reads.to_string(),
+            writes.to_string(),
+            r.m.operations(),
+            r.min_reads.to_string(),
+            r.min_writes.to_string(),
+            met.to_owned(),
+            naive.to_string(),
+        ]);
+        data.push(json!({
+            "associations": r.n, "case": r.case, "press": r.press,
+            "reads": reads, "writes": writes, "too_many_requests": r.m.calls.too_many,
+            "by_operation": r.m.by_operation, "status": r.m.status,
+            "minimum_reads": r.min_reads, "minimum_writes": r.min_writes, "met": met == "met",
+            "naive_reads": 0, "naive_writes": naive,
+        }));
+    };
     for (i, &n) in opts.sizes.iter().enumerate() {
         let p = &rig.practices[i];
+        let t = p.tenant;
+        let sim = &rig.sim;
         let api = Api::new(&rig.setup.url, &p.token);
-        let (main, mut input) =
-            client_with_associations(&api, &format!("c{n}"), &format!("Calls Main {n}"), n).await?;
-        let first = measured_sync(&rig.sim, &api, p.tenant, &main, &json!({})).await?;
-        let unchanged = measured_sync(&rig.sim, &api, p.tenant, &main, &json!({})).await?;
+        let label = format!("c{n}");
+        let related = related_clients(&api, &label, n).await?;
+
+        // 1. First sync, nothing like the client in XPM: it is created.
+        let (main, mut input) = associated_client(
+            &api,
+            &related,
+            &format!("Create Main {n}"),
+            &format!("create@{label}.bench.test"),
+        )
+        .await?;
+        let keys = look_alike_keys(&input);
+        let first = measured_sync(sim, &api, t, &main, &json!({})).await?;
+        first.completed(&format!("first sync creating, {n} associations"))?;
+        let created = first.xpm_uuid("first sync creating")?;
+        relationships_are(sim, t, created, &related.xpm, "after the creating sync")?;
+        converged(sim, t, created, &input, "after the creating sync")?;
+
+        // 2. First sync, XPM already holds the client with its k = n
+        // relationships (same name, same owned values, same terms):
+        // the first press asks, the second links.
+        let (linked, link_input) = associated_client(
+            &api,
+            &related,
+            &format!("Link Main {n}"),
+            &format!("link@{label}.bench.test"),
+        )
+        .await?;
+        let mut seed_fields = serde_json::Map::new();
+        for (k, v) in company_in_xpm(&link_input) {
+            seed_fields.insert(k.to_owned(), json!(v));
+        }
+        let seeded = sim
+            .control()
+            .add_client(t, &Value::Object(seed_fields))
+            .map_err(|e| anyhow::anyhow!("{e:?}"))
+            .context("seeding the XPM client to link to")?
+            .uuid;
+        for r in &related.xpm {
+            sim.control()
+                .add_relationship(
+                    t,
+                    &json!({
+                        "ClientUUID": seeded.to_string(),
+                        "RelatedClientUUID": r.to_string(),
+                        "Type": "Director",
+                    }),
+                )
+                .map_err(|e| anyhow::anyhow!("{e:?}"))
+                .context("seeding a relationship in XPM")?;
+        }
+        relationships_are(sim, t, seeded, &related.xpm, "the seeded XPM client")?;
+        let ask = measured_sync(sim, &api, t, &linked, &json!({})).await?;
+        if ask.status != "needs_decision" || !ask.needs_decision {
+            bail!(
+                "link, {n} associations: the first press did not ask (status {:?}): {}",
+                ask.status,
+                ask.outcome
+            );
+        }
+        let offered = ask.outcome["plan"]["lookAlikes"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|l| l["xpmClientUuid"] == seeded.to_string()));
+        if !offered {
+            bail!("link, {n} associations: the seeded client is not among the look-alikes");
+        }
+        let differs_before =
+            !owned_fields_differing(&link_input, &sim_client(sim, t, seeded)?).is_empty();
+        let link = measured_sync(
+            sim,
+            &api,
+            t,
+            &linked,
+            &json!({"decision": {"linkTo": seeded.to_string()}}),
+        )
+        .await?;
+        link.completed(&format!("link, {n} associations, second press"))?;
+        if link.xpm_uuid("link")? != seeded {
+            bail!(
+                "link, {n} associations: linked to {:?}, not the seeded client",
+                link.xpm_client
+            );
+        }
+        relationships_are(sim, t, seeded, &related.xpm, "after the link (still k)")?;
+        converged(sim, t, seeded, &link_input, "after the link")?;
+
+        // 3. Unchanged re-sync.
+        let unchanged = measured_sync(sim, &api, t, &main, &json!({})).await?;
+        unchanged.completed(&format!("unchanged re-sync, {n} associations"))?;
+
+        // 4. One field (the email) changed in PM Hub.
         input["email"] = json!(format!("changed-{n}@bench.test"));
         api.update_client(&main, &input).await?;
-        let changed = measured_sync(&rig.sim, &api, p.tenant, &main, &json!({})).await?;
-        let naive = 1 + n;
-        for (label, m, target) in [
-            ("first", &first, 1 + n),
-            ("unchanged re-sync", &unchanged, 0),
-            ("one field changed", &changed, 1),
+        let changed = measured_sync(sim, &api, t, &main, &json!({})).await?;
+        changed.completed(&format!("one field changed, {n} associations"))?;
+        converged(sim, t, created, &input, "after the changed field")?;
+
+        // 5. Drift: a person changes the email directly in XPM.
+        sim.control()
+            .edit_client(
+                t,
+                created,
+                &json!({"Email": format!("drifted-{n}@xpm.test")}),
+            )
+            .map_err(|e| anyhow::anyhow!("{e:?}"))
+            .context("editing the client in XPM")?;
+        let drift = measured_sync(sim, &api, t, &main, &json!({})).await?;
+        drift.completed(&format!("drift corrected, {n} associations"))?;
+        converged(sim, t, created, &input, "after the drift sync")?;
+        relationships_are(sim, t, created, &related.xpm, "after the re-syncs")?;
+
+        let link_writes = usize::from(differs_before);
+        let link_keys = look_alike_keys(&link_input);
+        for r in [
+            CostRow {
+                n,
+                case: "first sync, creates",
+                press: "1",
+                m: &first,
+                min_reads: keys,
+                min_writes: 1 + n,
+            },
+            CostRow {
+                n,
+                case: "first sync, links (k = n in XPM)",
+                press: "1 (asks)",
+                m: &ask,
+                min_reads: link_keys,
+                min_writes: 0,
+            },
+            CostRow {
+                n,
+                case: "first sync, links (k = n in XPM)",
+                press: "2 (link to it)",
+                m: &link,
+                min_reads: 1,
+                min_writes: link_writes,
+            },
+            CostRow {
+                n,
+                case: "unchanged re-sync",
+                press: "1",
+                m: &unchanged,
+                min_reads: 1,
+                min_writes: 0,
+            },
+            CostRow {
+                n,
+                case: "one field changed",
+                press: "1",
+                m: &changed,
+                min_reads: 1,
+                min_writes: 1,
+            },
+            CostRow {
+                n,
+                case: "drift corrected",
+                press: "1",
+                m: &drift,
+                min_reads: 1,
+                min_writes: 1,
+            },
         ] {
-            if !m.complete {
-                bail!("the {label} sync with {n} associations did not complete");
-            }
-            section.row(vec![
-                n.to_string(),
-                label.to_owned(),
-                m.calls.reads.to_string(),
-                m.calls.writes.to_string(),
-                naive.to_string(),
-                target.to_string(),
-                if m.calls.writes == target {
-                    "yes".into()
-                } else {
-                    "NO".into()
-                },
-            ]);
-            data.push(json!({
-                "associations": n, "sync": label, "reads": m.calls.reads,
-                "writes": m.calls.writes, "too_many_requests": m.calls.too_many,
-                "naive_writes": naive, "naive_reads": 0, "target_writes": target,
-            }));
+            row(r);
         }
     }
     section.note(
-        "Counted from the sim's journal (XPM API calls of that organisation only; identity and \
-         /connections calls excluded). Each related client was created and first-synced before \
-         the measured client, every association is of a type mapped to Director. The naive \
-         strategy (push everything every time: one client write and one write per mapped \
-         association, no reads) is computed in the same run from the same client: 1 + n writes \
-         on every sync.",
+        "Counted from the sim's journal: XPM API calls (`/practicemanager/...`) of the client's \
+         organisation only (identity and /connections calls excluded); reads are GETs (search, \
+         get), writes the rest. Pressed through `POST /api/clients/{id}/sync` of an in-process \
+         app on SQLite. Each related client is a company created and first-synced before the \
+         measured clients, and every association is of a type mapped to Director, without \
+         terms. The measured clients are companies with a name and an email, so they have 2 \
+         look-alike keys. Every sync is checked in the sim: it answered `complete` (the first \
+         link press `needs_decision`, with the seeded client among the look-alikes), XPM's copy \
+         holds PM Hub's value of every owned field, the copy has exactly its n relationships \
+         and the organisation no two relationships between the same clients.",
+    );
+    section.note(
+        "The minimum is what any client must do to make XPM match PM Hub, not what this one \
+         does: **creating** = one search per look-alike key the client holds (XPM's search \
+         takes one query, and a key not searched may hide a duplicate) + 1 add + 1 relationship \
+         add per association (XPM adds one relationship per call). **Linking, first press** = \
+         the same searches, 0 writes (a person must choose before anything is written). \
+         **Linking, second press** = 1 get of the chosen client (its fields and relationships \
+         must be read to know what to write) + 1 update if an owned field differs from PM Hub's \
+         (computed here from the sim's copy before the press; the seed holds PM Hub's values, \
+         so 0) + 0 relationship writes (XPM holds all k = n with PM Hub's terms). **Unchanged \
+         re-sync** = 1 get (XPM may have been edited since; only a read tells), 0 writes. \
+         **One field changed** and **drift corrected** (the email edited in XPM by a person, \
+         `edit_client` of the sim) = 1 get + 1 update. met = reads and writes both equal the \
+         minimum.",
+    );
+    section.note(
+        "The naive strategy (push everything on every sync: one client write and one write \
+         per mapped association, no reads) is computed from the same clients: 1 + n writes on \
+         every sync. It never searches, so on the link case it creates a second copy of the \
+         client, and it never reads, so it does not see drift except by overwriting blindly.",
     );
     section.data = json!(data);
     Ok(section)
@@ -416,9 +882,7 @@ async fn latency_inner(rig: &Rig, opts: &CostOptions) -> anyhow::Result<Section>
             client_with_associations(&api, &format!("l{n}"), &format!("Latency Main {n}"), n)
                 .await?;
         let m = timed(rig, p, latency, &main, &json!({})).await?;
-        if !m.complete {
-            bail!("the timed first sync with {n} associations did not complete");
-        }
+        m.completed(&format!("the timed first sync with {n} associations"))?;
         row(format!("first sync, {n} associations"), &m);
     }
     // A first sync where XPM already holds look-alikes: the search finds
@@ -439,8 +903,11 @@ async fn latency_inner(rig: &Rig, opts: &CostOptions) -> anyhow::Result<Section>
             .context("adding a look-alike")?;
     }
     let ask = timed(rig, p, latency, &main, &json!({})).await?;
-    if !ask.needs_decision {
-        bail!("the first press with look-alikes in XPM did not ask for a decision");
+    if ask.status != "needs_decision" || !ask.needs_decision {
+        bail!(
+            "the first press with look-alikes in XPM did not ask for a decision (status {:?})",
+            ask.status
+        );
     }
     row(
         format!(
@@ -450,9 +917,7 @@ async fn latency_inner(rig: &Rig, opts: &CostOptions) -> anyhow::Result<Section>
         &ask,
     );
     let create = timed(rig, p, latency, &main, &json!({"decision": "createNew"})).await?;
-    if !create.complete {
-        bail!("the create-new press did not complete");
-    }
+    create.completed("the create-new press")?;
     row(
         format!(
             "look-alikes: 2nd press, create new, {} associations",

@@ -173,7 +173,7 @@ pub trait XpmGateway: Send + Sync + 'static {
     fn search_clients(
         &self,
         access: XpmAccess,
-        name: &str,
+        query: &str,
     ) -> impl Future<Output = Result<Vec<LookAlike>, XpmError>> + Send;
 
     /// Asks Xero whether the connection still works (renewing the access

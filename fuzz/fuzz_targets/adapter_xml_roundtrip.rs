@@ -1,8 +1,8 @@
 //! What the adapter sends comes back unchanged: any text PM Hub accepts for
-//! a client, written into the XML request body and read back by the
-//! adapter's own answer reader (`client_fields`, which the preview uses to
-//! compare with XPM), is the same text. Catches escaping and whitespace
-//! mistakes in either direction.
+//! a client, written into the XML add body and read back by the adapter's
+//! own answer reader (as a sync's first read reads XPM's copy before
+//! comparing it with PM Hub's), is the same text. Catches escaping and
+//! whitespace mistakes in either direction.
 #![no_main]
 
 use domain::client::{ClientDetails, ClientKind};
@@ -27,7 +27,7 @@ fuzz_target!(|input: (String, String, String)| {
     .into_iter()
     .flatten()
     .collect();
-    match xpm_adapter::client_fields(&ClientPayload::new(&details, PushOptions::default())) {
+    match xpm_adapter::fuzzing::client_round_trip(&ClientPayload::new(&details, PushOptions::default())) {
         Ok(fields) => {
             for (field, value) in sent {
                 let echoed = fields.iter().find(|(f, _)| f == field).map(|(_, v)| v);

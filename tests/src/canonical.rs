@@ -51,9 +51,11 @@ pub fn clients() -> Vec<(&'static str, ClientDetails)> {
         r#"Acme <Holdings> & "Sons" Pty Ltd"#,
         BusinessStructure::Company,
     );
-    company.email = EmailAddress::new("accounts@acme.test").ok();
+    // Nothing in common with the demo seed's Acme Holdings (another client),
+    // so that the first sync creates rather than asks.
+    company.email = EmailAddress::new("accounts@acme-and-sons.test").ok();
     company.website = WebSite::new("https://acme.test/?a=1&b=<2>").ok();
-    company.company_number = CompanyNumber::new("123 456 789").ok();
+    company.company_number = CompanyNumber::new("987 654 321").ok();
     company.business_number = BusinessNumber::new("51 824 753 556").ok();
     company.tax_number = TaxNumber::new("123 456 782").ok();
     company.gst_registered = Some(true);

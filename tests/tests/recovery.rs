@@ -5,15 +5,23 @@
 
 use domain::client::ClientStatus;
 use domain::ids::{ClientId, XpmTenantId};
-use domain::sync::{ClientStep, ManualSyncRequest};
+use domain::sync::{ClientStep, FirstSyncDecision, ManualSyncRequest};
 use domain::text::ClientName;
 use domain::usecases::{Stores, SyncOutcome};
 use rule_tests::rig::first_org;
 use rule_tests::{FreshSqlite, Rig};
 
 async fn sync<S: Stores + Clone>(rig: &Rig<S>, client: ClientId) -> SyncOutcome {
+    sync_deciding(rig, client, None).await
+}
+
+async fn sync_deciding<S: Stores + Clone>(
+    rig: &Rig<S>,
+    client: ClientId,
+    decision: Option<FirstSyncDecision>,
+) -> SyncOutcome {
     let request =
-        ManualSyncRequest::new(&rig.admin, rig.practice, client, None).expect("a request");
+        ManualSyncRequest::new(&rig.admin, rig.practice, client, decision).expect("a request");
     rig.app.sync_client(&request).await.expect("the sync runs")
 }
 
@@ -37,8 +45,10 @@ async fn lost_create<S: Stores + Clone>(rig: &Rig<S>) -> ClientId {
     rig.connect(&[first_org()], first_org())
         .await
         .expect("connect");
-    rule_tests::xpm_faults::lose_the_next_create(rig.ctl());
-    let first = sync(rig, client.id).await;
+    let searches = domain::sync::look_alike_queries(&client).len();
+    rule_tests::xpm_faults::lose_the_next_create(rig.ctl(), searches);
+    // The demo's XPM holds a client with the same email: the person chose "create".
+    let first = sync_deciding(rig, client.id, Some(FirstSyncDecision::CreateNew)).await;
     assert!(
         !first.is_complete(),
         "the create's outcome should be unknown: {first:#?}"

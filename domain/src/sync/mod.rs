@@ -4,7 +4,6 @@
 mod owned;
 mod payload;
 mod planner;
-mod preview;
 mod record;
 mod request;
 
@@ -15,6 +14,5 @@ pub use planner::{
     RelationshipStep, SkipReason, SyncPlan, XpmClientRead, XpmRelationshipSeen, look_alike_queries,
     plan_sync,
 };
-pub use preview::{FieldComparison, Fields, compare_fields};
 pub use record::{PendingOperation, PushedRelationship, SyncRecord};
 pub use request::{FirstSyncDecision, ManualSyncRequest};

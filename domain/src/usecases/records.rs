@@ -76,6 +76,20 @@ where
         Ok(client)
     }
 
+    /// A client that may still be changed: any but a deleted one.
+    async fn changeable_client(
+        &self,
+        practice: PracticeId,
+        user: UserId,
+        client: ClientId,
+    ) -> Result<Client, RecordsError> {
+        let current = self.get_client(practice, user, client).await?;
+        if current.status == ClientStatus::Deleted {
+            return Err(RecordsError::ClientDeleted(client));
+        }
+        Ok(current)
+    }
+
     /// Changes a client's details in PM Hub. Nothing is pushed until someone presses Sync.
     pub async fn update_client(
         &self,
@@ -84,10 +98,7 @@ where
         client: ClientId,
         details: ClientDetails,
     ) -> Result<Client, RecordsError> {
-        let mut current = self.get_client(practice, user, client).await?;
-        if current.status == ClientStatus::Deleted {
-            return Err(RecordsError::ClientDeleted(client));
-        }
+        let mut current = self.changeable_client(practice, user, client).await?;
         current.details = details;
         self.stores.save_client(&current).await?;
         Ok(current)
@@ -130,7 +141,7 @@ where
         association_type: AssociationTypeId,
         terms: AssociationTerms,
     ) -> Result<Association, RecordsError> {
-        self.get_client(practice, user, client).await?;
+        self.changeable_client(practice, user, client).await?;
         self.get_client(practice, user, related).await?;
         if self
             .stores
@@ -174,6 +185,7 @@ where
         association: AssociationId,
         terms: AssociationTerms,
     ) -> Result<Association, RecordsError> {
+        self.changeable_client(practice, user, client).await?;
         let existing = self.associations_of(practice, user, client).await?;
         let current = existing
             .into_iter()

@@ -57,6 +57,8 @@ pub struct SyncStep {
 pub struct Case<S> {
     pub rig: Rig<S>,
     pub model: Model,
+    /// The next create's answer is to be lost (`Op::LoseTheNextCreate`).
+    lose_next_create: bool,
 }
 
 fn pick<T>(items: &[T], index: &proptest::sample::Index) -> Option<usize> {
@@ -72,6 +74,7 @@ impl<S: Stores + Clone> Case<S> {
         let mut case = Self {
             rig,
             model: Model::default(),
+            lose_next_create: false,
         };
         for shape in [Shape::Company, Shape::Individual, Shape::Trust] {
             case.create_client(shape).await?;
@@ -205,6 +208,21 @@ impl<S: Stores + Clone> Case<S> {
             None => self.model.mappings.remove(&id),
         };
         Ok(())
+    }
+
+    /// Fault rules of a play that did not fire are taken back.
+    fn remove_faults(&self, ids: &[u64]) {
+        for id in ids {
+            // Already used up and gone: fine.
+            let _ = self.rig.ctl().remove_fault(*id);
+        }
+    }
+
+    fn is_deleted(&self, client: ClientId) -> bool {
+        self.model
+            .clients
+            .iter()
+            .any(|c| c.id == client && c.status == ClientStatus::Deleted)
     }
 
     /// Terms as a person enters them: shares only on a shareholding mapping.
@@ -390,7 +408,7 @@ impl<S: Stores + Clone> Case<S> {
                     start_date: Some(time::macros::date!(2024 - 07 - 01)),
                     end_date: None,
                 };
-                let a = app
+                let result = app
                     .add_association(
                         practice,
                         user,
@@ -399,9 +417,15 @@ impl<S: Stores + Clone> Case<S> {
                         type_id,
                         terms,
                     )
-                    .await
-                    .map_err(|e| format!("add association: {e}"))?;
-                self.model.associations.push(a);
+                    .await;
+                match (result, self.model.clients[c].status) {
+                    (Err(_), ClientStatus::Deleted) => {}
+                    (Ok(_), ClientStatus::Deleted) => {
+                        return Err("a deleted client was given an association".into());
+                    }
+                    (Ok(a), _) => self.model.associations.push(a),
+                    (Err(e), _) => return Err(format!("add association: {e}")),
+                }
             }
             Op::RemoveAssociation { which } => {
                 let Some(i) = pick(&self.model.associations, which) else {
@@ -423,6 +447,9 @@ impl<S: Stores + Clone> Case<S> {
                     return Ok(Step::Quiet);
                 };
                 let a = self.model.associations[i].clone();
+                if self.is_deleted(a.client()) {
+                    return Ok(Step::Quiet);
+                }
                 let terms = self.terms_for(a.association_type(), *shares, *percentage, *end)?;
                 let changed = app
                     .update_association_terms(practice, user, a.client(), a.id(), terms)
@@ -435,6 +462,9 @@ impl<S: Stores + Clone> Case<S> {
                     return Ok(Step::Quiet);
                 };
                 let a = self.model.associations[i].clone();
+                if self.is_deleted(a.client()) {
+                    return Ok(Step::Quiet);
+                }
                 app.remove_association(practice, user, a.client(), a.id())
                     .await
                     .map_err(|e| format!("remove association: {e}"))?;
@@ -690,7 +720,9 @@ impl<S: Stores + Clone> Case<S> {
                 let _ = app.preview_sync(&request).await;
                 return Ok(Step::ReadOnly { before });
             }
-            Op::LoseTheNextCreate => rule_tests::xpm_faults::lose_the_next_create(self.rig.ctl()),
+            // Played at the next sync of a client not yet in XPM, once its
+            // look-alike searches are known (see `sync`).
+            Op::LoseTheNextCreate => self.lose_next_create = true,
             Op::Fault { call, play, times } => {
                 let (method, path) = match call {
                     FaultCall::Add => (Some("POST"), "add"),
@@ -758,6 +790,18 @@ impl<S: Stores + Clone> Case<S> {
             ManualSyncRequest::new(&self.rig.admin, practice, client, decision)
                 .map_err(|e| e.to_string())
         };
+        let searches = domain::sync::look_alike_queries(&self.model.clients[n]).len();
+        let not_in_xpm = match self.current_org().await {
+            Some(org) => self.xpm_copy(client, org).await.is_none(),
+            None => false,
+        };
+        let mut loss = match (std::mem::take(&mut self.lose_next_create), not_in_xpm) {
+            (true, true) => rule_tests::xpm_faults::lose_the_next_create(self.rig.ctl(), searches),
+            (wanted, _) => {
+                self.lose_next_create = wanted;
+                Vec::new()
+            }
+        };
         let first = self.rig.app.sync_client(&request(None)?).await;
         // A person answers the question a sync asks: link to the first
         // look-alike, or create.
@@ -777,11 +821,26 @@ impl<S: Stores + Clone> Case<S> {
             }),
             _ => None,
         };
+        let created = |r: &Result<SyncOutcome, SyncError>| {
+            matches!(r, Ok(o) if matches!(o.plan.client, ClientStep::Create { .. }))
+        };
+        let first_created = created(&first);
         step.results.push(first);
         if let Some(decision) = decision {
+            if !loss.is_empty() && !first_created {
+                // The first press only asked: the loss is for the press that creates.
+                self.remove_faults(&loss);
+                loss = match decision {
+                    FirstSyncDecision::CreateNew => {
+                        rule_tests::xpm_faults::lose_the_next_create(self.rig.ctl(), searches)
+                    }
+                    FirstSyncDecision::LinkTo(_) => Vec::new(),
+                };
+            }
             let second = self.rig.app.sync_client(&request(Some(decision))?).await;
             step.results.push(second);
         }
+        self.remove_faults(&loss);
         Ok(step)
     }
 

@@ -46,6 +46,7 @@ const CHECKED: &[&str] = &[
     "/api/clients/{client}/associations/{association}",
     "/api/clients/{client}/sync-preview",
     "/api/clients/{client}/sync",
+    "/api/clients/{client}/unlink",
     "/api/association-types",
     "/api/association-types/{association_type}/mapping",
     "/api/xpm-relationship-types", // the same static list for everyone
@@ -67,6 +68,8 @@ const CHECKED: &[&str] = &[
     "/clients",
     "/clients/{client}",
     "/clients/{client}/sync",
+    "/clients/{client}/unlink",
+    "/clients/{client}/associations/{association}/terms",
     "/association-types",
     "/association-types/{association_type}/mapping",
     "/activity",
@@ -164,6 +167,17 @@ async fn practice_a_cannot_read_sync_or_configure_practice_b_through_any_route()
             format!("/api/clients/{a0}/associations/{ba}"),
             None,
         ),
+        (
+            Method::PUT,
+            format!("/api/clients/{b0}/associations/{ba}"),
+            Some(json!({"shares": 5})),
+        ),
+        (
+            Method::PUT,
+            format!("/api/clients/{a0}/associations/{ba}"),
+            Some(json!({"shares": 5})),
+        ),
+        (Method::POST, format!("/api/clients/{b0}/unlink"), None),
         (Method::GET, format!("/api/clients/{b0}/sync-preview"), None),
         (Method::POST, format!("/api/clients/{b0}/sync"), None),
         (
@@ -258,6 +272,18 @@ async fn practice_a_cannot_read_sync_or_configure_practice_b_through_any_route()
         (
             format!("/clients/{b0}/sync"),
             vec![("csrf", csrf.clone()), ("decision", "create".into())],
+        ),
+        (
+            format!("/clients/{b0}/unlink"),
+            vec![("csrf", csrf.clone()), ("confirm", "yes".into())],
+        ),
+        (
+            format!("/clients/{b0}/associations/{ba}/terms"),
+            vec![("csrf", csrf.clone()), ("shares", "5".into())],
+        ),
+        (
+            format!("/clients/{a0}/associations/{ba}/terms"),
+            vec![("csrf", csrf.clone()), ("shares", "5".into())],
         ),
         (
             format!("/association-types/{bt}/mapping"),
