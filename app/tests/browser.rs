@@ -165,14 +165,16 @@ async fn a_new_user_connects_syncs_reads_the_log_and_disconnects_in_a_real_brows
     shot(&c, "02-integration-not-connected").await;
     wait_for(&c, "#connect").await.click().await.expect("click");
 
-    // Xero's login and consent, on the simulator.
+    // Xero's login and consent, on the simulator (once the browser got there:
+    // the click returns before the navigation ends).
+    let admin = format!("input[name=user][value='{}']", sim_demo::ADMIN_USER_ID);
+    wait_for(&c, &admin).await;
     let at = c.current_url().await.expect("url");
     assert!(
         at.as_str().starts_with(&app.sim.base_url()),
         "Connect should lead to Xero's login, not {at}: {}",
         body(&c).await
     );
-    let admin = format!("input[name=user][value='{}']", sim_demo::ADMIN_USER_ID);
     wait_for(&c, &admin).await.click().await.expect("pick");
     shot(&c, "03-xero-login").await;
     wait_for(&c, "button[name=login]")
