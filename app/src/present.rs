@@ -135,7 +135,7 @@ pub fn describe_named(kind: &ActivityKind, name: NameAssociation<'_>) -> String 
             "Unlinked from XPM client {xpm_client}; nothing was changed in XPM, and the next Sync asks to link or create"
         ),
         ActivityKind::ClientUnchanged { .. } => {
-            "Client unchanged since the last push: nothing written".into()
+            "XPM already shows PM Hub's values for this client: nothing written".into()
         }
         ActivityKind::RelationshipAdded {
             association,
@@ -148,6 +148,14 @@ pub fn describe_named(kind: &ActivityKind, name: NameAssociation<'_>) -> String 
         ActivityKind::RelationshipUpdated { association, .. } => {
             format!("Relationship updated in XPM ({})", name(*association))
         }
+        ActivityKind::RelationshipAdopted {
+            association,
+            xpm_type,
+            ..
+        } => format!(
+            "Relationship already in XPM as {xpm_type}, with PM Hub's terms: recorded, nothing written ({})",
+            name(*association)
+        ),
         ActivityKind::RelationshipUnchanged { association } => {
             format!("Relationship unchanged ({})", name(*association))
         }

@@ -130,6 +130,14 @@ pub enum ActivityKind {
         association: AssociationId,
         xpm_relationship: XpmRelationshipUuid,
     },
+    /// XPM already held this relationship with PM Hub's terms (made by a
+    /// person, or by an add whose answer was lost): recorded as this
+    /// association's, nothing written.
+    RelationshipAdopted {
+        association: AssociationId,
+        xpm_type: XpmRelationshipType,
+        xpm_relationship: XpmRelationshipUuid,
+    },
     RelationshipUnchanged {
         association: AssociationId,
     },
@@ -149,7 +157,7 @@ pub enum ActivityKind {
 
 impl ActivityKind {
     /// Every kind's [`code`](Self::code), for filters.
-    pub const CODES: [&'static str; 22] = [
+    pub const CODES: [&'static str; 23] = [
         "connected",
         "reconnected",
         "authorisation_expired",
@@ -168,6 +176,7 @@ impl ActivityKind {
         "client_unlinked",
         "relationship_added",
         "relationship_updated",
+        "relationship_adopted",
         "relationship_unchanged",
         "relationship_skipped",
         "operation_failed",
@@ -195,6 +204,7 @@ impl ActivityKind {
             Self::ClientUnlinked { .. } => "client_unlinked",
             Self::RelationshipAdded { .. } => "relationship_added",
             Self::RelationshipUpdated { .. } => "relationship_updated",
+            Self::RelationshipAdopted { .. } => "relationship_adopted",
             Self::RelationshipUnchanged { .. } => "relationship_unchanged",
             Self::RelationshipSkipped { .. } => "relationship_skipped",
             Self::OperationFailed { .. } => "operation_failed",

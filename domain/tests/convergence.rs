@@ -16,8 +16,7 @@ use support::world::World;
 
 fn xpm_client_of(w: &World, client: domain::ids::ClientId) -> domain::ids::XpmClientUuid {
     let tenant = support::world::organisation(1).tenant;
-    w.stores()
-        .with(|s| s.records[&(client, tenant)].xpm_client)
+    w.stores().with(|s| s.records[&(client, tenant)].xpm_client)
 }
 
 #[test]
@@ -151,7 +150,10 @@ fn a_look_alike_sharing_only_a_business_number_and_email_is_asked_about() {
         .iter()
         .filter(|c| matches!(c, XpmCall::Search(_)))
         .count();
-    assert_eq!(searches, 3, "name, email and business number: one search each");
+    assert_eq!(
+        searches, 3,
+        "name, email and business number: one search each"
+    );
 }
 
 #[test]
@@ -244,9 +246,7 @@ fn a_client_deleted_in_xpm_is_reported_and_a_person_chooses_what_next() {
     assert!(w.codes().contains(&"client_gone_from_xpm"));
 
     // Create it again.
-    let again = w
-        .sync_deciding(acme, FirstSyncDecision::CreateNew)
-        .unwrap();
+    let again = w.sync_deciding(acme, FirstSyncDecision::CreateNew).unwrap();
     assert!(matches!(again.plan.client, ClientStep::Create { .. }));
     let x2 = xpm_client_of(&w, acme);
     assert_ne!(x2, x);
@@ -348,11 +348,22 @@ fn an_add_whose_answer_was_lost_is_adopted_and_its_note_cleared() {
     });
     assert!(!w.sync(acme).unwrap().is_complete());
     let tenant = support::world::organisation(1).tenant;
-    let pending = |w: &World| w.stores().with(|s| s.pending_ops.get(&(acme, tenant)).cloned().unwrap_or_default());
+    let pending = |w: &World| {
+        w.stores().with(|s| {
+            s.pending_ops
+                .get(&(acme, tenant))
+                .cloned()
+                .unwrap_or_default()
+        })
+    };
     assert_eq!(pending(&w).len(), 1, "the add stays pending");
 
     let next = w.sync(acme).unwrap();
     assert!(next.is_complete(), "{next:?}");
-    assert_eq!(w.xpm().with(|s| s.relationships.len()), 1, "adopted, not added again");
+    assert_eq!(
+        w.xpm().with(|s| s.relationships.len()),
+        1,
+        "adopted, not added again"
+    );
     assert!(pending(&w).is_empty(), "the note is cleared once adopted");
 }

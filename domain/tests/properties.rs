@@ -11,10 +11,10 @@ use domain::connection::{
     XpmOrganisation,
 };
 use domain::ids::*;
+use domain::ports::XpmClientView;
 use domain::practice::{Role, User};
 use domain::relationship_type::XpmRelationshipType;
 use domain::settings::{IntegrationSettings, PushOptions};
-use domain::ports::XpmClientView;
 use domain::sync::{
     ClientPayload, ClientStep, ManualSyncRequest, OwnedField, PlanInput, PushedRelationship,
     RelatedClientView, RelationshipStep, RelationshipTerms, SyncRecord, XpmClientRead,
@@ -256,7 +256,10 @@ fn build(s: &Scenario) -> Built {
         connected_since: datetime!(2026-01-01 0:00 UTC),
     };
     let xpm_now = record.as_ref().map(|r| {
-        let shown = r.last_pushed.clone().expect("the scenario's records have a push");
+        let shown = r
+            .last_pushed
+            .clone()
+            .expect("the scenario's records have a push");
         XpmClientRead::Found(XpmClientView {
             xpm_client: r.xpm_client,
             fields: owned_values(&shown),
@@ -327,35 +330,68 @@ fn apply(b: &mut Built, plan: &domain::sync::SyncPlan) {
         }
     }
     let mut record = b.record.clone().unwrap_or(SyncRecord {
-        practice: PRACTICE, client: CLIENT, tenant: TENANT, xpm_client,
-        last_pushed: None, relationships: BTreeMap::new(), last_synced_at: datetime!(2026-01-01 0:00 UTC),
+        practice: PRACTICE,
+        client: CLIENT,
+        tenant: TENANT,
+        xpm_client,
+        last_pushed: None,
+        relationships: BTreeMap::new(),
+        last_synced_at: datetime!(2026-01-01 0:00 UTC),
     });
     record.last_pushed = Some(payload);
     let as_terms = |t: RelationshipTerms| AssociationTerms {
-        shares: t.shares, percentage: t.percentage, start_date: t.start_date, end_date: t.end_date,
+        shares: t.shares,
+        percentage: t.percentage,
+        start_date: t.start_date,
+        end_date: t.end_date,
     };
     for (n, step) in plan.relationships.iter().enumerate() {
         match step {
-            RelationshipStep::Add { association, related_xpm_client, xpm_type, terms } => {
+            RelationshipStep::Add {
+                association,
+                related_xpm_client,
+                xpm_type,
+                terms,
+            } => {
                 let id = XpmRelationshipUuid::from_uuid(Uuid::from_u128(700 + n as u128));
                 view.relationships.push(XpmRelationshipSeen {
-                    xpm_relationship: id, related_xpm_client: *related_xpm_client,
-                    xpm_type: *xpm_type, terms: as_terms(*terms),
+                    xpm_relationship: id,
+                    related_xpm_client: *related_xpm_client,
+                    xpm_type: *xpm_type,
+                    terms: as_terms(*terms),
                 });
-                record.relationships.insert(*association, PushedRelationship {
-                    xpm_relationship: id, related_xpm_client: *related_xpm_client,
-                    xpm_type: *xpm_type, terms: *terms,
-                });
+                record.relationships.insert(
+                    *association,
+                    PushedRelationship {
+                        xpm_relationship: id,
+                        related_xpm_client: *related_xpm_client,
+                        xpm_type: *xpm_type,
+                        terms: *terms,
+                    },
+                );
             }
-            RelationshipStep::Update { association, pushed, terms } => {
+            RelationshipStep::Update {
+                association,
+                pushed,
+                terms,
+            } => {
                 for r in &mut view.relationships {
                     if r.xpm_relationship == pushed.xpm_relationship {
                         r.terms = as_terms(*terms);
                     }
                 }
-                record.relationships.insert(*association, PushedRelationship { terms: *terms, ..pushed.clone() });
+                record.relationships.insert(
+                    *association,
+                    PushedRelationship {
+                        terms: *terms,
+                        ..pushed.clone()
+                    },
+                );
             }
-            RelationshipStep::Adopt { association, pushed } => {
+            RelationshipStep::Adopt {
+                association,
+                pushed,
+            } => {
                 record.relationships.insert(*association, pushed.clone());
             }
             _ => {}

@@ -222,12 +222,9 @@ fn a_remapped_type_adds_the_new_type_and_leaves_the_old_one_in_xpm() {
     w.sync(acme).unwrap();
     w.map(officer, Some(XpmRelationshipType::Trustee));
     w.sync(acme).unwrap();
-    let types: Vec<_> = w.xpm().with(|s| {
-        s.relationships
-            .iter()
-            .map(|(_, r)| r.xpm_type)
-            .collect()
-    });
+    let types: Vec<_> = w
+        .xpm()
+        .with(|s| s.relationships.iter().map(|(_, r)| r.xpm_type).collect());
     assert_eq!(
         types,
         [XpmRelationshipType::Director, XpmRelationshipType::Trustee],
@@ -307,7 +304,9 @@ fn a_first_sync_with_look_alikes_in_xpm_asks_for_a_decision_and_writes_nothing()
 fn linking_to_a_look_alike_updates_it_instead_of_creating_and_is_logged() {
     let mut w = World::new();
     let acme = w.company("Acme");
-    let existing = w.xpm().with(|s| s.add_client(&[("Name", "ACME"), ("Phone", "09 555 0100")]));
+    let existing = w
+        .xpm()
+        .with(|s| s.add_client(&[("Name", "ACME"), ("Phone", "09 555 0100")]));
     w.connect();
     let outcome = w
         .sync_deciding(acme, FirstSyncDecision::LinkTo(existing))
@@ -493,9 +492,7 @@ fn nothing_read_from_xpm_changes_pm_hub_clients() {
     w.xpm().with(|s| {
         let id = *s.clients.keys().next().unwrap();
         let client = s.clients.get_mut(&id).unwrap();
-        client
-            .fields
-            .insert("Name".into(), "Renamed in XPM".into());
+        client.fields.insert("Name".into(), "Renamed in XPM".into());
     });
     block_on(w.app.preview_sync(&w.request(acme, None))).unwrap();
     w.sync(acme).unwrap();
@@ -615,9 +612,9 @@ fn a_rename_in_pm_hub_after_a_lost_create_still_recovers_the_client_xpm_made() {
         1,
         "no second client in XPM"
     );
-    let name = w.xpm().with(|s| {
-        s.clients.values().next().unwrap().name().to_owned()
-    });
+    let name = w
+        .xpm()
+        .with(|s| s.clients.values().next().unwrap().name().to_owned());
     assert_eq!(
         name, "Acme Group",
         "the recovered client is then updated with the new name"

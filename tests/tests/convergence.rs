@@ -57,11 +57,19 @@ impl<S: Stores + Clone> World<S> {
             .expect("edit the client");
     }
 
-    async fn mapped_type(&self, name: &str, to: XpmRelationshipType) -> domain::ids::AssociationTypeId {
+    async fn mapped_type(
+        &self,
+        name: &str,
+        to: XpmRelationshipType,
+    ) -> domain::ids::AssociationTypeId {
         let app = &self.rig.app;
         let (practice, admin) = (self.rig.practice, self.rig.admin.id);
         let t = app
-            .create_association_type(practice, admin, AssociationTypeName::new(name).expect("a name"))
+            .create_association_type(
+                practice,
+                admin,
+                AssociationTypeName::new(name).expect("a name"),
+            )
             .await
             .expect("create a type");
         app.configure_mapping(practice, admin, t.id, Some(to))
@@ -79,7 +87,14 @@ impl<S: Stores + Clone> World<S> {
     ) -> domain::ids::AssociationId {
         self.rig
             .app
-            .add_association(self.rig.practice, self.rig.admin.id, client, related, kind, terms)
+            .add_association(
+                self.rig.practice,
+                self.rig.admin.id,
+                client,
+                related,
+                kind,
+                terms,
+            )
             .await
             .expect("add an association")
             .id()
@@ -92,7 +107,11 @@ impl<S: Stores + Clone> World<S> {
     ) -> SyncOutcome {
         let request = ManualSyncRequest::new(&self.rig.admin, self.rig.practice, client, decision)
             .expect("a sync request");
-        self.rig.app.sync_client(&request).await.expect("the sync runs")
+        self.rig
+            .app
+            .sync_client(&request)
+            .await
+            .expect("the sync runs")
     }
 
     async fn sync(&self, client: ClientId) -> SyncOutcome {
@@ -102,14 +121,21 @@ impl<S: Stores + Clone> World<S> {
     /// A sync that must complete.
     async fn synced(&self, client: ClientId, decision: Option<FirstSyncDecision>) -> SyncOutcome {
         let outcome = self.sync_with(client, decision).await;
-        assert!(outcome.is_complete(), "the sync did not complete: {outcome:#?}");
+        assert!(
+            outcome.is_complete(),
+            "the sync did not complete: {outcome:#?}"
+        );
         outcome
     }
 
     async fn xpm_copy(&self, client: ClientId) -> Option<XpmClientUuid> {
         self.rig
             .store()
-            .record(self.rig.practice, client, XpmTenantId::from_uuid(first_org()))
+            .record(
+                self.rig.practice,
+                client,
+                XpmTenantId::from_uuid(first_org()),
+            )
             .await
             .expect("read the record")
             .map(|r| r.xpm_client)
@@ -117,7 +143,10 @@ impl<S: Stores + Clone> World<S> {
 
     /// XPM's client, as the sim holds it.
     fn in_xpm(&self, uuid: Uuid) -> XpmClient {
-        self.rig.ctl().client(first_org(), uuid).expect("the sim's client")
+        self.rig
+            .ctl()
+            .client(first_org(), uuid)
+            .expect("the sim's client")
     }
 
     fn seeded(&self, name: &str) -> Uuid {
@@ -142,7 +171,11 @@ impl<S: Stores + Clone> World<S> {
     }
 
     fn relationships_between(&self, a: Uuid, b: Uuid) -> Vec<Relationship> {
-        let state = self.rig.ctl().org_state(first_org()).expect("the sim's state");
+        let state = self
+            .rig
+            .ctl()
+            .org_state(first_org())
+            .expect("the sim's state");
         state
             .org
             .relationships
@@ -157,8 +190,16 @@ impl<S: Stores + Clone> World<S> {
         let journal = self.rig.ctl().journal_all();
         let writes = journal
             .iter()
-            .filter(|e| e.id > self.mark && e.path.starts_with("/practicemanager/") && e.method != "GET")
-            .map(|e| format!("{} {}", e.method, e.path.rsplit('/').next().unwrap_or_default()))
+            .filter(|e| {
+                e.id > self.mark && e.path.starts_with("/practicemanager/") && e.method != "GET"
+            })
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e.method,
+                    e.path.rsplit('/').next().unwrap_or_default()
+                )
+            })
             .collect();
         self.mark = journal.iter().map(|e| e.id).max().unwrap_or(self.mark);
         writes
@@ -166,7 +207,10 @@ impl<S: Stores + Clone> World<S> {
 }
 
 fn organisation(name: &str) -> ClientDetails {
-    let mut d = ClientDetails::named(ClientName::new(name).expect("a name"), ClientKind::Organisation);
+    let mut d = ClientDetails::named(
+        ClientName::new(name).expect("a name"),
+        ClientKind::Organisation,
+    );
     d.business_structure = Some(BusinessStructure::Company);
     d
 }
@@ -187,7 +231,10 @@ fn jane() -> ClientDetails {
 
 fn decision_to_link(outcome: &SyncOutcome, to: Uuid) -> FirstSyncDecision {
     let ClientStep::NeedsDecision { look_alikes } = &outcome.plan.client else {
-        panic!("expected a link-or-create question, got {:?}", outcome.plan.client);
+        panic!(
+            "expected a link-or-create question, got {:?}",
+            outcome.plan.client
+        );
     };
     assert!(
         look_alikes.iter().any(|l| *l.xpm_client.as_uuid() == to),
@@ -203,7 +250,9 @@ async fn linking_to_clients_that_already_have_the_relationship_adopts_it<S: Stor
     prefix: u64,
 ) {
     let mut w = World::start(store, prefix).await;
-    let director = w.mapped_type("Director", XpmRelationshipType::Director).await;
+    let director = w
+        .mapped_type("Director", XpmRelationshipType::Director)
+        .await;
     let mut acme = organisation("Acme Holdings Pty Ltd");
     acme.email = EmailAddress::new("accounts@acme.test").ok();
     let acme = w.client(acme).await;
@@ -226,13 +275,23 @@ async fn linking_to_clients_that_already_have_the_relationship_adopts_it<S: Stor
     w.synced(acme, Some(decision_to_link(&asked, x_acme))).await;
 
     let between = w.relationships_between(x_acme, x_jane);
-    assert_eq!(between.len(), 1, "one Director relationship, as before: {between:?}");
+    assert_eq!(
+        between.len(),
+        1,
+        "one Director relationship, as before: {between:?}"
+    );
     assert!(
-        !w.xpm_writes_since_mark().iter().any(|op| op.ends_with("addrelationship")),
+        !w.xpm_writes_since_mark()
+            .iter()
+            .any(|op| op.ends_with("addrelationship")),
         "no relationship was added"
     );
     w.synced(acme, None).await;
-    assert_eq!(w.xpm_writes_since_mark(), Vec::<String>::new(), "a re-sync writes nothing");
+    assert_eq!(
+        w.xpm_writes_since_mark(),
+        Vec::<String>::new(),
+        "a re-sync writes nothing"
+    );
 }
 
 /// 2. A field cleared in PM Hub is cleared in XPM, and a switch from
@@ -330,8 +389,11 @@ async fn a_look_alike_by_business_number_and_email_is_asked_about<S: Stores + Cl
     assert_eq!(w.live_clients().len(), before, "nothing created");
     assert_eq!(w.xpm_writes_since_mark(), Vec::<String>::new());
 
-    w.synced(zeta, Some(FirstSyncDecision::LinkTo(look_alikes[0].xpm_client)))
-        .await;
+    w.synced(
+        zeta,
+        Some(FirstSyncDecision::LinkTo(look_alikes[0].xpm_client)),
+    )
+    .await;
     assert_eq!(w.live_clients().len(), before, "linked, not created");
     assert_eq!(w.in_xpm(zeta_x).name(), "Zeta Trading Company");
 }
@@ -340,7 +402,9 @@ async fn a_look_alike_by_business_number_and_email_is_asked_about<S: Stores + Cl
 /// updates the one relationship in XPM.
 async fn changed_terms_update_the_one_relationship<S: Stores + Clone>(store: S, prefix: u64) {
     let mut w = World::start(store, prefix).await;
-    let holder = w.mapped_type("Shareholder", XpmRelationshipType::Shareholder).await;
+    let holder = w
+        .mapped_type("Shareholder", XpmRelationshipType::Shareholder)
+        .await;
     let acme = w.client(organisation("Acme Widgets Ltd")).await;
     let bob = w.client(organisation("Bob Holdings Ltd")).await;
     let shares = |n| AssociationTerms {
@@ -369,7 +433,10 @@ async fn changed_terms_update_the_one_relationship<S: Stores + Clone>(store: S, 
     let between = w.relationships_between(xa, xb);
     assert_eq!(between.len(), 1, "{between:?}");
     assert_eq!(between[0].number_of_shares, Some(250));
-    assert_eq!(between[0].end_date.as_deref().map(|d| &d[..10]), Some("2026-06-30"));
+    assert_eq!(
+        between[0].end_date.as_deref().map(|d| &d[..10]),
+        Some("2026-06-30")
+    );
     assert_eq!(w.xpm_writes_since_mark(), ["POST updaterelationship"]);
 
     w.rig
@@ -382,7 +449,10 @@ async fn changed_terms_update_the_one_relationship<S: Stores + Clone>(store: S, 
     let between = w.relationships_between(xa, xb);
     assert_eq!(between.len(), 1, "re-added, not duplicated: {between:?}");
     assert_eq!(between[0].number_of_shares, Some(300));
-    assert_eq!(between[0].end_date, None, "the new association has no end date");
+    assert_eq!(
+        between[0].end_date, None,
+        "the new association has no end date"
+    );
 }
 
 /// 5. A client deleted, archived or merged in XPM is reported in words,
@@ -395,17 +465,30 @@ async fn a_client_gone_from_xpm_is_a_choice_not_a_dead_end<S: Stores + Clone>(
     let acme = w.client(organisation("Gone Widgets Ltd")).await;
     w.synced(acme, None).await;
     let x = *w.xpm_copy(acme).await.expect("in XPM").as_uuid();
-    w.rig.ctl().delete_client(first_org(), x).expect("a person deletes it in XPM");
+    w.rig
+        .ctl()
+        .delete_client(first_org(), x)
+        .expect("a person deletes it in XPM");
     w.xpm_writes_since_mark();
 
     let gone = w.sync(acme).await;
     assert!(
-        matches!(gone.plan.client, ClientStep::GoneFromXpm { reason: GoneReason::DeletedOrMerged, .. }),
+        matches!(
+            gone.plan.client,
+            ClientStep::GoneFromXpm {
+                reason: GoneReason::DeletedOrMerged,
+                ..
+            }
+        ),
         "{:?}",
         gone.plan.client
     );
     assert!(!gone.is_complete());
-    assert_eq!(w.xpm_writes_since_mark(), Vec::<String>::new(), "nothing written");
+    assert_eq!(
+        w.xpm_writes_since_mark(),
+        Vec::<String>::new(),
+        "nothing written"
+    );
 
     w.synced(acme, Some(FirstSyncDecision::CreateNew)).await;
     let again = *w.xpm_copy(acme).await.expect("in XPM again").as_uuid();
@@ -413,7 +496,10 @@ async fn a_client_gone_from_xpm_is_a_choice_not_a_dead_end<S: Stores + Clone>(
     assert_eq!(w.in_xpm(again).name(), "Gone Widgets Ltd");
 
     // Archived: linked to another XPM client instead.
-    w.rig.ctl().archive_client(first_org(), again).expect("archive");
+    w.rig
+        .ctl()
+        .archive_client(first_org(), again)
+        .expect("archive");
     let other = w
         .rig
         .ctl()
@@ -421,14 +507,26 @@ async fn a_client_gone_from_xpm_is_a_choice_not_a_dead_end<S: Stores + Clone>(
         .expect("a second copy made by a person")
         .uuid;
     let gone = w.sync(acme).await;
-    let ClientStep::GoneFromXpm { reason: GoneReason::Archived, look_alikes, .. } = &gone.plan.client else {
+    let ClientStep::GoneFromXpm {
+        reason: GoneReason::Archived,
+        look_alikes,
+        ..
+    } = &gone.plan.client
+    else {
         panic!("{:?}", gone.plan.client);
     };
     assert_eq!(
-        look_alikes.iter().map(|l| *l.xpm_client.as_uuid()).collect::<Vec<_>>(),
+        look_alikes
+            .iter()
+            .map(|l| *l.xpm_client.as_uuid())
+            .collect::<Vec<_>>(),
         [other]
     );
-    w.synced(acme, Some(FirstSyncDecision::LinkTo(XpmClientUuid::from_uuid(other)))).await;
+    w.synced(
+        acme,
+        Some(FirstSyncDecision::LinkTo(XpmClientUuid::from_uuid(other))),
+    )
+    .await;
     assert_eq!(w.xpm_copy(acme).await.map(|u| *u.as_uuid()), Some(other));
 
     // Merged away: unlinked by a person, XPM untouched.
@@ -438,8 +536,14 @@ async fn a_client_gone_from_xpm_is_a_choice_not_a_dead_end<S: Stores + Clone>(
         .add_client(first_org(), &json!({ "Name": "Widgets Group" }))
         .expect("survivor")
         .uuid;
-    w.rig.ctl().merge_client(first_org(), other, survivor).expect("merge");
-    assert!(matches!(w.sync(acme).await.plan.client, ClientStep::GoneFromXpm { .. }));
+    w.rig
+        .ctl()
+        .merge_client(first_org(), other, survivor)
+        .expect("merge");
+    assert!(matches!(
+        w.sync(acme).await.plan.client,
+        ClientStep::GoneFromXpm { .. }
+    ));
     w.xpm_writes_since_mark();
     let journal_before = w.rig.ctl().journal_all().len();
     w.rig
@@ -447,14 +551,25 @@ async fn a_client_gone_from_xpm_is_a_choice_not_a_dead_end<S: Stores + Clone>(
         .unlink_client(w.rig.practice, w.rig.admin.id, acme)
         .await
         .expect("unlink");
-    assert_eq!(w.rig.ctl().journal_all().len(), journal_before, "Unlink calls nothing");
+    assert_eq!(
+        w.rig.ctl().journal_all().len(),
+        journal_before,
+        "Unlink calls nothing"
+    );
     assert_eq!(w.xpm_copy(acme).await, None);
     // Unlinked, the next sync asks again: the archived copy still looks like it.
     let asked = w.sync(acme).await;
-    assert!(matches!(asked.plan.client, ClientStep::NeedsDecision { .. }), "{:?}", asked.plan.client);
+    assert!(
+        matches!(asked.plan.client, ClientStep::NeedsDecision { .. }),
+        "{:?}",
+        asked.plan.client
+    );
     w.synced(acme, Some(FirstSyncDecision::CreateNew)).await;
     assert_eq!(
-        w.live_clients().iter().filter(|c| c.name() == "Gone Widgets Ltd" && !c.archived).count(),
+        w.live_clients()
+            .iter()
+            .filter(|c| c.name() == "Gone Widgets Ltd" && !c.archived)
+            .count(),
         1
     );
 }
@@ -470,19 +585,39 @@ async fn an_edit_made_in_xpm_is_corrected<S: Stores + Clone>(store: S, prefix: u
     let x = *w.xpm_copy(client).await.expect("in XPM").as_uuid();
     w.rig
         .ctl()
-        .edit_client(first_org(), x, &json!({ "Email": "someone@else.test", "ReferralSource": "Word of mouth" }))
+        .edit_client(
+            first_org(),
+            x,
+            &json!({ "Email": "someone@else.test", "ReferralSource": "Word of mouth" }),
+        )
         .expect("a person edits the client in XPM");
     w.xpm_writes_since_mark();
 
     let outcome = w.synced(client, None).await;
     let held = w.in_xpm(x);
     assert_eq!(held.field("Email"), Some("office@drift.test"));
-    assert_eq!(held.field("ReferralSource"), Some("Word of mouth"), "XPM's own field stays");
+    assert_eq!(
+        held.field("ReferralSource"),
+        Some("Word of mouth"),
+        "XPM's own field stays"
+    );
     assert_eq!(w.xpm_writes_since_mark(), ["PUT update"]);
     let journal = w.rig.ctl().journal_all();
-    let update = journal.iter().rev().find(|e| e.path.ends_with("/update")).expect("the update");
-    assert!(!update.request_body.contains("ReferralSource"), "{}", update.request_body);
-    assert!(!update.request_body.contains("<Name>"), "only the drifted field is sent: {}", update.request_body);
+    let update = journal
+        .iter()
+        .rev()
+        .find(|e| e.path.ends_with("/update"))
+        .expect("the update");
+    assert!(
+        !update.request_body.contains("ReferralSource"),
+        "{}",
+        update.request_body
+    );
+    assert!(
+        !update.request_body.contains("<Name>"),
+        "only the drifted field is sent: {}",
+        update.request_body
+    );
     assert!(outcome.entries.iter().any(|e| matches!(&e.kind,
         ActivityKind::ClientUpdated { changes, .. }
             if changes.len() == 1 && changes[0].xpm_now.as_deref() == Some("someone@else.test"))));

@@ -552,7 +552,8 @@ fn client_with_relationship(rel: &str, kind: &str) -> String {
 }
 
 #[tokio::test]
-async fn a_relationship_update_with_cleared_terms_sends_them_empty_and_shares_only_on_a_shareholding() {
+async fn a_relationship_update_with_cleared_terms_sends_them_empty_and_shares_only_on_a_shareholding()
+ {
     let s = setup().await;
     let rel = "00000000-0000-0000-0000-0000000000c1";
     Mock::given(method("GET"))

@@ -7,8 +7,8 @@ mod planner;
 mod record;
 mod request;
 
-pub use payload::{ClientPayload, RelationshipTerms};
 pub use owned::{FieldChange, OwnedField, field_changes};
+pub use payload::{ClientPayload, RelationshipTerms};
 pub use planner::{
     ClientStep, GoneReason, LookAlike, MatchKey, PlanError, PlanInput, RelatedClientView,
     RelationshipStep, SkipReason, SyncPlan, XpmClientRead, XpmRelationshipSeen, look_alike_queries,

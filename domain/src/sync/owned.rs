@@ -328,7 +328,10 @@ mod tests {
                 ("Phone", "09 555 0100"),
             ])),
         );
-        let fields: Vec<_> = changes.iter().map(|c| (c.field, c.pm_hub.clone())).collect();
+        let fields: Vec<_> = changes
+            .iter()
+            .map(|c| (c.field, c.pm_hub.clone()))
+            .collect();
         assert_eq!(
             fields,
             [(OwnedField::Email, None), (OwnedField::Phone, None)]

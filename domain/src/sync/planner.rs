@@ -117,35 +117,50 @@ impl LookAlike {
         }
     }
 
+    /// An XPM client judged as a look-alike from its fields, by XPM's
+    /// names (as a get answers them, or as XPM holds them).
+    pub fn from_fields<'f>(
+        xpm_client: XpmClientUuid,
+        fields: impl IntoIterator<Item = (&'f str, &'f str)>,
+    ) -> Self {
+        let mut look_alike = Self::named(xpm_client, "");
+        for (field, value) in fields {
+            let value = value.trim();
+            if value.is_empty() {
+                continue;
+            }
+            let slot = match field {
+                "Name" => {
+                    look_alike.name = value.to_owned();
+                    continue;
+                }
+                "Email" => &mut look_alike.email,
+                "BusinessNumber" => &mut look_alike.business_number,
+                "CompanyNumber" => &mut look_alike.company_number,
+                "ClientCode" => &mut look_alike.client_code,
+                "FirstName" => &mut look_alike.first_name,
+                "LastName" => &mut look_alike.last_name,
+                "DateOfBirth" => &mut look_alike.date_of_birth,
+                _ => continue,
+            };
+            *slot = Some(value.to_owned());
+        }
+        look_alike
+    }
+
     /// An XPM client as a get answers it, judged as a search answer would be.
     pub fn from_view(view: &XpmClientView) -> Self {
-        let get = |name: &str| {
-            view.fields
-                .iter()
-                .find(|(f, v)| f == name && !v.trim().is_empty())
-                .map(|(_, v)| v.clone())
-        };
-        Self {
-            email: get("Email"),
-            business_number: get("BusinessNumber"),
-            company_number: get("CompanyNumber"),
-            client_code: get("ClientCode"),
-            first_name: get("FirstName"),
-            last_name: get("LastName"),
-            date_of_birth: get("DateOfBirth"),
-            ..Self::named(view.xpm_client, get("Name").unwrap_or_default())
-        }
+        Self::from_fields(
+            view.xpm_client,
+            view.fields.iter().map(|(f, v)| (f.as_str(), v.as_str())),
+        )
     }
 
     /// The keys on which this XPM client looks like `client`; empty when it does not.
     pub fn matches(&self, client: &Client) -> Vec<MatchKey> {
         let d = &client.details;
-        let same_text = |a: &Option<String>, b: Option<&str>| {
-            matches!((a, b), (Some(a), Some(b)) if !a.trim().is_empty() && a.trim().eq_ignore_ascii_case(b.trim()))
-        };
-        let same_number = |a: &Option<String>, b: Option<&str>| {
-            matches!((a, b), (Some(a), Some(b)) if !digits(a).is_empty() && digits(a) == digits(b))
-        };
+        let same_text = |a: &Option<String>, b: Option<&str>| matches!((a, b), (Some(a), Some(b)) if !a.trim().is_empty() && a.trim().eq_ignore_ascii_case(b.trim()));
+        let same_number = |a: &Option<String>, b: Option<&str>| matches!((a, b), (Some(a), Some(b)) if !digits(a).is_empty() && digits(a) == digits(b));
         let person = match &d.kind {
             crate::client::ClientKind::Individual(p) => Some(p),
             crate::client::ClientKind::Organisation => None,
@@ -162,14 +177,26 @@ impl LookAlike {
                 keys.push(key);
             }
         };
-        check(normalise(&self.name) == normalise(d.name.as_str()), MatchKey::Name);
-        check(same_text(&self.email, d.email.as_ref().map(AsRef::as_ref)), MatchKey::Email);
         check(
-            same_number(&self.business_number, d.business_number.as_ref().map(AsRef::as_ref)),
+            normalise(&self.name) == normalise(d.name.as_str()),
+            MatchKey::Name,
+        );
+        check(
+            same_text(&self.email, d.email.as_ref().map(AsRef::as_ref)),
+            MatchKey::Email,
+        );
+        check(
+            same_number(
+                &self.business_number,
+                d.business_number.as_ref().map(AsRef::as_ref),
+            ),
             MatchKey::BusinessNumber,
         );
         check(
-            same_number(&self.company_number, d.company_number.as_ref().map(AsRef::as_ref)),
+            same_number(
+                &self.company_number,
+                d.company_number.as_ref().map(AsRef::as_ref),
+            ),
             MatchKey::CompanyNumber,
         );
         check(

@@ -16,9 +16,10 @@ use crate::ports::{
 };
 use crate::practice::PermissionError;
 use crate::sync::{
-    ClientPayload, ClientStep, FieldChange, FirstSyncDecision, GoneReason, LookAlike, ManualSyncRequest, OwnedField,
-    PendingOperation, PlanError, PlanInput, PushedRelationship, RelatedClientView,
-    RelationshipStep, SyncPlan, SyncRecord, XpmClientRead, look_alike_queries, plan_sync,
+    ClientPayload, ClientStep, FieldChange, FirstSyncDecision, GoneReason, LookAlike,
+    ManualSyncRequest, OwnedField, PendingOperation, PlanError, PlanInput, PushedRelationship,
+    RelatedClientView, RelationshipStep, SyncPlan, SyncRecord, XpmClientRead, look_alike_queries,
+    plan_sync,
 };
 use crate::usecases::{Integration, Stores};
 
@@ -195,7 +196,12 @@ where
         client: ClientId,
     ) -> Result<XpmClientUuid, SyncError> {
         self.member::<SyncError>(practice, user).await?;
-        let tenant = self.stores.connection(practice).await?.sync_target()?.tenant();
+        let tenant = self
+            .stores
+            .connection(practice)
+            .await?
+            .sync_target()?
+            .tenant();
         self.stores
             .client(practice, client)
             .await?
@@ -389,7 +395,9 @@ where
                 sent_name: Some(name),
                 ..
             } = p
-                && !queries.iter().any(|q| q.eq_ignore_ascii_case(name.as_str()))
+                && !queries
+                    .iter()
+                    .any(|q| q.eq_ignore_ascii_case(name.as_str()))
             {
                 queries.push(name.as_str().to_owned());
             }
@@ -527,7 +535,8 @@ where
                     sent_name: Some(payload.details().name.clone()),
                 })
                 .await?;
-                let known: Vec<XpmClientUuid> = g.search_results.iter().map(|l| l.xpm_client).collect();
+                let known: Vec<XpmClientUuid> =
+                    g.search_results.iter().map(|l| l.xpm_client).collect();
                 match self
                     .integration
                     .xpm
@@ -604,10 +613,10 @@ where
                 })
                 .await?;
                 // XPM shows PM Hub's values: that is what stands pushed.
-                let payload = ClientPayload::new(&g.client.details, g.settings.push_options());
-                if record.last_pushed.as_ref() != Some(&payload) {
-                    record.last_pushed = Some(payload);
-                }
+                record.last_pushed = Some(ClientPayload::new(
+                    &g.client.details,
+                    g.settings.push_options(),
+                ));
                 record
             }
             // The planner only plans an update of a client it has a record of.
@@ -714,7 +723,7 @@ where
                     pushed,
                 } => {
                     record.relationships.insert(*association, pushed.clone());
-                    let kind = ActivityKind::RelationshipAdded {
+                    let kind = ActivityKind::RelationshipAdopted {
                         association: *association,
                         xpm_type: pushed.xpm_type,
                         xpm_relationship: pushed.xpm_relationship,

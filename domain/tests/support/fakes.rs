@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use domain::activity::ActivityEntry;
+use domain::association::AssociationTerms;
 use domain::association::{Association, AssociationType};
 use domain::client::Client;
 use domain::connection::{ConnectionState, XpmOrganisation};
@@ -11,7 +12,6 @@ use domain::ids::*;
 use domain::ports::*;
 use domain::practice::{Practice, User};
 use domain::settings::IntegrationSettings;
-use domain::association::AssociationTerms;
 use domain::sync::{
     ClientPayload, LookAlike, OwnedField, PendingOperation, SyncRecord, XpmRelationshipSeen,
 };
@@ -597,20 +597,6 @@ impl XpmState {
             })
             .collect()
     }
-
-    fn look_alike(id: XpmClientUuid, c: &FakeClient) -> LookAlike {
-        let get = |k: &str| c.field(k).map(str::to_owned);
-        LookAlike {
-            email: get("Email"),
-            business_number: get("BusinessNumber"),
-            company_number: get("CompanyNumber"),
-            client_code: get("ClientCode"),
-            first_name: get("FirstName"),
-            last_name: get("LastName"),
-            date_of_birth: get("DateOfBirth"),
-            ..LookAlike::named(id, c.name())
-        }
-    }
 }
 
 impl XpmGateway for FakeXpm {
@@ -789,7 +775,12 @@ impl XpmGateway for FakeXpm {
                             .iter()
                             .any(|k| hit(c.field(k)))
                     })
-                    .map(|(id, c)| XpmState::look_alike(*id, c)),
+                    .map(|(id, c)| {
+                        LookAlike::from_fields(
+                            *id,
+                            c.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                        )
+                    }),
             );
             Ok(found)
         }))

@@ -291,6 +291,15 @@ fn unseen_relationships<S>(
     Ok(new)
 }
 
+/// PM Hub's client a sync step was pressed on, as the model holds it.
+fn synced_client<'c, S>(case: &'c Case<S>, sync: &SyncStep) -> Result<&'c Client, String> {
+    case.model
+        .clients
+        .iter()
+        .find(|c| c.id == sync.client)
+        .ok_or_else(|| "the synced client is not in the model".to_owned())
+}
+
 /// Invariant 8 (issue 13): after a sync that completed, XPM shows exactly
 /// what PM Hub holds. The client has one live XPM client, whose owned
 /// fields equal PM Hub's (cleared means empty); each association the plan
@@ -310,24 +319,31 @@ async fn a_complete_sync_leaves_xpm_showing_what_pm_hub_holds<S: Stores + Clone>
     let Some(org) = sync.before.organisation().map(|o| *o.tenant.as_uuid()) else {
         return Ok(());
     };
-    let client = case
-        .model
-        .clients
-        .iter()
-        .find(|c| c.id == sync.client)
-        .ok_or("the synced client is not in the model")?;
-    let x = case
-        .xpm_copy(sync.client, org)
-        .await
-        .ok_or_else(|| format!("invariant 8: client {} synced completely but has no XPM client", sync.n))?;
+    let client = synced_client(case, sync)?;
+    let x = case.xpm_copy(sync.client, org).await.ok_or_else(|| {
+        format!(
+            "invariant 8: client {} synced completely but has no XPM client",
+            sync.n
+        )
+    })?;
     let state = case.rig.ctl().org_state(org).map_err(|e| e.to_string())?;
     let held = state
         .org
         .clients
         .get(x.as_uuid())
         .filter(|c| !c.deleted && !c.archived)
-        .ok_or_else(|| format!("invariant 8: client {}'s XPM client {x} is not live in XPM", sync.n))?;
-    let settings = case.rig.store().settings(case.rig.practice).await.map_err(|e| e.to_string())?;
+        .ok_or_else(|| {
+            format!(
+                "invariant 8: client {}'s XPM client {x} is not live in XPM",
+                sync.n
+            )
+        })?;
+    let settings = case
+        .rig
+        .store()
+        .settings(case.rig.practice)
+        .await
+        .map_err(|e| e.to_string())?;
     let payload = ClientPayload::new(&client.details, settings.push_options());
     for field in OwnedField::owned(settings.push_options()) {
         let ours = payload.value(field);
@@ -349,26 +365,36 @@ async fn a_complete_sync_leaves_xpm_showing_what_pm_hub_holds<S: Stores + Clone>
             RelationshipStep::Skipped { .. } => continue,
             _ => true,
         };
-        let Some(a) = case.model.associations.iter().find(|a| a.id() == step.association()) else {
+        let Some(a) = case
+            .model
+            .associations
+            .iter()
+            .find(|a| a.id() == step.association())
+        else {
             continue;
         };
         let Some(xpm_type) = sync.mappings.get(&a.association_type()).copied() else {
             continue;
         };
-        let y = case
-            .xpm_copy(a.related(), org)
-            .await
-            .ok_or_else(|| format!("invariant 8: association {} synced without its related client in XPM", a.id()))?;
+        let y = case.xpm_copy(a.related(), org).await.ok_or_else(|| {
+            format!(
+                "invariant 8: association {} synced without its related client in XPM",
+                a.id()
+            )
+        })?;
         let (x, y) = (*x.as_uuid(), *y.as_uuid());
         let between: Vec<_> = state
             .org
             .relationships
             .values()
             .filter(|r| {
-                (r.client == x && r.related == y && r.kind.eq_ignore_ascii_case(xpm_type.xpm_name()))
+                (r.client == x
+                    && r.related == y
+                    && r.kind.eq_ignore_ascii_case(xpm_type.xpm_name()))
                     || (r.client == y
                         && r.related == x
-                        && r.kind.eq_ignore_ascii_case(xpm_type.reciprocal().xpm_name()))
+                        && r.kind
+                            .eq_ignore_ascii_case(xpm_type.reciprocal().xpm_name()))
             })
             .collect();
         if between.len() != 1 {
@@ -386,7 +412,8 @@ async fn a_complete_sync_leaves_xpm_showing_what_pm_hub_holds<S: Stores + Clone>
         let shown = (
             r.number_of_shares.filter(|_| xpm_type.carries_shares()),
             r.percentage.as_deref().map(|p| {
-                domain::association::Percentage::parse(p).map_or_else(|_| p.to_owned(), |p| p.to_string())
+                domain::association::Percentage::parse(p)
+                    .map_or_else(|_| p.to_owned(), |p| p.to_string())
             }),
             day(&r.start_date),
             day(&r.end_date),
@@ -421,13 +448,12 @@ async fn no_client_is_created_beside_a_look_alike_unless_a_person_chose_to<S: St
     if !matches!(first.plan.client, ClientStep::Create { .. }) {
         return Ok(());
     }
-    let client = case
-        .model
-        .clients
+    let client = synced_client(case, sync)?;
+    if let Some(l) = sync
+        .xpm_before
         .iter()
-        .find(|c| c.id == sync.client)
-        .ok_or("the synced client is not in the model")?;
-    if let Some(l) = sync.xpm_before.iter().find(|l| !l.matches(client).is_empty()) {
+        .find(|l| !l.matches(client).is_empty())
+    {
         return Err(format!(
             "invariant 9: client {} was created in XPM without asking, though {} ({:?}) looked like it on {:?}",
             sync.n,
@@ -666,7 +692,11 @@ fn never_two_xpm_clients_for_one_pm_hub_client<S>(case: &Case<S>) -> Result<(), 
         let mut copies: BTreeMap<&str, Vec<Uuid>> = BTreeMap::new();
         // An archived copy is one a person took out of use: a second one
         // made after it, by a person's choice, is not a duplicate.
-        for c in clients.iter().filter(|c| !c.archived) {
+        // Nor is one made after a person unlinked the first.
+        for c in clients
+            .iter()
+            .filter(|c| !c.archived && !case.model.unlinked_in_pm_hub.contains(&(org.id, c.uuid)))
+        {
             if let Some(code) = c.field("ClientCode").filter(|c| c.starts_with("PMH-")) {
                 copies.entry(code).or_default().push(c.uuid);
             }

@@ -235,7 +235,9 @@ impl<S: Stores + Clone> Case<S> {
     ) -> Result<AssociationTerms, String> {
         Ok(AssociationTerms {
             shares: shares
-                .filter(|_| self.model.mappings.get(&kind) == Some(&XpmRelationshipType::Shareholder))
+                .filter(|_| {
+                    self.model.mappings.get(&kind) == Some(&XpmRelationshipType::Shareholder)
+                })
                 .map(|s| ShareCount::new(u64::from(s)))
                 .transpose()
                 .map_err(|e| e.to_string())?,
@@ -471,7 +473,14 @@ impl<S: Stores + Clone> Case<S> {
                 self.model.associations.remove(i);
                 let terms = self.terms_for(a.association_type(), *shares, None, false)?;
                 let again = app
-                    .add_association(practice, user, a.client(), a.related(), a.association_type(), terms)
+                    .add_association(
+                        practice,
+                        user,
+                        a.client(),
+                        a.related(),
+                        a.association_type(),
+                        terms,
+                    )
                     .await
                     .map_err(|e| format!("add the association again: {e}"))?;
                 self.model.associations.push(again);
@@ -654,9 +663,13 @@ impl<S: Stores + Clone> Case<S> {
                 let (x, y) = (*x.as_uuid(), *y.as_uuid());
                 let state = self.rig.ctl().org_state(org).map_err(|e| e.to_string())?;
                 let already = state.org.relationships.values().any(|r| {
-                    (r.client == x && r.related == y && r.kind.eq_ignore_ascii_case(xpm_type.xpm_name()))
-                        || (r.client == y && r.related == x
-                            && r.kind.eq_ignore_ascii_case(xpm_type.reciprocal().xpm_name()))
+                    (r.client == x
+                        && r.related == y
+                        && r.kind.eq_ignore_ascii_case(xpm_type.xpm_name()))
+                        || (r.client == y
+                            && r.related == x
+                            && r.kind
+                                .eq_ignore_ascii_case(xpm_type.reciprocal().xpm_name()))
                 });
                 if !already {
                     // Refused when XPM's rules say no (a client without a
@@ -689,9 +702,14 @@ impl<S: Stores + Clone> Case<S> {
                     return Ok(Step::Quiet);
                 };
                 // Any answer: not linked, not connected, or unlinked.
-                let _ = app
-                    .unlink_client(practice, user, self.model.clients[i].id)
-                    .await;
+                let org = self.current_org().await;
+                if let (Ok(x), Some(org)) = (
+                    app.unlink_client(practice, user, self.model.clients[i].id)
+                        .await,
+                    org,
+                ) {
+                    self.model.unlinked_in_pm_hub.insert((org, *x.as_uuid()));
+                }
             }
             Op::Sync { client, link } => {
                 let Some(n) = pick(&self.model.clients, client) else {
@@ -821,9 +839,7 @@ impl<S: Stores + Clone> Case<S> {
             }),
             _ => None,
         };
-        let created = |r: &Result<SyncOutcome, SyncError>| {
-            matches!(r, Ok(o) if matches!(o.plan.client, ClientStep::Create { .. }))
-        };
+        let created = |r: &Result<SyncOutcome, SyncError>| matches!(r, Ok(o) if matches!(o.plan.client, ClientStep::Create { .. }));
         let first_created = created(&first);
         step.results.push(first);
         if let Some(decision) = decision {
@@ -841,6 +857,12 @@ impl<S: Stores + Clone> Case<S> {
             step.results.push(second);
         }
         self.remove_faults(&loss);
+        // A copy linked again is PM Hub's copy again.
+        if let Some(org) = self.current_org().await
+            && let Some(x) = self.xpm_copy(client, org).await
+        {
+            self.model.unlinked_in_pm_hub.remove(&(org, *x.as_uuid()));
+        }
         Ok(step)
     }
 
@@ -883,14 +905,6 @@ impl Coverage {
                     if matches!(outcome.plan.client, ClientStep::NeedsDecision { .. }) {
                         self.decisions_asked.fetch_add(1, Ordering::Relaxed);
                     }
-                    let adopted = outcome
-                        .plan
-                        .relationships
-                        .iter()
-                        .filter(|r| matches!(r, domain::sync::RelationshipStep::Adopt { .. }))
-                        .count();
-                    self.relationships_adopted
-                        .fetch_add(u32::try_from(adopted).unwrap_or(u32::MAX), Ordering::Relaxed);
                     for e in &outcome.entries {
                         let counter = match e.kind {
                             ActivityKind::ClientCreated { .. } => &self.clients_created,
@@ -898,6 +912,7 @@ impl Coverage {
                             ActivityKind::RelationshipAdded { .. } => &self.relationships_added,
                             ActivityKind::RelationshipSkipped { .. } => &self.relationships_skipped,
                             ActivityKind::RelationshipUpdated { .. } => &self.relationships_updated,
+                            ActivityKind::RelationshipAdopted { .. } => &self.relationships_adopted,
                             ActivityKind::ClientUpdated { .. } => &self.fields_overwritten,
                             ActivityKind::ClientGoneFromXpm { .. } => &self.gone_from_xpm,
                             _ => continue,
@@ -934,17 +949,10 @@ impl Coverage {
 
 /// An XPM client as a look-alike search answers it.
 pub fn look_alike(c: &xpm_sim::state::Client) -> LookAlike {
-    let get = |k: &str| c.field(k).map(str::to_owned);
-    LookAlike {
-        email: get("Email"),
-        business_number: get("BusinessNumber"),
-        company_number: get("CompanyNumber"),
-        client_code: get("ClientCode"),
-        first_name: get("FirstName"),
-        last_name: get("LastName"),
-        date_of_birth: get("DateOfBirth"),
-        ..LookAlike::named(XpmClientUuid::from_uuid(c.uuid), c.name())
-    }
+    LookAlike::from_fields(
+        XpmClientUuid::from_uuid(c.uuid),
+        c.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )
 }
 
 fn status(status: u16) -> FaultAction {

@@ -31,6 +31,9 @@ pub struct Model {
     pub xpm_relationships_seen: BTreeSet<(Uuid, Uuid)>,
     /// XPM clients a person archived, deleted or merged away, per organisation.
     pub gone_in_xpm: BTreeSet<(Uuid, Uuid)>,
+    /// XPM copies a person unlinked (and has not linked again): no longer
+    /// PM Hub's copy, so a second one made by a person's "create" is not a duplicate.
+    pub unlinked_in_pm_hub: BTreeSet<(Uuid, Uuid)>,
     /// The activity log as last read, oldest first.
     pub activity: Vec<ActivityEntry>,
     /// The last journal entry already checked.
