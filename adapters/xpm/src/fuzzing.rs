@@ -54,7 +54,7 @@ pub fn read_as_every_answer(body: &str) {
 /// What XPM would show of `payload` once added: the add body the adapter
 /// sends (every owned field), wrapped in an OK answer and read back by the
 /// adapter's answer reader, as `(XPM field name, value)`. For a round-trip
-/// target: it must equal [`crate::client_fields`] of the same payload.
+/// target: every value PM Hub holds must come back as it was sent.
 pub fn client_round_trip(
     payload: &domain::sync::ClientPayload,
 ) -> Result<Vec<(String, String)>, crate::WriteError> {

@@ -21,7 +21,6 @@
 //! ```
 
 mod config;
-mod fields;
 mod gateway;
 mod http;
 mod identity;
@@ -34,7 +33,6 @@ mod xml;
 pub mod fuzzing;
 
 pub use config::{ConfigError, DEFAULT_SCOPES, Resilience, XeroEndpoints, XpmConfig};
-pub use fields::client_fields;
 pub use gateway::XpmClient;
 pub use identity::{SystemClock, XeroAuthorization};
 pub use xml::{WriteError, XmlError};

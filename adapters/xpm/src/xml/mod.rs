@@ -11,12 +11,8 @@
 mod read;
 mod write;
 
-pub(crate) use read::{
-    FIELD_ORDER, error_envelope, parse_client, parse_clients, parse_relationship,
-};
-pub(crate) use write::{
-    check_chars, client_add, client_update, owned_values, relationship_add, relationship_update,
-};
+pub(crate) use read::{error_envelope, parse_client, parse_clients, parse_relationship};
+pub(crate) use write::{client_add, client_update, relationship_add, relationship_update};
 
 /// Why an answer could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

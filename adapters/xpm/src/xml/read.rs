@@ -152,9 +152,6 @@ macro_rules! client_in {
             relationships: Option<RelationshipsIn>,
         }
 
-        /// The element names of [`ClientIn::fields`], in that order.
-        pub(crate) const FIELD_ORDER: &[&str] = &["Name", $($xml),*];
-
         impl ClientIn {
             /// XPM's non-empty values, by XPM's field name, in XPM's order.
             fn fields(&self, name: &str) -> Vec<(String, String)> {

@@ -75,9 +75,9 @@ fn distinct(fields: &[OwnedField]) -> impl Iterator<Item = OwnedField> + '_ {
 }
 
 /// `(XPM element name, PM Hub's value)` of the given owned fields that hold
-/// a value: what an add sends, and what the preview shows as PM Hub's side.
+/// a value: what an add sends.
 /// Name comes first, whether or not it is in `fields` (XPM requires it).
-pub(crate) fn owned_values(payload: &ClientPayload, fields: &[OwnedField]) -> Vec<Element> {
+fn owned_values(payload: &ClientPayload, fields: &[OwnedField]) -> Vec<Element> {
     std::iter::once(OwnedField::Name)
         .chain(distinct(fields).filter(|f| *f != OwnedField::Name))
         .filter_map(|field| {
@@ -89,7 +89,7 @@ pub(crate) fn owned_values(payload: &ClientPayload, fields: &[OwnedField]) -> Ve
 }
 
 /// Refuses characters XML 1.0 cannot carry, rather than sending a body XPM would reject as malformed.
-pub(crate) fn check_chars(field: &'static str, value: &str) -> Result<(), WriteError> {
+fn check_chars(field: &'static str, value: &str) -> Result<(), WriteError> {
     let allowed = |c: char| matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}');
     match value.chars().find(|c| !allowed(*c)) {
         Some(c) => Err(WriteError::UnrepresentableCharacter {
