@@ -207,6 +207,14 @@ async fn hostile_bodies_on_every_write_route_get_a_clear_4xx_and_write_nothing()
         (Method::POST, "/api/clients".into()),
         (Method::PUT, format!("/api/clients/{a0}")),
         (Method::POST, format!("/api/clients/{a0}/associations")),
+        (
+            Method::PUT,
+            format!(
+                "/api/clients/{a0}/associations/{}",
+                reliability_tests::fixtures::demo_id(5, 1)
+            ),
+        ),
+        (Method::POST, format!("/api/clients/{a0}/unlink")),
         (Method::POST, "/api/association-types".into()),
         (
             Method::PUT,
@@ -279,7 +287,7 @@ async fn hostile_ids_and_query_strings_on_every_read_route_get_a_clear_4xx() {
         any::<i64>().prop_map(|n| format!("limit={n}")),
         id_segment().prop_map(|i| format!("client={i}&after={i}")),
     ];
-    let strategy = (id_segment(), id_segment(), query, 0usize..12);
+    let strategy = (id_segment(), id_segment(), query, 0usize..14);
     let result = tokio::task::block_in_place(|| {
         runner.run(&strategy, |(id, other, query, which)| {
             handle.block_on(async {
@@ -299,6 +307,11 @@ async fn hostile_ids_and_query_strings_on_every_read_route_get_a_clear_4xx() {
                     8 => (Method::GET, format!("/api/activity?{query}")),
                     9 => (Method::GET, format!("/api/activity.csv?{query}")),
                     10 => (Method::GET, format!("/api/clients?{query}")),
+                    11 => (
+                        Method::PUT,
+                        format!("/api/clients/{id}/associations/{other}"),
+                    ),
+                    12 => (Method::POST, format!("/api/clients/{id}/unlink")),
                     _ => (Method::POST, format!("/api/clients/{id}/reactivate")),
                 };
                 let r = w
