@@ -6,7 +6,6 @@
 //! writes every field PM Hub holds a value for. Tax numbers are masked as
 //! XPM shows them.
 
-use domain::settings::PushOptions;
 use domain::sync::{ClientStep, FieldChange, OwnedField};
 use domain::usecases::SyncPreview;
 
@@ -64,14 +63,16 @@ fn mask(field: OwnedField, v: Option<String>) -> Option<String> {
 }
 
 /// The rows of the preview: every owned field that PM Hub, XPM or the last
-/// push holds a value for, or that the Sync writes. `options` are the
-/// practice's push options (a tax number kept out of XPM is not owned).
-pub fn fields(preview: &SyncPreview, options: PushOptions) -> Vec<FieldRow> {
+/// push holds a value for, or that the Sync writes (a tax number the
+/// practice keeps out of XPM is not owned).
+pub fn fields(preview: &SyncPreview) -> Vec<FieldRow> {
     let xpm = preview.xpm_now.as_ref().map(|v| v.fields.as_slice());
     let step = &preview.plan.client;
     let changes = step.changes();
-    OwnedField::owned(options)
-        .into_iter()
+    preview
+        .owned
+        .iter()
+        .copied()
         .filter_map(|field| {
             let pm_hub = blank(preview.payload.value(field));
             let xpm_now = xpm.and_then(|fields| {

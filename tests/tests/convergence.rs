@@ -243,7 +243,7 @@ fn decision_to_link(outcome: &SyncOutcome, to: Uuid) -> FirstSyncDecision {
     FirstSyncDecision::LinkTo(XpmClientUuid::from_uuid(to))
 }
 
-/// 1. The demo's XPM already has Jane as Acme's Director. Linking both and
+/// Sequence 1: The demo's XPM already has Jane as Acme's Director. Linking both and
 /// syncing Acme adopts that relationship: still one Director between them.
 async fn linking_to_clients_that_already_have_the_relationship_adopts_it<S: Stores + Clone>(
     store: S,
@@ -294,7 +294,7 @@ async fn linking_to_clients_that_already_have_the_relationship_adopts_it<S: Stor
     );
 }
 
-/// 2. A field cleared in PM Hub is cleared in XPM, and a switch from
+/// Sequence 2: A field cleared in PM Hub is cleared in XPM, and a switch from
 /// individual to organisation clears the personal fields.
 async fn cleared_fields_and_a_kind_switch_are_cleared_in_xpm<S: Stores + Clone>(
     store: S,
@@ -347,7 +347,7 @@ async fn cleared_fields_and_a_kind_switch_are_cleared_in_xpm<S: Stores + Clone>(
     );
 }
 
-/// 3. A look-alike sharing only the business number and email is found
+/// Sequence 3: A look-alike sharing only the business number and email is found
 /// and asked about; nothing is created until a person chooses.
 async fn a_look_alike_by_business_number_and_email_is_asked_about<S: Stores + Clone>(
     store: S,
@@ -398,7 +398,7 @@ async fn a_look_alike_by_business_number_and_email_is_asked_about<S: Stores + Cl
     assert_eq!(w.in_xpm(zeta_x).name(), "Zeta Trading Company");
 }
 
-/// 4. Changing an association's terms, or removing it and adding it again,
+/// Sequence 4: Changing an association's terms, or removing it and adding it again,
 /// updates the one relationship in XPM.
 async fn changed_terms_update_the_one_relationship<S: Stores + Clone>(store: S, prefix: u64) {
     let mut w = World::start(store, prefix).await;
@@ -455,7 +455,7 @@ async fn changed_terms_update_the_one_relationship<S: Stores + Clone>(store: S, 
     );
 }
 
-/// 5. A client deleted, archived or merged in XPM is reported in words,
+/// Sequence 5: A client deleted, archived or merged in XPM is reported in words,
 /// nothing is written, and a person creates it again, links it elsewhere or unlinks it.
 async fn a_client_gone_from_xpm_is_a_choice_not_a_dead_end<S: Stores + Clone>(
     store: S,
@@ -574,7 +574,7 @@ async fn a_client_gone_from_xpm_is_a_choice_not_a_dead_end<S: Stores + Clone>(
     );
 }
 
-/// 6. An edit made directly in XPM is overwritten with PM Hub's value by
+/// Sequence 6: An edit made directly in XPM is overwritten with PM Hub's value by
 /// the next sync, and the log says what was overwritten.
 async fn an_edit_made_in_xpm_is_corrected<S: Stores + Clone>(store: S, prefix: u64) {
     let mut w = World::start(store, prefix).await;

@@ -4,9 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use domain::client::Client;
 use domain::ids::{ClientId, XpmClientUuid};
-use domain::ports::SettingsStore;
 use domain::practice::User;
-use domain::settings::PushOptions;
 use domain::sync::{
     ClientStep, FieldChange, FirstSyncDecision, LookAlike, ManualSyncRequest, SyncPlan,
 };
@@ -282,10 +280,10 @@ impl From<FieldRow> for FieldView {
 }
 
 impl PreviewView {
-    pub fn new(p: &SyncPreview, client: &Client, options: PushOptions) -> Self {
+    pub fn new(p: &SyncPreview, client: &Client) -> Self {
         Self {
             plan: PlanView::new(&p.plan, client),
-            fields: crate::preview::fields(p, options)
+            fields: crate::preview::fields(p)
                 .into_iter()
                 .map(FieldView::from)
                 .collect(),
@@ -302,10 +300,7 @@ pub async fn preview<S: AppStore>(
     let request = request(&user, id, None)?;
     let preview = state.app.preview_sync(&request).await?;
     let client = state.app.get_client(user.practice, user.id, id).await?;
-    let options = SettingsStore::settings(state.store(), user.practice)
-        .await?
-        .push_options();
-    Ok(Json(PreviewView::new(&preview, &client, options)))
+    Ok(Json(PreviewView::new(&preview, &client)))
 }
 
 #[derive(Debug, Serialize)]

@@ -279,7 +279,7 @@ async fn client_page<S: AppStore>(
     };
     match state.app.preview_sync(&request).await {
         Ok(preview) => {
-            view.preview = Some(preview_section(state, page, client, &preview, &labels).await);
+            view.preview = Some(preview_section(client, &preview, &labels));
         }
         Err(e) if view.error.is_none() => view.error = Some(format!("No preview: {e}")),
         Err(_) => {}
@@ -287,9 +287,7 @@ async fn client_page<S: AppStore>(
     view
 }
 
-async fn preview_section<S: AppStore>(
-    state: &AppState<S>,
-    page: &PageUser,
+fn preview_section(
     client: &Client,
     preview: &SyncPreview,
     labels: &HashMap<AssociationId, crate::web::AssociationLabel>,
@@ -332,14 +330,8 @@ async fn preview_section<S: AppStore>(
         }),
         _ => None,
     };
-    let options = state
-        .store()
-        .settings(page.user.practice)
-        .await
-        .map(|s| s.push_options())
-        .unwrap_or_default();
     let waits = preview.plan.client.awaits_a_person();
-    let fields = crate::preview::fields(preview, options)
+    let fields = crate::preview::fields(preview)
         .into_iter()
         .map(|f| FieldRow {
             field: f.name(),

@@ -51,6 +51,8 @@ pub struct SyncPreview {
     pub xpm_now: Option<XpmClientView>,
     /// What a Sync would push now (even when it has nothing to write).
     pub payload: ClientPayload,
+    /// The XPM fields the Sync owns under the practice's push options.
+    pub owned: Vec<OwnedField>,
     /// What was last pushed to this XPM organisation, if anything.
     pub last_pushed: Option<ClientPayload>,
 }
@@ -133,6 +135,7 @@ where
             plan,
             xpm_now,
             payload: ClientPayload::new(&gathered.client.details, gathered.settings.push_options()),
+            owned: OwnedField::owned(gathered.settings.push_options()),
             last_pushed: gathered.record.and_then(|r| r.last_pushed),
         })
     }
