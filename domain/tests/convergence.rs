@@ -367,3 +367,24 @@ fn an_add_whose_answer_was_lost_is_adopted_and_its_note_cleared() {
     );
     assert!(pending(&w).is_empty(), "the note is cleared once adopted");
 }
+
+#[test]
+fn an_xpm_client_linked_to_one_pm_hub_client_cannot_be_linked_to_another() {
+    let mut w = World::new();
+    let first = w.company("Acme");
+    let twin = w.company("ACME");
+    let x = w.xpm().with(|s| s.add_client(&[("Name", "Acme")]));
+    w.connect();
+    w.sync_deciding(first, FirstSyncDecision::LinkTo(x))
+        .unwrap();
+    let writes = w.xpm().writes();
+    assert_eq!(
+        w.sync_deciding(twin, FirstSyncDecision::LinkTo(x))
+            .unwrap_err(),
+        SyncError::Plan(domain::sync::PlanError::LinkedToAnotherClient {
+            xpm_client: x,
+            other: first
+        })
+    );
+    assert_eq!(w.xpm().writes(), writes, "nothing written");
+}

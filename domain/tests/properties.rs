@@ -414,6 +414,7 @@ fn plan(b: &Built) -> domain::sync::SyncPlan {
         pending: &[],
         linked_now: b.xpm_now.as_ref(),
         chosen_now: None,
+        chosen_linked_to: None,
     })
     .unwrap()
 }

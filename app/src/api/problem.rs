@@ -291,12 +291,12 @@ impl From<PlanError> for Problem {
                 "This client cannot be synced",
                 e.to_string(),
             ),
-            PlanError::NotALookAlike(_) | PlanError::ChosenClientGone(..) => {
-                Problem::invalid(vec![FieldProblem {
-                    field: "decision".into(),
-                    message: e.to_string(),
-                }])
-            }
+            PlanError::NotALookAlike(_)
+            | PlanError::ChosenClientGone(..)
+            | PlanError::LinkedToAnotherClient { .. } => Problem::invalid(vec![FieldProblem {
+                field: "decision".into(),
+                message: e.to_string(),
+            }]),
             PlanError::RequestMismatch | PlanError::ForeignAssociation(_) => {
                 Problem::internal(e.to_string())
             }

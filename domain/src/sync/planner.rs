@@ -295,6 +295,8 @@ pub struct PlanInput<'a> {
     /// XPM's copy of the client a person chose to link to (a
     /// [`FirstSyncDecision::LinkTo`]), read before anything is written.
     pub chosen_now: Option<&'a XpmClientRead>,
+    /// The other PM Hub client already linked to that chosen XPM client, if any.
+    pub chosen_linked_to: Option<ClientId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -479,6 +481,13 @@ pub enum PlanError {
     AlreadySynced(XpmClientUuid),
     #[error("XPM client {0} is {1}: choose another one")]
     ChosenClientGone(XpmClientUuid, GoneReason),
+    #[error(
+        "XPM client {xpm_client} is already linked to another PM Hub client ({other}); one XPM client holds one PM Hub client: choose another one, or create"
+    )]
+    LinkedToAnotherClient {
+        xpm_client: XpmClientUuid,
+        other: ClientId,
+    },
 }
 
 /// The writes one manual sync of one client would make.
@@ -612,6 +621,12 @@ fn plan_client(input: &PlanInput<'_>, payload: ClientPayload) -> Result<ClientSt
             }
             if !look_alikes.iter().any(|c| c.xpm_client == chosen) {
                 return Err(PlanError::NotALookAlike(chosen));
+            }
+            if let Some(other) = input.chosen_linked_to {
+                return Err(PlanError::LinkedToAnotherClient {
+                    xpm_client: chosen,
+                    other,
+                });
             }
             let changes = changes(input, &payload, chosen);
             Ok(ClientStep::Link {

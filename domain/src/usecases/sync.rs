@@ -100,6 +100,7 @@ struct Gathered {
     search_results: Vec<LookAlike>,
     linked_now: Option<XpmClientRead>,
     chosen_now: Option<XpmClientRead>,
+    chosen_linked_to: Option<ClientId>,
 }
 
 impl<S, G, A, C, I> Integration<S, G, A, C, I>
@@ -329,6 +330,17 @@ where
             }
             _ => None,
         };
+        // One XPM client holds one PM Hub client: is the chosen one taken?
+        let chosen_linked_to = match (&chosen_now, request.decision()) {
+            (Some(_), Some(FirstSyncDecision::LinkTo(chosen))) => self
+                .stores
+                .records_in(practice, tenant)
+                .await?
+                .into_iter()
+                .find(|r| r.xpm_client == chosen && r.client != client.id)
+                .map(|r| r.client),
+            _ => None,
+        };
         let search_results = match &chosen_now {
             // The chosen client itself, as just read, is all a link needs
             // to be checked against: no search.
@@ -350,6 +362,7 @@ where
             search_results,
             linked_now,
             chosen_now,
+            chosen_linked_to,
         })
     }
 
@@ -384,8 +397,8 @@ where
 {
     /// Every XPM client that may be this client: one search for each key
     /// a person would know it by ([`look_alike_queries`]: at most six
-    /// calls), and, after an interrupted create, one for the name that
-    /// create sent (the client may have been renamed in PM Hub since).
+    /// calls, sent together), and, after an interrupted create, one for the
+    /// name that create sent (the client may have been renamed in PM Hub since).
     async fn search_look_alikes(
         &self,
         xpm: XpmAccess,
@@ -405,12 +418,18 @@ where
                 queries.push(name.as_str().to_owned());
             }
         }
+        // The searches do not depend on each other: they go together (the
+        // gateway keeps XPM's limit on calls in flight).
+        let answers = futures::future::try_join_all(
+            queries
+                .iter()
+                .map(|query| self.xpm.search_clients(xpm, query)),
+        )
+        .await?;
         let mut found: Vec<LookAlike> = Vec::new();
-        for query in queries {
-            for look_alike in self.xpm.search_clients(xpm, &query).await? {
-                if !found.iter().any(|f| f.xpm_client == look_alike.xpm_client) {
-                    found.push(look_alike);
-                }
+        for look_alike in answers.into_iter().flatten() {
+            if !found.iter().any(|f| f.xpm_client == look_alike.xpm_client) {
+                found.push(look_alike);
             }
         }
         Ok(found)
@@ -430,6 +449,7 @@ fn input<'a>(request: &'a ManualSyncRequest, g: &'a Gathered) -> PlanInput<'a> {
         pending: &g.pending,
         linked_now: g.linked_now.as_ref(),
         chosen_now: g.chosen_now.as_ref(),
+        chosen_linked_to: g.chosen_linked_to,
     }
 }
 

@@ -1,5 +1,6 @@
-//! The seven invariants of issue 7, checked after every step against the
-//! sim's state and journal and the app's stores. Each answers what broke.
+//! The seven invariants of issue 7 and the two of issue 13, checked after
+//! every step against the sim's state and journal and the app's stores.
+//! Each answers what broke.
 
 use std::collections::BTreeMap;
 
@@ -46,6 +47,7 @@ pub async fn check<S: Stores + Clone>(case: &mut Case<S>, step: &Step) -> Result
     remember_xpm_relationships(case)?;
     the_activity_log_keeps_every_entry(case, step).await?;
     never_two_xpm_clients_for_one_pm_hub_client(case)?;
+    never_two_pm_hub_clients_on_one_xpm_client(case).await?;
     Ok(())
 }
 
@@ -289,6 +291,40 @@ fn unseen_relationships<S>(
         }
     }
     Ok(new)
+}
+
+/// Invariant 10 (issue 13): one XPM client holds one PM Hub client. No two
+/// PM Hub clients are linked to the same XPM client, or each sync would
+/// overwrite the other's values.
+async fn never_two_pm_hub_clients_on_one_xpm_client<S: Stores + Clone>(
+    case: &Case<S>,
+) -> Result<(), String> {
+    for org in case.rig.ctl().orgs() {
+        let records = case
+            .rig
+            .store()
+            .records_in(
+                case.rig.practice,
+                domain::ids::XpmTenantId::from_uuid(org.id),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut holders: BTreeMap<Uuid, Vec<domain::ids::ClientId>> = BTreeMap::new();
+        for r in &records {
+            holders
+                .entry(*r.xpm_client.as_uuid())
+                .or_default()
+                .push(r.client);
+        }
+        if let Some((x, clients)) = holders.iter().find(|(_, c)| c.len() > 1) {
+            return Err(format!(
+                "invariant 10: XPM client {x} in {} is linked to {} PM Hub clients: {clients:?}",
+                org.name,
+                clients.len()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// PM Hub's client a sync step was pressed on, as the model holds it.

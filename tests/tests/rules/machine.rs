@@ -165,7 +165,10 @@ impl<S: Stores + Clone> Case<S> {
 
     async fn create_client(&mut self, shape: Shape) -> Result<(), String> {
         let n = self.model.clients.len();
-        let d = details(shape, n);
+        self.create_client_with(details(shape, n)).await
+    }
+
+    async fn create_client_with(&mut self, d: domain::client::ClientDetails) -> Result<(), String> {
         let client = self
             .rig
             .app
@@ -338,6 +341,15 @@ impl<S: Stores + Clone> Case<S> {
         let app = &self.rig.app;
         match op {
             Op::CreateClient { shape } => self.create_client(*shape).await?,
+            Op::CreateTwin { of } => {
+                let Some(i) = pick(&self.model.clients, of) else {
+                    return Ok(Step::Quiet);
+                };
+                let n = self.model.clients.len();
+                let mut d = details(Shape::Company, n);
+                d.name = self.model.clients[i].details.name.clone();
+                self.create_client_with(d).await?;
+            }
             Op::UpdateClient { client, field } => {
                 let Some(i) = pick(&self.model.clients, client) else {
                     return Ok(Step::Quiet);

@@ -1,9 +1,15 @@
 //! The FAQ's rules as a state-machine property: random sequences of PM Hub
-//! edits, connection events (through Xero's real login pages on the sim),
-//! edits made by people in XPM, manual syncs with link-or-create decisions,
-//! previews and XPM faults, played through the app's real use cases and
-//! adapters against an in-process xpm-sim, on SQLite and on Postgres. After
-//! every step the seven invariants of issue 7 are checked (`invariants.rs`).
+//! edits (fields changed and cleared, kinds switched, association terms
+//! changed, associations removed and added again), connection events
+//! (through Xero's real login pages on the sim), what people do in XPM
+//! (edits, clears, look-alikes sharing one key, relationships added or
+//! changed, clients archived, deleted or merged), manual syncs with
+//! link-or-create decisions, Unlink, previews and XPM faults, played
+//! through the app's real use cases and adapters against an in-process
+//! xpm-sim, on SQLite and on Postgres. After every step the seven
+//! invariants of issue 7 are checked, and after every complete sync the two
+//! of issue 13: XPM shows what PM Hub holds, and nothing is created beside a
+//! look-alike unless a person chose to (`invariants.rs`).
 //!
 //! `PROPTEST_CASES` sets the number of sequences (default [`DEFAULT_CASES`]);
 //! a failing sequence is shrunk and its seed saved under
@@ -25,7 +31,7 @@ use ops::Op;
 
 /// Sequences per store in a normal run: the whole crate stays well under a
 /// minute on two cores. Long runs raise it with `PROPTEST_CASES`.
-const DEFAULT_CASES: u32 = 24;
+const DEFAULT_CASES: u32 = 40;
 /// Longest sequence drawn (the three-client, connected prologue comes first).
 const MAX_STEPS: usize = 30;
 

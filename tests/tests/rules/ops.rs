@@ -100,6 +100,11 @@ pub enum Op {
     CreateClient {
         shape: Shape,
     },
+    /// A second PM Hub client bearing an existing one's name (its other keys
+    /// its own): both look like the first's XPM client.
+    CreateTwin {
+        of: Index,
+    },
     UpdateClient {
         client: Index,
         field: PmHubField,
@@ -233,6 +238,7 @@ pub fn op() -> impl Strategy<Value = Op> {
     let idx = any::<Index>;
     prop_oneof![
         3 => shape().prop_map(|shape| Op::CreateClient { shape }),
+        1 => any::<Index>().prop_map(|of| Op::CreateTwin { of }),
         3 => (idx(), prop_oneof![
                 Just(PmHubField::Name), Just(PmHubField::Email), Just(PmHubField::Phone), Just(PmHubField::Address),
                 Just(PmHubField::ClearEmail), Just(PmHubField::ClearPhone), Just(PmHubField::ClearAddress),
@@ -245,7 +251,7 @@ pub fn op() -> impl Strategy<Value = Op> {
         4 => (idx(), idx(), idx(), proptest::option::of(1u32..5000))
             .prop_map(|(client, related, kind, shares)| Op::AddAssociation { client, related, kind, shares }),
         1 => idx().prop_map(|which| Op::RemoveAssociation { which }),
-        2 => (idx(), proptest::option::of(1u32..5000), proptest::option::of(0u16..=10_000), any::<bool>())
+        3 => (idx(), proptest::option::of(1u32..5000), proptest::option::of(0u16..=10_000), any::<bool>())
             .prop_map(|(which, shares, percentage, end)| Op::ChangeTerms { which, shares, percentage, end }),
         1 => (idx(), proptest::option::of(1u32..5000)).prop_map(|(which, shares)| Op::ReAddAssociation { which, shares }),
         1 => Just(Op::CreateAssociationType),
@@ -261,12 +267,12 @@ pub fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(client, field)| Op::EditInXpm { client, field }),
         2 => (idx(), prop_oneof![Just(LookAlikeKey::Name), Just(LookAlikeKey::Email), Just(LookAlikeKey::BusinessNumber)])
             .prop_map(|(client, by)| Op::SeedLookAlike { client, by }),
-        1 => (idx(), prop_oneof![Just(GoneBy::Archive), Just(GoneBy::Delete), Just(GoneBy::Merge)])
+        2 => (idx(), prop_oneof![Just(GoneBy::Archive), Just(GoneBy::Delete), Just(GoneBy::Merge)])
             .prop_map(|(client, by)| Op::GoneInXpm { client, by }),
         2 => idx().prop_map(|which| Op::RelateInXpm { which }),
         1 => idx().prop_map(|which| Op::EditTermsInXpm { which }),
         1 => idx().prop_map(|client| Op::Unlink { client }),
-        10 => (idx(), any::<bool>()).prop_map(|(client, link)| Op::Sync { client, link }),
+        14 => (idx(), any::<bool>()).prop_map(|(client, link)| Op::Sync { client, link }),
         2 => idx().prop_map(|client| Op::Preview { client }),
         3 => fault(),
         1 => Just(Op::LoseTheNextCreate),
