@@ -199,7 +199,10 @@ pub struct Measured {
     pub complete: bool,
     pub needs_decision: bool,
     pub wall_ms: f64,
-    /// Calls sent before the first relationship write (they depend on each other).
+    /// Round trips that must follow one another before the relationship
+    /// writes: the look-alike searches (independent of each other: one
+    /// round however many), then each other call (the add or the get needs
+    /// the answer before it).
     pub sequential_calls: usize,
     pub relationship_writes: usize,
     /// The XPM client the sync answered it is linked to.
@@ -238,6 +241,7 @@ async fn measured_sync(
     let calls = harness::xpm_calls(sim, mark, tenant);
     let t = tenant.to_string();
     let mut sequential = 0;
+    let mut searched = false;
     let mut relationships = 0;
     let mut by_operation: Vec<(String, usize)> = Vec::new();
     let mut entries: Vec<_> = sim
@@ -259,6 +263,8 @@ async fn measured_sync(
         }
         if e.path.contains("relationship") {
             relationships += 1;
+        } else if relationships == 0 && operation(&e.path) == "search" {
+            searched = true;
         } else if relationships == 0 {
             sequential += 1;
         }
@@ -271,7 +277,7 @@ async fn measured_sync(
         complete: outcome["complete"] == Value::Bool(true),
         needs_decision: outcome["plan"]["needsDecision"] == Value::Bool(true),
         wall_ms: wall.as_secs_f64() * 1000.0,
-        sequential_calls: sequential,
+        sequential_calls: sequential + usize::from(searched),
         relationship_writes: relationships,
         xpm_client: outcome["xpmClientUuid"].as_str().map(str::to_owned),
         outcome,
@@ -763,9 +769,10 @@ pub fn xpm_bound(calls: usize, latency: Duration) -> (Duration, &'static str) {
     }
 }
 
-/// The same bound, honouring the order a sync must keep: the calls before
-/// the relationship writes depend on each other (search, add), then the
-/// relationship writes go 5 at a time.
+/// The same bound, honouring the order a sync must keep: the searches
+/// together, then each call before the relationship writes after the one
+/// before it (the add needs the search's answer), then the relationship
+/// writes 5 at a time.
 pub fn ordered_bound(m: &Measured, latency: Duration) -> Duration {
     let seq = latency * u32::try_from(m.sequential_calls).unwrap_or(u32::MAX);
     let (rel, _) = xpm_bound(m.relationship_writes, latency);
@@ -930,8 +937,9 @@ async fn latency_inner(rig: &Rig, opts: &CostOptions) -> anyhow::Result<Section>
          pacing (60 calls in any rolling minute, 5 in flight); the sim adds {} ms to every XPM \
          call of that organisation (latency fault) and enforces XPM's limits on its real clock. \
          XPM-limit bound = ceil(calls/5) x latency up to 60 calls, the per-minute budget beyond. \
-         Ordered bound = the calls before the relationship writes one after another (they \
-         depend on each other), then the relationship writes 5 at a time. Adapter pacing bound = \
+         Ordered bound = the look-alike searches together (one round trip), the other calls \
+         before the relationship writes one after another (each needs the answer before it), \
+         then the relationship writes 5 at a time. Adapter pacing bound = \
          no wait for the first 60 calls, then a minute after each batch of 60's answers, \
          whichever is larger.",
         opts.latency_ms

@@ -655,7 +655,7 @@ impl<S: Stores + Clone> Case<S> {
                 }
                 return Ok(Step::InXpm);
             }
-            Op::RelateInXpm { which } => {
+            Op::RelateInXpm { which, same_terms } => {
                 let Some(i) = pick(&self.model.associations, which) else {
                     return Ok(Step::Quiet);
                 };
@@ -684,13 +684,20 @@ impl<S: Stores + Clone> Case<S> {
                                 .eq_ignore_ascii_case(xpm_type.reciprocal().xpm_name()))
                 });
                 if !already {
+                    let mut fields = json!({ "ClientUUID": x.to_string(), "RelatedClientUUID": y.to_string(),
+                                             "Type": xpm_type.xpm_name(), "Percentage": 10 });
+                    if *same_terms {
+                        let t = domain::sync::RelationshipTerms::new(a.terms(), xpm_type);
+                        fields = json!({ "ClientUUID": x.to_string(), "RelatedClientUUID": y.to_string(),
+                                         "Type": xpm_type.xpm_name(),
+                                         "NumberOfShares": t.shares.map(|s| s.get()),
+                                         "Percentage": t.percentage.map(|p| p.to_string()),
+                                         "StartDate": t.start_date.map(|d| d.to_string()),
+                                         "EndDate": t.end_date.map(|d| d.to_string()) });
+                    }
                     // Refused when XPM's rules say no (a client without a
                     // business structure, one gone): a person would see that.
-                    let _ = self.rig.ctl().add_relationship(
-                        org,
-                        &json!({ "ClientUUID": x.to_string(), "RelatedClientUUID": y.to_string(),
-                                 "Type": xpm_type.xpm_name(), "Percentage": 10 }),
-                    );
+                    let _ = self.rig.ctl().add_relationship(org, &fields);
                 }
                 return Ok(Step::InXpm);
             }

@@ -174,6 +174,8 @@ pub enum Op {
     /// (between the XPM copies, of the mapped type), if XPM has none of that type yet.
     RelateInXpm {
         which: Index,
+        /// With the association's own terms (else other terms).
+        same_terms: bool,
     },
     /// A person changes the terms of a relationship in XPM.
     EditTermsInXpm {
@@ -269,7 +271,7 @@ pub fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(client, by)| Op::SeedLookAlike { client, by }),
         2 => (idx(), prop_oneof![Just(GoneBy::Archive), Just(GoneBy::Delete), Just(GoneBy::Merge)])
             .prop_map(|(client, by)| Op::GoneInXpm { client, by }),
-        2 => idx().prop_map(|which| Op::RelateInXpm { which }),
+        2 => (idx(), any::<bool>()).prop_map(|(which, same_terms)| Op::RelateInXpm { which, same_terms }),
         1 => idx().prop_map(|which| Op::EditTermsInXpm { which }),
         1 => idx().prop_map(|client| Op::Unlink { client }),
         14 => (idx(), any::<bool>()).prop_map(|(client, link)| Op::Sync { client, link }),
