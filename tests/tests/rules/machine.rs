@@ -705,11 +705,23 @@ impl<S: Stores + Clone> Case<S> {
                 let Some(org) = self.current_org().await else {
                     return Ok(Step::Quiet);
                 };
-                let state = self.rig.ctl().org_state(org).map_err(|e| e.to_string())?;
-                let ids: Vec<Uuid> = state.org.relationships.keys().copied().collect();
+                // A relationship PM Hub pushed (or adopted): the next sync of
+                // its client must put PM Hub's terms back.
+                let records = self
+                    .rig
+                    .store()
+                    .records_in(practice, XpmTenantId::from_uuid(org))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let ids: Vec<Uuid> = records
+                    .iter()
+                    .flat_map(|r| r.relationships.values())
+                    .map(|p| *p.xpm_relationship.as_uuid())
+                    .collect();
                 let Some(i) = pick(&ids, which) else {
                     return Ok(Step::Quiet);
                 };
+                // Gone with a client deleted in XPM: a person would see that.
                 let _ = self.rig.ctl().update_relationship(
                     org,
                     &json!({ "UUID": ids[i].to_string(), "Percentage": 33, "StartDate": "2001-02-03" }),

@@ -31,7 +31,7 @@ use ops::Op;
 
 /// Sequences per store in a normal run: the whole crate stays well under a
 /// minute on two cores. Long runs raise it with `PROPTEST_CASES`.
-const DEFAULT_CASES: u32 = 40;
+const DEFAULT_CASES: u32 = 64;
 /// Longest sequence drawn (the three-client, connected prologue comes first).
 const MAX_STEPS: usize = 30;
 

@@ -177,7 +177,7 @@ pub enum Op {
         /// With the association's own terms (else other terms).
         same_terms: bool,
     },
-    /// A person changes the terms of a relationship in XPM.
+    /// A person changes, in XPM, the terms of a relationship PM Hub synced.
     EditTermsInXpm {
         which: Index,
     },
@@ -272,7 +272,7 @@ pub fn op() -> impl Strategy<Value = Op> {
         2 => (idx(), prop_oneof![Just(GoneBy::Archive), Just(GoneBy::Delete), Just(GoneBy::Merge)])
             .prop_map(|(client, by)| Op::GoneInXpm { client, by }),
         2 => (idx(), any::<bool>()).prop_map(|(which, same_terms)| Op::RelateInXpm { which, same_terms }),
-        1 => idx().prop_map(|which| Op::EditTermsInXpm { which }),
+        2 => idx().prop_map(|which| Op::EditTermsInXpm { which }),
         1 => idx().prop_map(|client| Op::Unlink { client }),
         14 => (idx(), any::<bool>()).prop_map(|(client, link)| Op::Sync { client, link }),
         2 => idx().prop_map(|client| Op::Preview { client }),
