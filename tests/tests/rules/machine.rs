@@ -213,6 +213,21 @@ impl<S: Stores + Clone> Case<S> {
         Ok(())
     }
 
+    /// The XPM relationships PM Hub's sync records hold in `org`.
+    async fn synced_relationships(&self, org: Uuid) -> Result<Vec<Uuid>, String> {
+        let records = self
+            .rig
+            .store()
+            .records_in(self.rig.practice, XpmTenantId::from_uuid(org))
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(records
+            .iter()
+            .flat_map(|r| r.relationships.values())
+            .map(|p| *p.xpm_relationship.as_uuid())
+            .collect())
+    }
+
     /// Fault rules of a play that did not fire are taken back.
     fn remove_faults(&self, ids: &[u64]) {
         for id in ids {
@@ -707,17 +722,7 @@ impl<S: Stores + Clone> Case<S> {
                 };
                 // A relationship PM Hub pushed (or adopted): the next sync of
                 // its client must put PM Hub's terms back.
-                let records = self
-                    .rig
-                    .store()
-                    .records_in(practice, XpmTenantId::from_uuid(org))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let ids: Vec<Uuid> = records
-                    .iter()
-                    .flat_map(|r| r.relationships.values())
-                    .map(|p| *p.xpm_relationship.as_uuid())
-                    .collect();
+                let ids = self.synced_relationships(org).await?;
                 let Some(i) = pick(&ids, which) else {
                     return Ok(Step::Quiet);
                 };
@@ -726,6 +731,20 @@ impl<S: Stores + Clone> Case<S> {
                     org,
                     &json!({ "UUID": ids[i].to_string(), "Percentage": 33, "StartDate": "2001-02-03" }),
                 );
+                return Ok(Step::InXpm);
+            }
+            Op::DeleteRelationshipInXpm { which } => {
+                let Some(org) = self.current_org().await else {
+                    return Ok(Step::Quiet);
+                };
+                // The next complete sync of its client must add it again.
+                let ids = self.synced_relationships(org).await?;
+                let Some(i) = pick(&ids, which) else {
+                    return Ok(Step::Quiet);
+                };
+                if self.rig.ctl().delete_relationship(org, ids[i]).is_ok() {
+                    self.model.xpm_relationships_seen.remove(&(org, ids[i]));
+                }
                 return Ok(Step::InXpm);
             }
             Op::Unlink { client } => {

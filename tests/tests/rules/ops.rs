@@ -181,6 +181,10 @@ pub enum Op {
     EditTermsInXpm {
         which: Index,
     },
+    /// A person deletes, in XPM, a relationship PM Hub synced.
+    DeleteRelationshipInXpm {
+        which: Index,
+    },
     /// A person forgets a client's link to XPM.
     Unlink {
         client: Index,
@@ -273,6 +277,7 @@ pub fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(client, by)| Op::GoneInXpm { client, by }),
         2 => (idx(), any::<bool>()).prop_map(|(which, same_terms)| Op::RelateInXpm { which, same_terms }),
         2 => idx().prop_map(|which| Op::EditTermsInXpm { which }),
+        1 => idx().prop_map(|which| Op::DeleteRelationshipInXpm { which }),
         1 => idx().prop_map(|client| Op::Unlink { client }),
         14 => (idx(), any::<bool>()).prop_map(|(client, link)| Op::Sync { client, link }),
         2 => idx().prop_map(|client| Op::Preview { client }),
