@@ -388,3 +388,29 @@ fn an_xpm_client_linked_to_one_pm_hub_client_cannot_be_linked_to_another() {
     );
     assert_eq!(w.xpm().writes(), writes, "nothing written");
 }
+
+#[test]
+fn a_lost_create_is_recovered_even_when_a_person_added_a_namesake_since() {
+    let mut w = World::new();
+    let acme = w.company("Acme");
+    w.edit(acme, |c| {
+        c.details.email = Some(EmailAddress::new("office@acme.test").unwrap());
+    });
+    w.connect();
+    // XPM makes the client; the answer is lost.
+    w.xpm().with(|s| {
+        s.write_failures
+            .push_back(domain::ports::XpmError::Ambiguous("lost".into()))
+    });
+    assert!(!w.sync(acme).unwrap().is_complete());
+    // Meanwhile a person adds a namesake in XPM.
+    w.xpm()
+        .with(|s| s.add_client(&[("Name", "ACME"), ("Email", "someone@else.test")]));
+    let next = w.sync(acme).unwrap();
+    assert!(
+        matches!(next.plan.client, ClientStep::Recover { .. }),
+        "{:?}",
+        next.plan.client
+    );
+    assert_eq!(w.xpm().with(|s| s.clients.len()), 2, "no third client");
+}

@@ -468,12 +468,21 @@ fn recover_lost_create(input: &PlanInput<'_>) -> Option<XpmClientUuid> {
         PendingOperation::AddRelationship { .. } => None,
     })?;
     let name = sent_name.unwrap_or(&input.client.details.name);
-    let mut made = input.search_results.iter().filter(|c| {
-        normalise(&c.name) == normalise(name.as_str()) && !known.contains(&c.xpm_client)
-    });
-    let first = made.next()?;
-    // Two new same-named clients cannot be told apart: leave it to a person.
-    made.next().is_none().then_some(first.xpm_client)
+    let made: Vec<&LookAlike> = input
+        .search_results
+        .iter()
+        .filter(|c| {
+            normalise(&c.name) == normalise(name.as_str()) && !known.contains(&c.xpm_client)
+        })
+        .collect();
+    // Several new clients of that name (a person may have added one since):
+    // the create sent every key PM Hub holds, so the one sharing the most
+    // of them is the one it made. A tie cannot be told apart: a person decides.
+    let keys_shared = |c: &LookAlike| c.matches(input.client).len();
+    let best = made.iter().map(|c| keys_shared(c)).max()?;
+    let mut at_best = made.iter().filter(|c| keys_shared(c) == best);
+    let first = at_best.next()?;
+    at_best.next().is_none().then_some(first.xpm_client)
 }
 
 fn plan_relationships(
