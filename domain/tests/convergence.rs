@@ -414,3 +414,35 @@ fn a_lost_create_is_recovered_even_when_a_person_added_a_namesake_since() {
     );
     assert_eq!(w.xpm().with(|s| s.clients.len()), 2, "no third client");
 }
+
+#[test]
+fn a_create_again_whose_answer_was_lost_is_recovered_not_asked_about() {
+    let mut w = World::new();
+    let acme = w.company("Acme");
+    w.connect();
+    w.sync(acme).unwrap();
+    let x = xpm_client_of(&w, acme);
+    w.xpm()
+        .with(|s| s.clients.get_mut(&x).unwrap().archived = true);
+    assert!(matches!(
+        w.sync(acme).unwrap().plan.client,
+        ClientStep::GoneFromXpm { .. }
+    ));
+    // The person chooses to create it again; XPM makes it, the answer is lost.
+    w.xpm().with(|s| {
+        s.write_failures
+            .push_back(domain::ports::XpmError::Ambiguous("lost".into()))
+    });
+    let lost = w.sync_deciding(acme, FirstSyncDecision::CreateNew).unwrap();
+    assert!(!lost.is_complete());
+    let next = w.sync(acme).unwrap();
+    let ClientStep::Recover { xpm_client, .. } = next.plan.client else {
+        panic!(
+            "expected the lost create to be recovered: {:?}",
+            next.plan.client
+        );
+    };
+    assert_ne!(xpm_client, x, "not the archived one");
+    assert_eq!(xpm_client_of(&w, acme), xpm_client);
+    assert_eq!(w.xpm().with(|s| s.clients.len()), 2, "no third client");
+}

@@ -399,9 +399,9 @@ fn plan_client(input: &PlanInput<'_>, payload: ClientPayload) -> Result<ClientSt
         });
     }
 
-    if gone.is_none()
-        && let Some(recovered) = recover_lost_create(input)
-    {
+    // A create whose answer was lost (a first one, or one made again after
+    // the linked client was gone) made the client: adopt it.
+    if let Some(recovered) = recover_lost_create(input, gone.map(|(x, _)| x)) {
         let changes = changes(input, &payload, recovered);
         return Ok(ClientStep::Recover {
             xpm_client: recovered,
@@ -456,7 +456,10 @@ fn plan_client(input: &PlanInput<'_>, payload: ClientPayload) -> Result<ClientSt
 
 /// After an interrupted create, a client bearing the name the create sent
 /// that was not among the look-alikes known before it must be the one it made.
-fn recover_lost_create(input: &PlanInput<'_>) -> Option<XpmClientUuid> {
+fn recover_lost_create(
+    input: &PlanInput<'_>,
+    gone: Option<XpmClientUuid>,
+) -> Option<XpmClientUuid> {
     let (known, sent_name) = input.pending.iter().find_map(|p| match p {
         PendingOperation::CreateClient {
             known_look_alikes,
@@ -472,7 +475,9 @@ fn recover_lost_create(input: &PlanInput<'_>) -> Option<XpmClientUuid> {
         .search_results
         .iter()
         .filter(|c| {
-            normalise(&c.name) == normalise(name.as_str()) && !known.contains(&c.xpm_client)
+            normalise(&c.name) == normalise(name.as_str())
+                && !known.contains(&c.xpm_client)
+                && Some(c.xpm_client) != gone
         })
         .collect();
     // Several new clients of that name (a person may have added one since):

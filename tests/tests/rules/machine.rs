@@ -859,8 +859,12 @@ impl<S: Stores + Clone> Case<S> {
                 .map_err(|e| e.to_string())
         };
         let searches = domain::sync::look_alike_queries(&self.model.clients[n]).len();
+        // A create may follow: a first sync, or one after the linked copy went.
         let not_in_xpm = match self.current_org().await {
-            Some(org) => self.xpm_copy(client, org).await.is_none(),
+            Some(org) => match self.xpm_copy(client, org).await {
+                None => true,
+                Some(x) => self.model.gone_in_xpm.contains(&(org, *x.as_uuid())),
+            },
             None => false,
         };
         let mut loss = match (std::mem::take(&mut self.lose_next_create), not_in_xpm) {
