@@ -357,6 +357,30 @@ pub fn relationship_terms(terms: &domain::sync::RelationshipTerms) -> String {
     }
 }
 
+/// What is left of XPM's daily allowance, in words: "4,321 (as XPM last
+/// said)" or "none: it resets in 3 h 20 min".
+pub fn allowance(a: &domain::ports::XpmAllowance) -> String {
+    match (a.day_remaining, a.resets_in_secs) {
+        (0, Some(s)) => format!(
+            "none: XPM's daily allowance for this organisation resets in {}; Syncs are refused until then",
+            domain::ports::in_words(s)
+        ),
+        (n, _) => format!("{} (as XPM last said; each Sync costs a few)", thousands(n)),
+    }
+}
+
+fn thousands(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,6 +408,25 @@ mod tests {
         assert_eq!(
             field_changes(&changes),
             "Email (old@x.test -> cleared), Phone (empty -> 09 555 0100), TaxNumber (******111 -> ******782)"
+        );
+    }
+
+    #[test]
+    fn the_allowance_reads_in_words() {
+        use domain::ports::XpmAllowance;
+        assert_eq!(
+            allowance(&XpmAllowance {
+                day_remaining: 4321,
+                resets_in_secs: None
+            }),
+            "4,321 (as XPM last said; each Sync costs a few)"
+        );
+        assert!(
+            allowance(&XpmAllowance {
+                day_remaining: 0,
+                resets_in_secs: Some(3 * 3600 + 20 * 60)
+            })
+            .contains("resets in 3 h 20 min")
         );
     }
 }

@@ -64,6 +64,14 @@ pub enum XpmError {
     /// Still over XPM's rate limit after waiting as told.
     #[error("XPM's rate limit was reached; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// XPM's daily allowance of calls for this organisation is spent (its
+    /// Xero tier gives 1,000 or 5,000 a day); it comes back when the day's
+    /// window ends.
+    #[error(
+        "XPM's daily allowance of calls for this organisation is used up; it resets in {}",
+        in_words(*resets_in_secs)
+    )]
+    DailyAllowanceUsed { resets_in_secs: u64 },
     /// XPM could not be reached or kept failing after retries; nothing was written.
     #[error("XPM is unavailable: {0}")]
     Unavailable(String),
@@ -72,6 +80,25 @@ pub enum XpmError {
     Ambiguous(String),
     #[error("XPM answered something unexpected: {0}")]
     UnexpectedAnswer(String),
+}
+
+/// "3 h 20 min", "45 s": a wait as a person reads it.
+pub fn in_words(secs: u64) -> String {
+    match (secs / 3600, secs % 3600 / 60) {
+        (0, 0) => format!("{secs} s"),
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+/// What XPM last said is left of an organisation's daily allowance
+/// (`X-DayLimit-Remaining` on every answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct XpmAllowance {
+    pub day_remaining: u32,
+    /// When it is spent: seconds until the day's window ends, as XPM said.
+    pub resets_in_secs: Option<u64>,
 }
 
 impl XpmError {
@@ -175,6 +202,10 @@ pub trait XpmGateway: Send + Sync + 'static {
         access: XpmAccess,
         query: &str,
     ) -> impl Future<Output = Result<Vec<LookAlike>, XpmError>> + Send;
+
+    /// What XPM said is left of today's allowance for this organisation,
+    /// from its last answer to this process; `None` before any answer.
+    fn allowance(&self, access: XpmAccess) -> Option<XpmAllowance>;
 
     /// Asks Xero whether the connection still works (renewing the access
     /// token if it is due) and the organisation is still granted.

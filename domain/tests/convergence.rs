@@ -446,3 +446,41 @@ fn a_create_again_whose_answer_was_lost_is_recovered_not_asked_about() {
     assert_eq!(xpm_client_of(&w, acme), xpm_client);
     assert_eq!(w.xpm().with(|s| s.clients.len()), 2, "no third client");
 }
+
+#[test]
+fn a_sync_that_would_outrun_the_daily_allowance_is_refused_before_writing() {
+    let mut w = World::new();
+    let director = w.association_type("Director");
+    w.map(director, Some(XpmRelationshipType::Director));
+    let acme = w.company("Acme");
+    let bob = w.company("Bob Ltd");
+    let carol = w.company("Carol Ltd");
+    w.associate(acme, bob, director);
+    w.associate(acme, carol, director);
+    w.connect();
+    w.sync(bob).unwrap();
+    w.sync(carol).unwrap();
+    // Creating Acme takes 3 writes; XPM says 2 calls are left today.
+    w.xpm().with(|s| {
+        s.allowance = Some(domain::ports::XpmAllowance {
+            day_remaining: 2,
+            resets_in_secs: Some(4 * 3600 + 20 * 60),
+        })
+    });
+    let writes = w.xpm().writes();
+    let err = w.sync(acme).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SyncError::DailyAllowanceShort {
+                needed: 3,
+                remaining: 2,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("resets in 4 h 20 min"), "{err}");
+    assert_eq!(w.xpm().writes(), writes, "nothing written");
+    assert!(w.codes().contains(&"sync_refused"));
+}

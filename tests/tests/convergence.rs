@@ -661,4 +661,92 @@ on_both_stores! {
     changed_terms_update_the_one_relationship => 4,
     a_client_gone_from_xpm_is_a_choice_not_a_dead_end => 5,
     an_edit_made_in_xpm_is_corrected => 6,
+    the_daily_allowance_is_kept_and_shown => 7,
+}
+
+/// XPM's daily allowance: a Sync that needs more writes than XPM says are
+/// left is refused before it writes anything; once the allowance is spent,
+/// Sync is refused in words saying when it resets, and the status shows it.
+async fn the_daily_allowance_is_kept_and_shown<S: Stores + Clone>(store: S, prefix: u64) {
+    let mut w = World::start(store, prefix).await;
+    let director = w
+        .mapped_type("Director", XpmRelationshipType::Director)
+        .await;
+    let acme = w.client(organisation("Allowance Acme Ltd")).await;
+    for name in ["Allowance Bob Ltd", "Allowance Carol Ltd"] {
+        let other = w.client(organisation(name)).await;
+        w.synced(other, None).await;
+        w.associate(acme, other, director, AssociationTerms::default())
+            .await;
+    }
+    let pm_hub = w
+        .rig
+        .app
+        .get_client(w.rig.practice, w.rig.admin.id, acme)
+        .await
+        .expect("read");
+    let searches = domain::sync::look_alike_queries(&pm_hub).len();
+    // A practice on a small tier: after Acme's searches, one call is left.
+    let per_day = u32::try_from(searches).expect("a few") + 1;
+    w.rig.ctl().set_limits(xpm_sim::LimitsConfig {
+        enabled: true,
+        per_day,
+        ..xpm_sim::LimitsConfig::default()
+    });
+    w.xpm_writes_since_mark();
+    let refused = w
+        .rig
+        .app
+        .sync_client(
+            &ManualSyncRequest::new(&w.rig.admin, w.rig.practice, acme, None).expect("a request"),
+        )
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(
+            refused,
+            domain::usecases::SyncError::DailyAllowanceShort {
+                needed: 3,
+                remaining: 1,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(
+        w.xpm_writes_since_mark(),
+        Vec::<String>::new(),
+        "nothing written"
+    );
+
+    // Spent: the next call is refused for the day, and Sync says when it resets.
+    w.rig.ctl().set_limits(xpm_sim::LimitsConfig {
+        enabled: true,
+        per_day: 0,
+        ..xpm_sim::LimitsConfig::default()
+    });
+    let spent = w
+        .rig
+        .app
+        .sync_client(
+            &ManualSyncRequest::new(&w.rig.admin, w.rig.practice, acme, None).expect("a request"),
+        )
+        .await
+        .expect_err("refused");
+    assert!(spent.to_string().contains("daily allowance"), "{spent}");
+    assert!(spent.to_string().contains("resets in"), "{spent}");
+    let status = w
+        .rig
+        .app
+        .check_connection(w.rig.practice, w.rig.admin.id)
+        .await
+        .expect("status");
+    let allowance = status.allowance.expect("the allowance XPM said");
+    assert_eq!(allowance.day_remaining, 0);
+    assert!(allowance.resets_in_secs.is_some_and(|s| s > 0));
+    assert_eq!(
+        w.xpm_writes_since_mark(),
+        Vec::<String>::new(),
+        "nothing written"
+    );
 }

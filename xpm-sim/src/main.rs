@@ -28,6 +28,10 @@ struct Args {
     /// Turn the XPM rate limits off.
     #[arg(long, env = "XPM_SIM_NO_RATE_LIMITS")]
     no_rate_limits: bool,
+    /// Calls per practice per day: 5000 (the default) or 1000, by the practice's Xero tier.
+    /// Overrides the limit kept in a state file.
+    #[arg(long, env = "XPM_SIM_PER_DAY")]
+    per_day: Option<u32>,
     /// HTTP status of XPM ERROR answers.
     #[arg(long, env = "XPM_SIM_ERROR_STATUS", default_value_t = 200)]
     error_status: u16,
@@ -68,7 +72,15 @@ async fn main() -> anyhow::Result<()> {
         config.start_time = time::OffsetDateTime::now_utc();
     }
     config.limits.enabled = !args.no_rate_limits;
+    if let Some(per_day) = args.per_day {
+        config.limits.per_day = per_day;
+    }
     let sim = Sim::start(config).await?;
+    if let Some(per_day) = args.per_day {
+        let mut limits = sim.control().limits();
+        limits.per_day = per_day;
+        sim.control().set_limits(limits);
+    }
     let base = sim.base_url();
     println!("xpm-sim listening on {base}");
     println!("  XPM API          {}", sim.xpm_base_url());

@@ -179,6 +179,9 @@ async fn run(
                     resp.headers_mut()
                         .insert(header::RETRY_AFTER, HeaderValue::from(secs));
                 }
+                if let Some(guard) = &admitted {
+                    guard.decorate(&mut resp);
+                }
                 return (resp, fault_id, Wire::Answer);
             }
             FaultAction::Latency { ms } => {

@@ -28,6 +28,7 @@ use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 
+use crate::allowance::{self, Allowances, LimitHit};
 use crate::config::{ConfigError, Resilience, XpmConfig};
 use crate::http;
 use crate::identity::{ConnectionsError, SystemClock, XeroAuthorization};
@@ -64,6 +65,7 @@ struct Shared<S> {
     r: Resilience,
     pace: RollingLimit,
     in_flight: Mutex<HashMap<XpmTenantId, Arc<Semaphore>>>,
+    allowances: Allowances,
 }
 
 /// Reads may be retried; writes may not be blindly.
@@ -88,6 +90,8 @@ enum Outcome {
     /// An answer that could not be read (too large, not UTF-8).
     Unreadable(String),
     RateLimited(Option<Duration>),
+    /// The day's allowance is spent; it resets after the wait XPM gave.
+    DayLimit(Option<Duration>),
     Unauthorized,
     Forbidden,
 }
@@ -164,6 +168,7 @@ impl<S: ConnectionStore> XpmClient<S> {
                     .to_owned(),
                 pace: RollingLimit::new(r.calls_per_minute, Duration::from_secs(60)),
                 in_flight: Mutex::new(HashMap::new()),
+                allowances: Allowances::default(),
                 r,
             }),
         })
@@ -233,12 +238,17 @@ impl<S: ConnectionStore> XpmClient<S> {
         };
         let status = response.status();
         count_call(method, status.as_str());
+        sh.allowances.heard(access.tenant, response.headers());
         tracing::debug!(%method, path, tenant = %access.tenant, status = status.as_u16(), "XPM answered");
         match status {
             StatusCode::UNAUTHORIZED => return Outcome::Unauthorized,
             StatusCode::FORBIDDEN => return Outcome::Forbidden,
             StatusCode::TOO_MANY_REQUESTS => {
-                return Outcome::RateLimited(http::retry_after(response.headers()));
+                let after = http::retry_after(response.headers());
+                return match allowance::limit_hit(response.headers()) {
+                    LimitHit::Day => Outcome::DayLimit(after),
+                    LimitHit::Other => Outcome::RateLimited(after),
+                };
             }
             _ => {}
         }
@@ -306,6 +316,14 @@ impl<S: ConnectionStore> XpmClient<S> {
                         "XPM refused access to organisation {} (HTTP 403): it is no longer granted to this app in Xero",
                         access.tenant
                     ))));
+                }
+                Outcome::DayLimit(after) => {
+                    // Hours away, as a rule: not waited out within a sync.
+                    let resets_in = after.unwrap_or(Duration::from_secs(3600));
+                    self.inner.allowances.spent(access.tenant, resets_in);
+                    return Err(SendError::Final(XpmError::DailyAllowanceUsed {
+                        resets_in_secs: resets_in.as_secs().max(1),
+                    }));
                 }
                 Outcome::RateLimited(after) => {
                     let wait = after.unwrap_or(r.default_retry_after);
@@ -835,6 +853,10 @@ impl<S: ConnectionStore> XpmGateway for XpmClient<S> {
         query: &str,
     ) -> Result<Vec<LookAlike>, XpmError> {
         self.search(access, query).await
+    }
+
+    fn allowance(&self, access: XpmAccess) -> Option<domain::ports::XpmAllowance> {
+        self.inner.allowances.get(access.tenant)
     }
 
     async fn check_connection(&self, access: XpmAccess) -> Result<(), XpmError> {

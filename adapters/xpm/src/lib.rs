@@ -20,6 +20,7 @@
 //! # let _ = (authorization, gateway); Ok(()) }
 //! ```
 
+mod allowance;
 mod config;
 mod gateway;
 mod http;

@@ -1201,7 +1201,7 @@ async fn many_relationship_writes_at_once_stay_within_five_in_flight() {
                 .unwrap(),
         );
     }
-    // Each add takes a while, so they overlap: without the limit the sim would answer 429 Concurrent.
+    // Each add takes a while, so they overlap: without the limit the sim would answer 429 concurrent.
     s.fault(
         "POST",
         "addrelationship",

@@ -216,7 +216,7 @@ async fn a_429_is_waited_out_as_retry_after_says() {
         .respond_with(
             ResponseTemplate::new(429)
                 .insert_header("Retry-After", "1")
-                .insert_header("X-Rate-Limit-Problem", "Minute"),
+                .insert_header("X-Rate-Limit-Problem", "minute"),
         )
         .up_to_n_times(1)
         .with_priority(1)
@@ -252,6 +252,46 @@ async fn a_429_asking_for_too_long_a_wait_answers_rate_limited_at_once() {
             retry_after_secs: 3600
         })
     );
+}
+
+#[tokio::test]
+async fn every_answer_tells_what_is_left_of_the_day_and_a_day_refusal_is_not_waited_out() {
+    let s = setup().await;
+    assert_eq!(s.gateway.allowance(access()), None, "nothing heard yet");
+    Mock::given(path(format!("{API}/get/{A}")))
+        .respond_with(
+            xml(200, client_answer(A, "Acme")).insert_header("X-DayLimit-Remaining", "4321"),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&s.server)
+        .await;
+    s.gateway.get_client(access(), uuid(A)).await.unwrap();
+    assert_eq!(
+        s.gateway.allowance(access()).map(|a| a.day_remaining),
+        Some(4321)
+    );
+    Mock::given(path(format!("{API}/get/{A}")))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "7200")
+                .insert_header("X-Rate-Limit-Problem", "day")
+                .insert_header("X-DayLimit-Remaining", "0"),
+        )
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let started = std::time::Instant::now();
+    assert_eq!(
+        s.gateway.get_client(access(), uuid(A)).await,
+        Err(XpmError::DailyAllowanceUsed {
+            resets_in_secs: 7200
+        })
+    );
+    assert!(started.elapsed() < Duration::from_secs(1), "not waited out");
+    let spent = s.gateway.allowance(access()).expect("heard");
+    assert_eq!(spent.day_remaining, 0);
+    assert!(spent.resets_in_secs.is_some_and(|r| r > 7000 && r <= 7200));
 }
 
 #[tokio::test]

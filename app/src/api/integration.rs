@@ -25,6 +25,13 @@ pub struct StatusView {
     /// limited): `status` is then the last one known, not confirmed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unconfirmed: Option<String>,
+    /// What XPM last said is left of today's allowance of calls for the
+    /// organisation (`X-DayLimit-Remaining`); absent until XPM has answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calls_left_today: Option<u32>,
+    /// When the allowance is spent: seconds until it resets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowance_resets_in_secs: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -46,6 +53,8 @@ impl From<&ConnectionState> for StatusView {
             last_error: state.problem().map(|p| p.as_str().to_owned()),
             sync_available: state.sync_target().is_ok(),
             unconfirmed: None,
+            calls_left_today: None,
+            allowance_resets_in_secs: None,
         }
     }
 }
@@ -60,6 +69,8 @@ pub async fn status<S: AppStore>(
         tracing::warn!(practice = %user.practice, error = %why, "the connection's status could not be confirmed with Xero");
     }
     Ok(Json(StatusView {
+        calls_left_today: checked.allowance.map(|a| a.day_remaining),
+        allowance_resets_in_secs: checked.allowance.and_then(|a| a.resets_in_secs),
         unconfirmed: checked.unconfirmed.map(|why| {
             format!("Xero could not be asked just now ({why}); this is the last status known")
         }),

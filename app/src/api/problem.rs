@@ -229,6 +229,15 @@ impl From<XpmError> for Problem {
                     e.to_string(),
                 )
             },
+            XpmError::DailyAllowanceUsed { resets_in_secs } => Problem {
+                retry_after: Some(resets_in_secs),
+                ..Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "xpm-daily-allowance",
+                    "XPM's daily allowance is used up",
+                    e.to_string(),
+                )
+            },
             XpmError::NotFound(_) => Problem::new(
                 StatusCode::BAD_GATEWAY,
                 "xpm-not-found",
@@ -346,6 +355,15 @@ impl From<SyncError> for Problem {
                     "{e}: there is nothing to unlink. Its next Sync creates it in XPM, or asks to link it to a client already there."
                 ),
             ),
+            SyncError::DailyAllowanceShort { resets_in_secs, .. } => Problem {
+                retry_after: resets_in_secs,
+                ..Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "xpm-daily-allowance",
+                    "Not enough of XPM's daily allowance is left",
+                    e.to_string(),
+                )
+            },
             SyncError::Plan(p) => p.into(),
             SyncError::Xpm(x) => x.into(),
             SyncError::Store(s) => s.into(),

@@ -27,6 +27,8 @@ struct IntegrationPage {
     organisation: Option<String>,
     connected_since: Option<String>,
     problem: Option<String>,
+    /// What XPM last said is left of today's allowance, in words.
+    allowance: Option<String>,
     notices: Vec<String>,
     warnings: Vec<String>,
     error: Option<String>,
@@ -48,6 +50,7 @@ fn integration_page<S>(
         organisation: connection.organisation().map(|o| o.name.to_string()),
         connected_since: connection.connected_since().map(when),
         problem: connection.problem().map(|p| p.as_str().to_owned()),
+        allowance: None,
         notices: Vec::new(),
         warnings: Vec::new(),
         error: None,
@@ -78,8 +81,8 @@ pub async fn page<S: AppStore>(
         .app
         .check_connection(page.user.practice, page.user.id)
         .await;
-    let (connection, unreachable) = match checked {
-        Ok(c) => (c.state, c.unconfirmed),
+    let (connection, unreachable, allowance) = match checked {
+        Ok(c) => (c.state, c.unconfirmed, c.allowance),
         Err(e) if crate::web::is_store_unavailable(&e) => {
             return crate::web::database_unavailable(Nav::of(&page), &e);
         }
@@ -94,6 +97,7 @@ pub async fn page<S: AppStore>(
         }
     };
     let mut view = integration_page(&state, &page, &connection);
+    view.allowance = allowance.map(|a| crate::present::allowance(&a));
     if let Some(e) = unreachable {
         tracing::warn!(practice = %page.user.practice, error = %e, "the status page could not reach Xero");
         view.warnings.push(match e {

@@ -42,6 +42,9 @@ pub struct CheckedConnection {
     /// Why Xero could not confirm `state` (unreachable, rate limited...):
     /// it is then the last state known, neither confirmed nor changed.
     pub unconfirmed: Option<XpmError>,
+    /// What XPM last said is left of today's allowance of calls for the
+    /// connected organisation (`None` until XPM has answered this process).
+    pub allowance: Option<crate::ports::XpmAllowance>,
 }
 
 impl CheckedConnection {
@@ -49,6 +52,7 @@ impl CheckedConnection {
         Self {
             state,
             unconfirmed: None,
+            allowance: None,
         }
     }
 }
@@ -269,26 +273,30 @@ where
         let Ok(target) = current.sync_target() else {
             return Ok(CheckedConnection::confirmed(current));
         };
-        match self
-            .xpm
-            .check_connection(XpmAccess {
-                practice,
-                tenant: target.tenant(),
-            })
-            .await
-        {
-            Ok(()) => Ok(CheckedConnection::confirmed(current)),
+        let access = XpmAccess {
+            practice,
+            tenant: target.tenant(),
+        };
+        let checked = match self.xpm.check_connection(access).await {
+            Ok(()) => CheckedConnection::confirmed(current),
             Err(err) => match err.connection_problem() {
-                Some(problem) => self
-                    .mark_connection_problem(practice, problem)
-                    .await
-                    .map(CheckedConnection::confirmed),
-                None => Ok(CheckedConnection {
+                Some(problem) => {
+                    return self
+                        .mark_connection_problem(practice, problem)
+                        .await
+                        .map(CheckedConnection::confirmed);
+                }
+                None => CheckedConnection {
                     state: current,
                     unconfirmed: Some(err),
-                }),
+                    allowance: None,
+                },
             },
-        }
+        };
+        Ok(CheckedConnection {
+            allowance: self.xpm.allowance(access),
+            ..checked
+        })
     }
 
     /// Disconnect (confirmed): sync stops, tokens are revoked at Xero and

@@ -33,6 +33,17 @@ pub enum SyncError {
     ClientNotFound(ClientId),
     #[error("client {0} is not linked to a client in the connected XPM organisation")]
     NotLinked(ClientId),
+    /// Refused before any write: the sync needs more calls than XPM's daily
+    /// allowance has left, and would stop half-way.
+    #[error(
+        "this Sync needs {needed} XPM write(s) and only {remaining} call(s) are left of today's allowance for this XPM organisation{}; nothing was written",
+        resets_in_secs.map(|s| format!(" (it resets in {})", crate::ports::in_words(s))).unwrap_or_default()
+    )]
+    DailyAllowanceShort {
+        needed: usize,
+        remaining: u32,
+        resets_in_secs: Option<u64>,
+    },
     #[error(transparent)]
     Plan(#[from] PlanError),
     /// A read XPM needed before any write failed; nothing was written.
@@ -170,6 +181,18 @@ where
                 return Err(err);
             }
         };
+        // Rather than fail half-way through XPM's daily allowance, refuse before writing.
+        if let Some(allowance) = self.xpm.allowance(access(&gathered))
+            && plan.write_count() > allowance.day_remaining as usize
+        {
+            let err = SyncError::DailyAllowanceShort {
+                needed: plan.write_count(),
+                remaining: allowance.day_remaining,
+                resets_in_secs: allowance.resets_in_secs,
+            };
+            self.refuse(practice, actor, request.client(), &err).await?;
+            return Err(err);
+        }
         let mut run = Run {
             integration: self,
             access: access(&gathered),
@@ -177,6 +200,7 @@ where
             client: request.client(),
             entries: Vec::new(),
             broken: None,
+            allowance_spent: false,
         };
         let xpm_client = run.execute(&plan, &gathered).await?;
         if let Some(problem) = run.broken.take() {
@@ -253,6 +277,7 @@ where
             SyncError::NotConnected(_)
                 | SyncError::Plan(PlanError::ClientNotActive(_))
                 | SyncError::Xpm(_)
+                | SyncError::DailyAllowanceShort { .. }
         );
         if logged {
             let kind = ActivityKind::SyncRefused {
@@ -468,6 +493,8 @@ struct Run<'i, S, G, A, C, I> {
     client: ClientId,
     entries: Vec<ActivityEntry>,
     broken: Option<crate::ports::ConnectionProblemKind>,
+    /// XPM refused a write for the day: the rest would be refused too.
+    allowance_spent: bool,
 }
 
 impl<S, G, A, C, I> Run<'_, S, G, A, C, I>
@@ -495,6 +522,7 @@ where
         if self.broken.is_none() {
             self.broken = err.connection_problem();
         }
+        self.allowance_spent |= matches!(err, XpmError::DailyAllowanceUsed { .. });
         self.log(ActivityKind::OperationFailed {
             operation,
             cause: err.to_string(),
@@ -645,7 +673,7 @@ where
             // The planner only plans an update of a client it has a record of.
             (ClientStep::Update { .. } | ClientStep::Unchanged { .. }, None) => return Ok(None),
         };
-        if self.broken.is_some() {
+        if self.broken.is_some() || self.allowance_spent {
             self.not_attempted(plan).await?;
         } else {
             self.relationships(plan, &mut record).await?;

@@ -511,6 +511,8 @@ pub struct XpmState {
     pub search_error: Option<XpmError>,
     /// Makes a create yield once to the executor, as a slow XPM would.
     pub pause_in_create: bool,
+    /// What XPM last said is left of today's allowance.
+    pub allowance: Option<XpmAllowance>,
     next: u128,
 }
 
@@ -784,6 +786,10 @@ impl XpmGateway for FakeXpm {
             );
             Ok(found)
         }))
+    }
+
+    fn allowance(&self, _: XpmAccess) -> Option<XpmAllowance> {
+        self.with(|s| s.allowance)
     }
 
     fn check_connection(&self, _: XpmAccess) -> impl Future<Output = Result<(), XpmError>> + Send {

@@ -4,7 +4,7 @@
 //! `{"Type":null,"Title":..,"Status":..,"Detail":..,"Instance":..,"Extensions":{}}`.
 
 use crate::ids::token_hash;
-use crate::limits::Admission;
+use crate::limits::{Admission, Remaining};
 use crate::sim::Shared;
 use crate::state::AccessToken;
 use axum::extract::Request;
@@ -110,20 +110,19 @@ pub struct AdmitGuard {
 impl AdmitGuard {
     /// Adds the remaining-calls headers to an answer.
     pub fn decorate(&self, resp: &mut Response) {
-        let h = resp.headers_mut();
-        h.insert(
-            "X-MinLimit-Remaining",
-            HeaderValue::from(self.admission.minute_remaining),
-        );
-        h.insert(
-            "X-DayLimit-Remaining",
-            HeaderValue::from(self.admission.day_remaining),
-        );
-        h.insert(
-            "X-AppMinLimit-Remaining",
-            HeaderValue::from(self.admission.app_minute_remaining),
-        );
+        remaining_headers(resp, self.admission.remaining);
     }
+}
+
+/// The calls left in the current windows, on every answer past the tenant check.
+fn remaining_headers(resp: &mut Response, left: Remaining) {
+    let h = resp.headers_mut();
+    h.insert("X-MinLimit-Remaining", HeaderValue::from(left.minute));
+    h.insert("X-DayLimit-Remaining", HeaderValue::from(left.day));
+    h.insert(
+        "X-AppMinLimit-Remaining",
+        HeaderValue::from(left.app_minute),
+    );
 }
 
 impl Drop for AdmitGuard {
@@ -200,6 +199,7 @@ pub fn admit(sh: &Arc<Shared>, req: &Request) -> Result<(ApiCtx, AdmitGuard), Re
                 "X-Rate-Limit-Problem",
                 HeaderValue::from_static(refusal.problem.header_value()),
             );
+            remaining_headers(&mut resp, refusal.remaining);
             Err(resp)
         }
     }
