@@ -749,4 +749,16 @@ async fn the_daily_allowance_is_kept_and_shown<S: Stores + Clone>(store: S, pref
         Vec::<String>::new(),
         "nothing written"
     );
+    // Until it resets, a Sync does not even call XPM.
+    let calls = w.rig.ctl().journal_all().len();
+    let again = w
+        .rig
+        .app
+        .sync_client(
+            &ManualSyncRequest::new(&w.rig.admin, w.rig.practice, acme, None).expect("a request"),
+        )
+        .await
+        .expect_err("refused");
+    assert!(again.to_string().contains("resets in"), "{again}");
+    assert_eq!(w.rig.ctl().journal_all().len(), calls, "no call at all");
 }

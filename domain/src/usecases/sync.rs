@@ -294,6 +294,13 @@ where
         let practice = request.practice();
         let target = self.stores.connection(practice).await?.sync_target()?;
         let tenant = target.tenant();
+        // XPM said today's allowance is spent: not even a read until it resets.
+        if let Some(allowance) = self.xpm.allowance(XpmAccess { practice, tenant })
+            && allowance.day_remaining == 0
+            && let Some(resets_in_secs) = allowance.resets_in_secs
+        {
+            return Err(XpmError::DailyAllowanceUsed { resets_in_secs }.into());
+        }
         let client = self
             .stores
             .client(practice, request.client())
