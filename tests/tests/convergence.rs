@@ -114,6 +114,17 @@ impl<S: Stores + Clone> World<S> {
             .expect("the sync runs")
     }
 
+    /// A sync that must be refused.
+    async fn refused(&self, client: ClientId) -> domain::usecases::SyncError {
+        let request = ManualSyncRequest::new(&self.rig.admin, self.rig.practice, client, None)
+            .expect("a sync request");
+        self.rig
+            .app
+            .sync_client(&request)
+            .await
+            .expect_err("the sync is refused")
+    }
+
     async fn sync(&self, client: ClientId) -> SyncOutcome {
         self.sync_with(client, None).await
     }
@@ -694,14 +705,7 @@ async fn the_daily_allowance_is_kept_and_shown<S: Stores + Clone>(store: S, pref
         ..xpm_sim::LimitsConfig::default()
     });
     w.xpm_writes_since_mark();
-    let refused = w
-        .rig
-        .app
-        .sync_client(
-            &ManualSyncRequest::new(&w.rig.admin, w.rig.practice, acme, None).expect("a request"),
-        )
-        .await
-        .expect_err("refused");
+    let refused = w.refused(acme).await;
     assert!(
         matches!(
             refused,
@@ -725,14 +729,7 @@ async fn the_daily_allowance_is_kept_and_shown<S: Stores + Clone>(store: S, pref
         per_day: 0,
         ..xpm_sim::LimitsConfig::default()
     });
-    let spent = w
-        .rig
-        .app
-        .sync_client(
-            &ManualSyncRequest::new(&w.rig.admin, w.rig.practice, acme, None).expect("a request"),
-        )
-        .await
-        .expect_err("refused");
+    let spent = w.refused(acme).await;
     assert!(spent.to_string().contains("daily allowance"), "{spent}");
     assert!(spent.to_string().contains("resets in"), "{spent}");
     let status = w
@@ -751,14 +748,7 @@ async fn the_daily_allowance_is_kept_and_shown<S: Stores + Clone>(store: S, pref
     );
     // Until it resets, a Sync does not even call XPM.
     let calls = w.rig.ctl().journal_all().len();
-    let again = w
-        .rig
-        .app
-        .sync_client(
-            &ManualSyncRequest::new(&w.rig.admin, w.rig.practice, acme, None).expect("a request"),
-        )
-        .await
-        .expect_err("refused");
+    let again = w.refused(acme).await;
     assert!(again.to_string().contains("resets in"), "{again}");
     assert_eq!(w.rig.ctl().journal_all().len(), calls, "no call at all");
 }
