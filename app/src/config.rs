@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
+use domain::relationship_type::RelationshipTypes;
 use secrecy::SecretString;
 use serde::Deserialize;
 use store_row_format::TokenKey;
@@ -23,6 +24,9 @@ pub struct Config {
     pub token_key: TokenKey,
     pub log_format: LogFormat,
     pub migrate_on_start: bool,
+    /// The relationship types the target XPM accepts: the shipped list, or
+    /// the file `relationship_types_file` names.
+    pub relationship_types: RelationshipTypes,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -46,6 +50,9 @@ pub struct RawConfig {
     pub token_key: Option<String>,
     pub log_format: Option<LogFormat>,
     pub migrate_on_start: Option<bool>,
+    /// A TOML list of XPM's relationship types replacing the shipped one
+    /// (app/relationship-types.toml shows the form).
+    pub relationship_types_file: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +72,7 @@ pub enum ConfigError {
 }
 
 /// (file key, environment variable) of each setting.
-const SETTINGS: [(&str, &str); 9] = [
+const SETTINGS: [(&str, &str); 10] = [
     ("database_url", "PMHUB_XPM_DATABASE_URL"),
     ("listen", "PMHUB_XPM_LISTEN"),
     ("public_url", "PMHUB_XPM_PUBLIC_URL"),
@@ -75,6 +82,10 @@ const SETTINGS: [(&str, &str); 9] = [
     ("token_key", "PMHUB_XPM_TOKEN_KEY"),
     ("log_format", "PMHUB_XPM_LOG_FORMAT"),
     ("migrate_on_start", "PMHUB_XPM_MIGRATE_ON_START"),
+    (
+        "relationship_types_file",
+        "PMHUB_XPM_RELATIONSHIP_TYPES_FILE",
+    ),
 ];
 
 fn env_name(key: &str) -> &'static str {
@@ -109,6 +120,8 @@ impl RawConfig {
         raw.xero_client_id = text("xero_client_id").or(raw.xero_client_id);
         raw.xero_client_secret = text("xero_client_secret").or(raw.xero_client_secret);
         raw.token_key = text("token_key").or(raw.token_key);
+        raw.relationship_types_file =
+            text("relationship_types_file").or(raw.relationship_types_file);
         if let Some(format) = text("log_format") {
             raw.log_format = Some(match format.to_lowercase().as_str() {
                 "json" => LogFormat::Json,
@@ -182,7 +195,14 @@ impl RawConfig {
             setting: "PMHUB_XPM_TOKEN_KEY (token_key)",
             reason: e.to_string(),
         })?;
+        let relationship_types =
+            crate::relationship_types::load(self.relationship_types_file.as_deref().map(Path::new))
+                .map_err(|reason| ConfigError::Invalid {
+                    setting: "PMHUB_XPM_RELATIONSHIP_TYPES_FILE (relationship_types_file)",
+                    reason,
+                })?;
         Ok(Config {
+            relationship_types,
             database_url,
             listen,
             public_url,

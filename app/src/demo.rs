@@ -108,7 +108,14 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         secrecy::SecretString::from(sim_demo::CLIENT_SECRET),
         redirect,
     );
-    let state = crate::wiring::app_state(store, &xero, &key, false, Some(sim.base_url()))?;
+    let state = crate::wiring::app_state(
+        crate::relationship_types::shipped(),
+        store,
+        &xero,
+        &key,
+        false,
+        Some(sim.base_url()),
+    )?;
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .with_context(|| format!("binding {} (is another pmhub-xpm running?)", options.listen))?;
@@ -329,14 +336,34 @@ pub async fn seed_practice<S: AppStore>(store: &S) -> anyhow::Result<()> {
     }
 
     let types = [
-        ("Director", Some(XpmRelationshipType::Director)),
-        ("Shareholder", Some(XpmRelationshipType::Shareholder)),
-        ("Trustee", Some(XpmRelationshipType::Trustee)),
-        ("Beneficiary", Some(XpmRelationshipType::Beneficiary)),
-        ("Partner", Some(XpmRelationshipType::Partner)),
-        ("Spouse", Some(XpmRelationshipType::Spouse)),
+        (
+            "Director",
+            Some(XpmRelationshipType::from_static("Director")),
+        ),
+        (
+            "Shareholder",
+            Some(XpmRelationshipType::from_static("Shareholder")),
+        ),
+        ("Trustee", Some(XpmRelationshipType::from_static("Trustee"))),
+        (
+            "Beneficiary",
+            Some(XpmRelationshipType::from_static("Beneficiary")),
+        ),
+        ("Partner", Some(XpmRelationshipType::from_static("Partner"))),
+        ("Spouse", Some(XpmRelationshipType::from_static("Spouse"))),
         ("Referred by", None),
         ("Bookkeeper", None),
+        (
+            "Company secretary",
+            Some(XpmRelationshipType::from_static("Secretary")),
+        ),
+        // Saved before XPM's list was corrected: XPM has "Appointer". The
+        // Association Types page flags it, and its associations are skipped
+        // with that reason until a person chooses again.
+        (
+            "Appointor",
+            Some(XpmRelationshipType::from_static("Appointor")),
+        ),
     ];
     let mut type_ids = Vec::new();
     let mut mappings = std::collections::BTreeMap::new();
@@ -348,7 +375,7 @@ pub async fn seed_practice<S: AppStore>(store: &S) -> anyhow::Result<()> {
         };
         store.save_association_type(&t).await?;
         if let Some(m) = mapped {
-            mappings.insert(t.id, *m);
+            mappings.insert(t.id, m.clone());
         }
         type_ids.push(t.id);
     }
@@ -370,16 +397,18 @@ pub async fn seed_practice<S: AppStore>(store: &S) -> anyhow::Result<()> {
     // (client, related, type): "client has `related` as its <type>".
     let links = [
         (0, 1, 0, terms(None, None)?),
-        (0, 1, 1, terms(Some(600), Some("60"))?),
-        (0, 2, 1, terms(Some(400), Some("40"))?),
+        (0, 1, 1, terms(Some(600), None)?),
+        (0, 2, 1, terms(Some(400), None)?),
         (3, 1, 2, terms(None, None)?),
-        (3, 2, 3, terms(None, Some("50"))?),
+        (3, 2, 3, terms(None, None)?),
         (4, 5, 4, terms(None, Some("50"))?),
         (4, 11, 4, terms(None, Some("50"))?),
         (1, 2, 5, terms(None, None)?),
         (6, 5, 6, terms(None, None)?),
         (7, 1, 7, terms(None, None)?),
         (8, 10, 0, terms(None, None)?),
+        (0, 2, 8, terms(None, None)?),
+        (3, 1, 9, terms(None, None)?),
     ];
     for (n, (client, related, kind, terms)) in links.into_iter().enumerate() {
         let association = Association::new(

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod ops;
 pub mod present;
 pub mod preview;
+pub mod relationship_types;
 pub mod server;
 pub mod state;
 pub mod web;

@@ -279,7 +279,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
 async fn serve_with<S: AppStore>(store: S, config: Config) -> anyhow::Result<()> {
     let secure = config.public_url.starts_with("https://");
-    let state = wiring::app_state(store, &config.xero, &config.token_key, secure, None)?;
+    let state = wiring::app_state(
+        config.relationship_types.clone(),
+        store,
+        &config.xero,
+        &config.token_key,
+        secure,
+        None,
+    )?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;

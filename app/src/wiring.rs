@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use domain::relationship_type::RelationshipTypes;
+
 use axum_extra::extract::cookie::Key;
 use domain::usecases::Integration;
 use postgres_store::PostgresStore;
@@ -79,6 +81,7 @@ fn sha512_64(bytes: &[u8]) -> [u8; 64] {
 }
 
 pub fn app_state<S: AppStore>(
+    relationship_types: RelationshipTypes,
     store: S,
     xero: &XpmConfig,
     token_key: &TokenKey,
@@ -87,7 +90,14 @@ pub fn app_state<S: AppStore>(
 ) -> Result<AppState<S>, WiringError> {
     let gateway = XpmClient::new(xero, store.clone())?;
     let authorization = XeroAuthorization::new(xero)?;
-    let app = Integration::new(store, gateway, authorization, SystemClock, RandomIds);
+    let app = Integration::new(
+        relationship_types,
+        store,
+        gateway,
+        authorization,
+        SystemClock,
+        RandomIds,
+    );
     Ok(AppState {
         app: Arc::new(app),
         cookie_key: cookie_key(token_key),

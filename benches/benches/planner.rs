@@ -13,7 +13,7 @@ use domain::connection::{ConnectionState, SyncTarget, XpmOrganisation};
 use domain::ids::*;
 use domain::ports::XpmClientView;
 use domain::practice::{Role, User};
-use domain::relationship_type::XpmRelationshipType;
+use domain::relationship_type::{RelationshipTypes, XpmRelationshipType};
 use domain::settings::{IntegrationSettings, PushOptions};
 use domain::sync::{
     ClientPayload, ManualSyncRequest, OwnedField, PlanInput, PushedRelationship, RelatedClientView,
@@ -79,7 +79,7 @@ fn build(n: usize, state: State) -> Built {
         details,
     };
     let settings = IntegrationSettings::new(
-        [(KIND, XpmRelationshipType::Director)]
+        [(KIND, XpmRelationshipType::from_static("Director"))]
             .into_iter()
             .collect(),
         PushOptions::default(),
@@ -126,11 +126,8 @@ fn build(n: usize, state: State) -> Built {
                                 4000 + i as u128,
                             )),
                             related_xpm_client: related_xpm(i),
-                            xpm_type: XpmRelationshipType::Director,
-                            terms: RelationshipTerms::new(
-                                AssociationTerms::default(),
-                                XpmRelationshipType::Director,
-                            ),
+                            xpm_type: XpmRelationshipType::from_static("Director"),
+                            terms: RelationshipTerms::new(AssociationTerms::default()),
                         },
                     )
                 })
@@ -167,7 +164,7 @@ fn build(n: usize, state: State) -> Built {
                 .map(|p| XpmRelationshipSeen {
                     xpm_relationship: p.xpm_relationship,
                     related_xpm_client: p.related_xpm_client,
-                    xpm_type: p.xpm_type,
+                    xpm_type: p.xpm_type.clone(),
                     terms: AssociationTerms::default(),
                 })
                 .collect(),
@@ -186,8 +183,9 @@ fn build(n: usize, state: State) -> Built {
     }
 }
 
-fn plan(b: &Built) -> domain::sync::SyncPlan {
+fn plan(b: &Built, types: &RelationshipTypes) -> domain::sync::SyncPlan {
     plan_sync(PlanInput {
+        relationship_types: types,
         request: &b.request,
         target: &b.target,
         client: &b.client,
@@ -205,6 +203,7 @@ fn plan(b: &Built) -> domain::sync::SyncPlan {
 }
 
 fn planner(c: &mut Criterion) {
+    let types = pmhub_xpm::relationship_types::shipped();
     let mut group = c.benchmark_group("plan_sync");
     for n in [0usize, 1, 10, 50] {
         for (label, state) in [
@@ -214,7 +213,7 @@ fn planner(c: &mut Criterion) {
         ] {
             let built = build(n, state);
             group.bench_with_input(BenchmarkId::new(label, n), &built, |b, built| {
-                b.iter(|| black_box(plan(black_box(built))));
+                b.iter(|| black_box(plan(black_box(built), &types)));
             });
         }
     }

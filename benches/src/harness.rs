@@ -285,7 +285,14 @@ impl InProcessApp {
         listener: tokio::net::TcpListener,
     ) -> anyhow::Result<Self> {
         let url = format!("http://{}", listener.local_addr()?);
-        let state = pmhub_xpm::wiring::app_state(store, xero, key, false, None)?;
+        let state = pmhub_xpm::wiring::app_state(
+            pmhub_xpm::relationship_types::shipped(),
+            store,
+            xero,
+            key,
+            false,
+            None,
+        )?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let _ = pmhub_xpm::server::serve(state, listener, async {

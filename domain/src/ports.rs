@@ -20,7 +20,7 @@ use crate::ids::{
     XpmRelationshipUuid, XpmTenantId,
 };
 use crate::practice::{Practice, User};
-use crate::relationship_type::XpmRelationshipType;
+use crate::relationship_type::{TermsCarried, XpmRelationshipType};
 use crate::settings::IntegrationSettings;
 use crate::sync::{
     ClientPayload, LookAlike, OwnedField, PendingOperation, RelationshipTerms, SyncRecord,
@@ -132,8 +132,9 @@ pub enum RelationshipWrite {
     },
     Update {
         xpm_relationship: XpmRelationshipUuid,
-        /// The relationship's type (XPM cannot change it): whether it carries shares.
-        xpm_type: XpmRelationshipType,
+        /// Which terms the relationship's type carries (XPM cannot change a
+        /// type): those are sent, empty where PM Hub holds none, to clear them.
+        carries: TermsCarried,
         terms: RelationshipTerms,
     },
 }

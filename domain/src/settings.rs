@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::AssociationTypeId;
-use crate::relationship_type::XpmRelationshipType;
+use crate::relationship_type::{RelationshipTypes, XpmRelationshipType};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IntegrationSettings {
@@ -44,8 +44,8 @@ impl IntegrationSettings {
     }
 
     /// The XPM relationship type an association type syncs as, if mapped.
-    pub fn mapping_for(&self, association_type: AssociationTypeId) -> Option<XpmRelationshipType> {
-        self.mappings.get(&association_type).copied()
+    pub fn mapping_for(&self, association_type: AssociationTypeId) -> Option<&XpmRelationshipType> {
+        self.mappings.get(&association_type)
     }
 
     pub fn mappings(&self) -> &BTreeMap<AssociationTypeId, XpmRelationshipType> {
@@ -71,5 +71,18 @@ impl IntegrationSettings {
 
     pub fn set_push_options(&mut self, push: PushOptions) {
         self.push = push;
+    }
+
+    /// The mappings to a name the target XPM does not accept (saved before
+    /// the list changed, e.g. "Appointor"): kept, so a person sees them and
+    /// chooses again; until then those association types do not sync.
+    pub fn mappings_not_in<'a>(
+        &'a self,
+        types: &'a RelationshipTypes,
+    ) -> impl Iterator<Item = (AssociationTypeId, &'a XpmRelationshipType)> + 'a {
+        self.mappings
+            .iter()
+            .filter(|(_, name)| types.resolve(name).is_err())
+            .map(|(id, name)| (*id, name))
     }
 }

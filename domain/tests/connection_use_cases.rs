@@ -28,7 +28,7 @@ fn connect_makes_the_status_connected_with_connected_since_now() {
 fn reconnect_refreshes_connected_since_keeps_settings_and_syncs_nothing() {
     let mut w = World::new();
     let director = w.association_type("Director");
-    w.map(director, Some(XpmRelationshipType::Director));
+    w.map(director, Some(XpmRelationshipType::from_static("Director")));
     let acme = w.company("Acme");
     w.connect();
     w.sync(acme).unwrap();

@@ -71,7 +71,11 @@ fn status() -> impl Strategy<Value = ClientStatus> {
 }
 
 fn xpm_type() -> impl Strategy<Value = XpmRelationshipType> {
-    proptest::sample::select(XpmRelationshipType::ALL.to_vec())
+    let names: Vec<XpmRelationshipType> = support::shipped_relationship_types()
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
+    proptest::sample::select(names)
 }
 
 fn scenario() -> impl Strategy<Value = Scenario> {
@@ -133,6 +137,7 @@ struct Built {
     record: Option<SyncRecord>,
     /// XPM's copy of the linked client: what was last pushed, relationships included.
     xpm_now: Option<XpmClientRead>,
+    relationship_types: domain::relationship_type::RelationshipTypes,
 }
 
 fn build(s: &Scenario) -> Built {
@@ -158,7 +163,7 @@ fn build(s: &Scenario) -> Built {
         s.mappings
             .iter()
             .enumerate()
-            .filter_map(|(i, m)| m.map(|t| (type_id(i), t)))
+            .filter_map(|(i, m)| m.clone().map(|t| (type_id(i), t)))
             .collect(),
         PushOptions::default(),
     );
@@ -210,19 +215,18 @@ fn build(s: &Scenario) -> Built {
                 .associations
                 .get(a)
                 .map_or((0, None), |(r, _, p)| (*r, *p));
-            let xpm_type = s.mappings[t % s.mappings.len()].unwrap_or(XpmRelationshipType::Spouse);
+            let xpm_type = s.mappings[t % s.mappings.len()]
+                .clone()
+                .unwrap_or(XpmRelationshipType::from_static("Spouse"));
             let pct = if same_terms {
                 percentage
             } else {
                 Some(percentage.map_or(1, |p| (p + 1) % 10_001))
             };
-            let terms = RelationshipTerms::new(
-                AssociationTerms {
-                    percentage: pct.map(|p| Percentage::from_hundredths(u64::from(p)).unwrap()),
-                    ..Default::default()
-                },
-                xpm_type,
-            );
+            let terms = RelationshipTerms::new(AssociationTerms {
+                percentage: pct.map(|p| Percentage::from_hundredths(u64::from(p)).unwrap()),
+                ..Default::default()
+            });
             relationships.insert(
                 association_id(a),
                 PushedRelationship {
@@ -269,7 +273,7 @@ fn build(s: &Scenario) -> Built {
                 .map(|p| XpmRelationshipSeen {
                     xpm_relationship: p.xpm_relationship,
                     related_xpm_client: p.related_xpm_client,
-                    xpm_type: p.xpm_type,
+                    xpm_type: p.xpm_type.clone(),
                     terms: AssociationTerms {
                         shares: p.terms.shares,
                         percentage: p.terms.percentage,
@@ -290,6 +294,7 @@ fn build(s: &Scenario) -> Built {
         settings,
         record,
         xpm_now,
+        relationship_types: support::shipped_relationship_types(),
     }
 }
 
@@ -357,7 +362,7 @@ fn apply(b: &mut Built, plan: &domain::sync::SyncPlan) {
                 view.relationships.push(XpmRelationshipSeen {
                     xpm_relationship: id,
                     related_xpm_client: *related_xpm_client,
-                    xpm_type: *xpm_type,
+                    xpm_type: xpm_type.clone(),
                     terms: as_terms(*terms),
                 });
                 record.relationships.insert(
@@ -365,7 +370,7 @@ fn apply(b: &mut Built, plan: &domain::sync::SyncPlan) {
                     PushedRelationship {
                         xpm_relationship: id,
                         related_xpm_client: *related_xpm_client,
-                        xpm_type: *xpm_type,
+                        xpm_type: xpm_type.clone(),
                         terms: *terms,
                     },
                 );
@@ -374,6 +379,7 @@ fn apply(b: &mut Built, plan: &domain::sync::SyncPlan) {
                 association,
                 pushed,
                 terms,
+                ..
             } => {
                 for r in &mut view.relationships {
                     if r.xpm_relationship == pushed.xpm_relationship {
@@ -409,6 +415,7 @@ fn plan(b: &Built) -> domain::sync::SyncPlan {
         associations: &b.associations,
         related: &b.related,
         settings: &b.settings,
+        relationship_types: &b.relationship_types,
         record: b.record.as_ref(),
         search_results: &[],
         pending: &[],
@@ -487,12 +494,12 @@ proptest! {
         let b = build(&s);
         let plan = plan(&b);
         let held: Vec<_> = match &b.xpm_now {
-            Some(XpmClientRead::Found(v)) => v.relationships.iter().map(|r| (r.related_xpm_client, r.xpm_type)).collect(),
+            Some(XpmClientRead::Found(v)) => v.relationships.iter().map(|r| (r.related_xpm_client, r.xpm_type.clone())).collect(),
             _ => Vec::new(),
         };
         for step in &plan.relationships {
             if let RelationshipStep::Add { related_xpm_client, xpm_type, .. } = step {
-                prop_assert!(!held.contains(&(*related_xpm_client, *xpm_type)), "added {:?} {:?} again", related_xpm_client, xpm_type);
+                prop_assert!(!held.contains(&(*related_xpm_client, xpm_type.clone())), "added {:?} {:?} again", related_xpm_client, xpm_type);
             }
         }
     }
@@ -577,7 +584,7 @@ proptest! {
         use domain::ports::ConnectionProblemKind;
         let mut w = World::new();
         let types: Vec<_> = (0..mappings.len()).map(|i| w.association_type(&format!("Type {i}"))).collect();
-        for (t, m) in types.iter().zip(&mappings) { w.map(*t, *m); }
+        for (t, m) in types.iter().zip(&mappings) { w.map(*t, m.clone()); }
         block_on(w.app.configure_push_options(w.practice, w.admin, PushOptions { push_tax_numbers })).unwrap();
         let settings = || block_on(domain::ports::SettingsStore::settings(w.stores(), w.practice)).unwrap();
         let before = settings();

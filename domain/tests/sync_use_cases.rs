@@ -3,7 +3,7 @@
 mod support;
 
 use domain::activity::{ActivityKind, Operation};
-use domain::association::{AssociationTerms, Percentage, ShareCount};
+use domain::association::{AssociationTerms, Percentage};
 use domain::client::{ClientDetails, ClientKind, ClientStatus};
 use domain::connection::ConnectionStatus;
 use domain::ids::XpmClientUuid;
@@ -79,7 +79,7 @@ fn sync_is_refused_before_connecting() {
 fn mapped_relationships_sync_once_the_related_client_is_in_xpm() {
     let mut w = World::new();
     let director = w.association_type("Director");
-    w.map(director, Some(XpmRelationshipType::Director));
+    w.map(director, Some(XpmRelationshipType::from_static("Director")));
     let acme = w.company("Acme");
     let anna = w.company("Anna Holdings");
     let link = w.associate(acme, anna, director);
@@ -92,7 +92,7 @@ fn mapped_relationships_sync_once_the_related_client_is_in_xpm() {
     w.sync(anna).unwrap();
     let second = w.sync(acme).unwrap();
     assert!(second.entries.iter().any(|e| matches!(&e.kind,
-        ActivityKind::RelationshipAdded { association, xpm_type: XpmRelationshipType::Director, .. } if *association == link)));
+        ActivityKind::RelationshipAdded { association, xpm_type, .. } if *association == link && xpm_type.xpm_name() == "Director")));
     let third = w.sync(acme).unwrap();
     assert!(
         third
@@ -137,19 +137,19 @@ fn an_unmapped_association_type_is_skipped_with_its_reason() {
 }
 
 #[test]
-fn changed_terms_update_the_relationship_and_shares_go_only_to_shareholdings() {
+fn changed_terms_update_the_relationship_in_xpm() {
     let mut w = World::new();
-    let holder = w.association_type("Shareholder");
-    w.map(holder, Some(XpmRelationshipType::Shareholder));
+    let partner = w.association_type("Partner");
+    w.map(partner, Some(XpmRelationshipType::from_static("Partner")));
     let acme = w.company("Acme");
     let bob = w.company("Bob Ltd");
     let terms = AssociationTerms {
-        shares: Some(ShareCount::new(100).unwrap()),
+        shares: None,
         percentage: Some(Percentage::parse("50").unwrap()),
         start_date: None,
         end_date: None,
     };
-    let link = w.associate_with(acme, bob, holder, terms);
+    let link = w.associate_with(acme, bob, partner, terms);
     w.connect();
     w.sync(bob).unwrap();
     w.sync(acme).unwrap();
@@ -187,7 +187,7 @@ fn changed_terms_update_the_relationship_and_shares_go_only_to_shareholdings() {
 fn removing_an_association_or_unmapping_its_type_removes_nothing_from_xpm() {
     let mut w = World::new();
     let director = w.association_type("Director");
-    w.map(director, Some(XpmRelationshipType::Director));
+    w.map(director, Some(XpmRelationshipType::from_static("Director")));
     let acme = w.company("Acme");
     let bob = w.company("Bob Ltd");
     let link = w.associate(acme, bob, director);
@@ -213,21 +213,27 @@ fn removing_an_association_or_unmapping_its_type_removes_nothing_from_xpm() {
 fn a_remapped_type_adds_the_new_type_and_leaves_the_old_one_in_xpm() {
     let mut w = World::new();
     let officer = w.association_type("Officer");
-    w.map(officer, Some(XpmRelationshipType::Director));
+    w.map(officer, Some(XpmRelationshipType::from_static("Director")));
     let acme = w.company("Acme");
     let bob = w.company("Bob Ltd");
     w.associate(acme, bob, officer);
     w.connect();
     w.sync(bob).unwrap();
     w.sync(acme).unwrap();
-    w.map(officer, Some(XpmRelationshipType::Trustee));
+    w.map(officer, Some(XpmRelationshipType::from_static("Trustee")));
     w.sync(acme).unwrap();
-    let types: Vec<_> = w
-        .xpm()
-        .with(|s| s.relationships.iter().map(|(_, r)| r.xpm_type).collect());
+    let types: Vec<_> = w.xpm().with(|s| {
+        s.relationships
+            .iter()
+            .map(|(_, r)| r.xpm_type.clone())
+            .collect()
+    });
     assert_eq!(
         types,
-        [XpmRelationshipType::Director, XpmRelationshipType::Trustee],
+        [
+            XpmRelationshipType::from_static("Director"),
+            XpmRelationshipType::from_static("Trustee")
+        ],
         "XPM cannot change a relationship's type: the new one is added, the old one stays (no deletes)"
     );
     w.sync(acme).unwrap();
@@ -238,7 +244,7 @@ fn a_remapped_type_adds_the_new_type_and_leaves_the_old_one_in_xpm() {
 fn relationships_wait_for_a_business_structure() {
     let mut w = World::new();
     let director = w.association_type("Director");
-    w.map(director, Some(XpmRelationshipType::Director));
+    w.map(director, Some(XpmRelationshipType::from_static("Director")));
     let acme = w.client_with(ClientDetails::named(
         ClientName::new("Acme").unwrap(),
         ClientKind::Organisation,
@@ -260,14 +266,16 @@ fn relationships_wait_for_a_business_structure() {
 #[test]
 fn a_relationship_already_pushed_from_the_other_side_is_not_pushed_again() {
     let mut w = World::new();
-    let director = w.association_type("Director");
-    let director_of = w.association_type("Director of");
-    w.map(director, Some(XpmRelationshipType::Director));
-    w.map(director_of, Some(XpmRelationshipType::DirectorOf));
+    // XPM shows a relationship on both clients, and on the related one a
+    // "Child Of" reads "Parent Of", itself a type PM Hub can map.
+    let child = w.association_type("Child");
+    let parent = w.association_type("Parent");
+    w.map(child, Some(XpmRelationshipType::from_static("Child Of")));
+    w.map(parent, Some(XpmRelationshipType::from_static("Parent Of")));
     let acme = w.company("Acme");
     let bob = w.company("Bob Ltd");
-    w.associate(acme, bob, director);
-    w.associate(bob, acme, director_of);
+    w.associate(acme, bob, child);
+    w.associate(bob, acme, parent);
     w.connect();
     w.sync(bob).unwrap();
     w.sync(acme).unwrap();
@@ -399,7 +407,7 @@ fn an_ambiguous_create_is_recovered_by_the_next_sync_without_a_duplicate() {
 fn an_ambiguous_relationship_add_is_adopted_by_the_next_sync() {
     let mut w = World::new();
     let director = w.association_type("Director");
-    w.map(director, Some(XpmRelationshipType::Director));
+    w.map(director, Some(XpmRelationshipType::from_static("Director")));
     let acme = w.company("Acme");
     let bob = w.company("Bob Ltd");
     w.associate(acme, bob, director);
@@ -436,7 +444,7 @@ fn an_ambiguous_relationship_add_is_adopted_by_the_next_sync() {
 fn expiry_mid_sync_marks_the_connection_expired_and_stops_the_remaining_writes() {
     let mut w = World::new();
     let director = w.association_type("Director");
-    w.map(director, Some(XpmRelationshipType::Director));
+    w.map(director, Some(XpmRelationshipType::from_static("Director")));
     let acme = w.company("Acme");
     let bob = w.company("Bob Ltd");
     w.associate(acme, bob, director);
@@ -535,7 +543,7 @@ fn a_second_sync_of_the_same_client_waits_and_then_finds_nothing_to_do() {
 fn editing_deactivating_and_deleting_in_pm_hub_call_nothing_in_xpm() {
     let mut w = World::new();
     let director = w.association_type("Director");
-    w.map(director, Some(XpmRelationshipType::Director));
+    w.map(director, Some(XpmRelationshipType::from_static("Director")));
     let acme = w.company("Acme");
     let bob = w.company("Bob Ltd");
     w.connect();

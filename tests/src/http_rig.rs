@@ -33,8 +33,15 @@ impl<S: AppStore> HttpRig<S> {
         let mut xero = xero_config(&sim.base_url());
         // One call at a time: relationship writes, and so the sim's ids, keep their order.
         xero.resilience.max_in_flight = 1;
-        let state = pmhub_xpm::wiring::app_state(store, &xero, &TokenKey::generate(), false, None)
-            .expect("the app's wiring");
+        let state = pmhub_xpm::wiring::app_state(
+            pmhub_xpm::relationship_types::shipped(),
+            store,
+            &xero,
+            &TokenKey::generate(),
+            false,
+            None,
+        )
+        .expect("the app's wiring");
         let practice = PracticeId::from_uuid(Uuid::from_u128(0x5eed_0001));
         let admin = User {
             id: UserId::from_uuid(Uuid::from_u128(0x5eed_0002)),

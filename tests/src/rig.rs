@@ -135,7 +135,14 @@ impl<S: Stores + Clone> Rig<S> {
             .await
             .expect("save the practice");
         store.save_user(&admin).await.expect("save the admin");
-        let app = Integration::new(store, gateway, authorization, clock, ids);
+        let app = Integration::new(
+            pmhub_xpm::relationship_types::shipped(),
+            store,
+            gateway,
+            authorization,
+            clock,
+            ids,
+        );
         Self {
             sim,
             app,

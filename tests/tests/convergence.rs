@@ -262,7 +262,7 @@ async fn linking_to_clients_that_already_have_the_relationship_adopts_it<S: Stor
 ) {
     let mut w = World::start(store, prefix).await;
     let director = w
-        .mapped_type("Director", XpmRelationshipType::Director)
+        .mapped_type("Director", XpmRelationshipType::from_static("Director"))
         .await;
     let mut acme = organisation("Acme Holdings Pty Ltd");
     acme.email = EmailAddress::new("accounts@acme.test").ok();
@@ -414,7 +414,10 @@ async fn a_look_alike_by_business_number_and_email_is_asked_about<S: Stores + Cl
 async fn changed_terms_update_the_one_relationship<S: Stores + Clone>(store: S, prefix: u64) {
     let mut w = World::start(store, prefix).await;
     let holder = w
-        .mapped_type("Shareholder", XpmRelationshipType::Shareholder)
+        .mapped_type(
+            "Shareholder",
+            XpmRelationshipType::from_static("Shareholder"),
+        )
         .await;
     let acme = w.client(organisation("Acme Widgets Ltd")).await;
     let bob = w.client(organisation("Bob Holdings Ltd")).await;
@@ -681,7 +684,7 @@ on_both_stores! {
 async fn the_daily_allowance_is_kept_and_shown<S: Stores + Clone>(store: S, prefix: u64) {
     let mut w = World::start(store, prefix).await;
     let director = w
-        .mapped_type("Director", XpmRelationshipType::Director)
+        .mapped_type("Director", XpmRelationshipType::from_static("Director"))
         .await;
     let acme = w.client(organisation("Allowance Acme Ltd")).await;
     for name in ["Allowance Bob Ltd", "Allowance Carol Ltd"] {

@@ -99,7 +99,9 @@ async fn every_xpm_call<S: Stores + Clone>(store: S, prefix: u64) {
 
     // "Acme has Zoë as its <type>", once per XPM type.
     let (company, individual) = (ids[1], ids[0]);
-    for xpm_type in XpmRelationshipType::ALL {
+    let shipped = pmhub_xpm::relationship_types::shipped();
+    for spec in shipped.iter() {
+        let xpm_type = spec.name.clone();
         let t = rig
             .app
             .create_association_type(
@@ -113,14 +115,11 @@ async fn every_xpm_call<S: Stores + Clone>(store: S, prefix: u64) {
             .configure_mapping(practice, admin, t.id, Some(xpm_type))
             .await
             .expect("map it");
-        let terms = match xpm_type {
-            XpmRelationshipType::Shareholder => terms(Some(600), Some("60")),
-            XpmRelationshipType::ShareholderOf => terms(Some(250), None),
-            XpmRelationshipType::Beneficiary | XpmRelationshipType::Partner => {
-                terms(None, Some("12.5"))
-            }
-            _ => terms(None, None),
-        };
+        // Each with the terms XPM records on its type.
+        let terms = terms(
+            spec.shares.then_some(600),
+            spec.percentage.then_some("12.5"),
+        );
         rig.app
             .add_association(practice, admin, company, individual, t.id, terms)
             .await
@@ -196,7 +195,7 @@ async fn api_answers<S: AppStore>(store: S) {
         practice,
         admin,
         director.id,
-        Some(XpmRelationshipType::Director),
+        Some(XpmRelationshipType::from_static("Director")),
     )
     .await
     .expect("map");

@@ -1,66 +1,91 @@
-//! The closed list of XPM client relationship types, in one place so it can
-//! change. Each type has a reciprocal, seen from the related client.
+//! The relationship types this XPM accepts for `Type`, as data in one
+//! place: XPM API 3.1's documented list of 18 (xpm-api.md, corrected
+//! 2026-12), with what XPM records on each and how the relationship is
+//! labelled on the related client.
 //!
-//! Uncertain (see docs/xpm-sim.md): some regions add Public Officer, Secretary,
-//! Accountant, Auditor, Husband, Wife; the reference lists only these.
+//! Choices where the reference is unconfirmed (docs/xpm-sim.md): read from
+//! the related client, a relationship shows with the label XPM's screens use
+//! there ("Director Of", "Parent Of" for "Child Of", "Wife" for "Husband"),
+//! not with the type it was added as; a name outside the list, such as the
+//! "Appointor" and "Director Of" of earlier versions, is an ERROR answer.
 
-/// (type, reciprocal) pairs. Spouse is its own reciprocal.
-pub const RELATIONSHIP_TYPES: &[(&str, &str)] = &[
-    ("Director", "Director Of"),
-    ("Shareholder", "Shareholder Of"),
-    ("Trustee", "Trustee Of"),
-    ("Beneficiary", "Beneficiary Of"),
-    ("Settlor", "Settlor Of"),
-    ("Appointor", "Appointor Of"),
-    ("Partner", "Partner Of"),
-    ("Member", "Member Of"),
-    ("Parent", "Parent Of"),
-    ("Child", "Child Of"),
-    ("Spouse", "Spouse"),
+/// One type: its name, its label on the related client, and the terms it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RelationshipType {
+    pub name: &'static str,
+    pub seen_from_related: &'static str,
+    pub shares: bool,
+    pub percentage: bool,
+}
+
+const fn t(name: &'static str, seen_from_related: &'static str) -> RelationshipType {
+    RelationshipType {
+        name,
+        seen_from_related,
+        shares: false,
+        percentage: false,
+    }
+}
+
+/// XPM's list, in its documented order. NumberOfShares applies to
+/// Shareholder and Owner, Percentage to partnership relationships.
+pub const RELATIONSHIP_TYPES: [RelationshipType; 18] = [
+    t("Director", "Director Of"),
+    RelationshipType {
+        shares: true,
+        ..t("Shareholder", "Shareholder Of")
+    },
+    t("Trustee", "Trustee Of"),
+    t("Beneficiary", "Beneficiary Of"),
+    RelationshipType {
+        percentage: true,
+        ..t("Partner", "Partner Of")
+    },
+    t("Settlor", "Settlor Of"),
+    t("Associate", "Associate"),
+    t("Secretary", "Secretary Of"),
+    t("Public Officer", "Public Officer Of"),
+    t("Husband", "Wife"),
+    t("Wife", "Husband"),
+    t("Spouse", "Spouse"),
+    t("Parent Of", "Child Of"),
+    t("Child Of", "Parent Of"),
+    t("Appointer", "Appointer Of"),
+    t("Member", "Member Of"),
+    t("Auditor", "Auditor Of"),
+    RelationshipType {
+        shares: true,
+        ..t("Owner", "Owner Of")
+    },
 ];
 
-/// The canonical spelling of a type name (matched case-insensitively), if it is in the list.
-pub fn canonical(name: &str) -> Option<&'static str> {
+/// The type of this name (matched case-insensitively), if XPM accepts it.
+pub fn find(name: &str) -> Option<&'static RelationshipType> {
     let name = name.trim();
-    RELATIONSHIP_TYPES.iter().find_map(|(a, b)| {
-        if a.eq_ignore_ascii_case(name) {
-            Some(*a)
-        } else if b.eq_ignore_ascii_case(name) {
-            Some(*b)
-        } else {
-            None
-        }
-    })
+    RELATIONSHIP_TYPES
+        .iter()
+        .find(|t| t.name.eq_ignore_ascii_case(name))
 }
 
-/// The type as seen from the other client.
-pub fn reciprocal(name: &str) -> &'static str {
-    for (a, b) in RELATIONSHIP_TYPES {
-        if *a == name {
-            return b;
-        }
-        if *b == name {
-            return a;
-        }
-    }
-    "Spouse"
+/// The label a relationship of this type has on the related client; a type
+/// not in the list (kept in an old state file) shows as it was stored.
+pub fn seen_from_related(kind: &str) -> &str {
+    find(kind).map_or(kind, |t| t.seen_from_related)
 }
 
-/// Whether NumberOfShares may be given for this type.
-pub fn allows_shares(name: &str) -> bool {
-    name == "Shareholder" || name == "Shareholder Of"
+/// The names of the types that carry a term, for error messages ("Shareholder and Owner").
+pub fn carrying(which: fn(&RelationshipType) -> bool) -> String {
+    let names: Vec<&str> = RELATIONSHIP_TYPES
+        .iter()
+        .filter(|t| which(t))
+        .map(|t| t.name)
+        .collect();
+    names.join(" and ")
 }
 
-/// Every type name, both sides, for error messages and the UI.
+/// Every type name, for error messages and the UI.
 pub fn all_names() -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = Vec::new();
-    for (a, b) in RELATIONSHIP_TYPES {
-        v.push(a);
-        if a != b {
-            v.push(b);
-        }
-    }
-    v
+    RELATIONSHIP_TYPES.iter().map(|t| t.name).collect()
 }
 
 #[cfg(test)]
@@ -68,12 +93,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reciprocals_pair_up() {
-        assert_eq!(reciprocal("Director"), "Director Of");
-        assert_eq!(reciprocal("Director Of"), "Director");
-        assert_eq!(reciprocal("Spouse"), "Spouse");
-        assert_eq!(canonical("shareholder of"), Some("Shareholder Of"));
-        assert_eq!(canonical("Husband"), None);
-        assert_eq!(all_names().len(), 21);
+    fn the_list_is_the_documented_eighteen_each_once() {
+        let names = all_names();
+        assert_eq!(names.len(), 18);
+        for n in &names {
+            assert_eq!(
+                names.iter().filter(|m| m.eq_ignore_ascii_case(n)).count(),
+                1
+            );
+        }
+        assert!(find("appointer").is_some());
+        assert!(find("Appointor").is_none());
+        assert!(find("Director Of").is_none());
+    }
+
+    #[test]
+    fn labels_on_the_related_client_pair_up_where_both_are_types() {
+        assert_eq!(seen_from_related("Parent Of"), "Child Of");
+        assert_eq!(seen_from_related("Child Of"), "Parent Of");
+        assert_eq!(seen_from_related("Husband"), "Wife");
+        assert_eq!(seen_from_related("Spouse"), "Spouse");
+        assert_eq!(seen_from_related("Director"), "Director Of");
+        assert_eq!(seen_from_related("Appointor"), "Appointor");
+    }
+
+    #[test]
+    fn shares_go_with_shareholder_and_owner_and_percentage_with_partner() {
+        let with = |f: fn(&RelationshipType) -> bool| -> Vec<&str> {
+            RELATIONSHIP_TYPES
+                .iter()
+                .filter(|t| f(t))
+                .map(|t| t.name)
+                .collect()
+        };
+        assert_eq!(with(|t| t.shares), ["Shareholder", "Owner"]);
+        assert_eq!(with(|t| t.percentage), ["Partner"]);
     }
 }

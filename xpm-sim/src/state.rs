@@ -59,7 +59,7 @@ pub struct Relationship {
     pub uuid: Uuid,
     pub client: Uuid,
     pub related: Uuid,
-    /// The type as seen from `client`; `related` sees the reciprocal.
+    /// The type as added on `client`; `related` sees the label `relationship_types::seen_from_related` gives.
     pub kind: String,
     pub number_of_shares: Option<i64>,
     pub percentage: Option<String>,

@@ -184,7 +184,7 @@ pub async fn settings_default_until_saved_and_association_types_round_trip<S: St
         Some(kind.clone())
     );
     let settings = IntegrationSettings::new(
-        BTreeMap::from([(kind.id, XpmRelationshipType::TrusteeOf)]),
+        BTreeMap::from([(kind.id, XpmRelationshipType::from_static("Trustee Of"))]),
         PushOptions {
             push_tax_numbers: false,
         },
@@ -294,7 +294,7 @@ fn record(f: &Fixture, client: ClientId, tenant: u128) -> SyncRecord {
             PushedRelationship {
                 xpm_relationship: XpmRelationshipUuid::from_uuid(uuid::Uuid::from_u128(78)),
                 related_xpm_client: f.xpm_client(9),
-                xpm_type: XpmRelationshipType::Spouse,
+                xpm_type: XpmRelationshipType::from_static("Spouse"),
                 terms,
             },
         )]),
@@ -724,7 +724,7 @@ pub async fn practice_a_can_neither_read_nor_change_practice_b<S: Stores>(store:
     let b_association = b.association(1, b_client.id, b_other.id, b_type.id);
     store.save_association(&b_association).await.unwrap();
     let b_settings = IntegrationSettings::new(
-        BTreeMap::from([(b_type.id, XpmRelationshipType::Director)]),
+        BTreeMap::from([(b_type.id, XpmRelationshipType::from_static("Director"))]),
         PushOptions::default(),
     );
     store.save_settings(pb, &b_settings).await.unwrap();

@@ -21,7 +21,7 @@ use domain::ids::{XpmClientUuid, XpmRelationshipUuid, XpmTenantId};
 use domain::ports::{
     Clock, ConnectionStore, RelationshipWrite, XpmAccess, XpmClientView, XpmError, XpmGateway,
 };
-use domain::relationship_type::XpmRelationshipType;
+use domain::relationship_type::{TermsCarried, XpmRelationshipType};
 use domain::sync::{ClientPayload, LookAlike, OwnedField, RelationshipTerms};
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
@@ -433,7 +433,7 @@ impl<S: ConnectionStore> XpmClient<S> {
                 if !answer.unknown_relationship_types.is_empty() {
                     tracing::info!(
                         types = ?answer.unknown_relationship_types,
-                        "XPM holds relationships of types pmhub-xpm does not know; left out"
+                        "XPM holds relationships whose type could not be read as a name; left out"
                     );
                 }
                 if !answer.unreadable_terms.is_empty() {
@@ -624,14 +624,14 @@ impl<S: ConnectionStore> XpmClient<S> {
         access: XpmAccess,
         client: XpmClientUuid,
         related: XpmClientUuid,
-        xpm_type: XpmRelationshipType,
+        xpm_type: &XpmRelationshipType,
     ) -> Result<Option<XpmRelationshipUuid>, XpmError> {
         Ok(self
             .get(access, client)
             .await?
             .relationships
             .into_iter()
-            .find(|r| r.related_xpm_client == related && r.xpm_type == xpm_type)
+            .find(|r| r.related_xpm_client == related && xpm_type.is_named(r.xpm_type.xpm_name()))
             .map(|r| r.xpm_relationship))
     }
 
@@ -641,7 +641,7 @@ impl<S: ConnectionStore> XpmClient<S> {
         access: XpmAccess,
         client: XpmClientUuid,
         related: XpmClientUuid,
-        xpm_type: XpmRelationshipType,
+        xpm_type: &XpmRelationshipType,
         terms: &RelationshipTerms,
     ) -> Result<XpmRelationshipUuid, XpmError> {
         let body = xml::relationship_add(client, related, xpm_type, terms).map_err(write_error)?;
@@ -707,11 +707,10 @@ impl<S: ConnectionStore> XpmClient<S> {
         &self,
         access: XpmAccess,
         relationship: XpmRelationshipUuid,
-        carries_shares: bool,
+        carries: TermsCarried,
         terms: &RelationshipTerms,
     ) -> Result<XpmRelationshipUuid, XpmError> {
-        let body =
-            xml::relationship_update(relationship, carries_shares, terms).map_err(write_error)?;
+        let body = xml::relationship_update(relationship, carries, terms).map_err(write_error)?;
         match self
             .send(
                 access,
@@ -817,22 +816,16 @@ impl<S: ConnectionStore> XpmGateway for XpmClient<S> {
                     xpm_type,
                     terms,
                 } => {
-                    self.add_relationship(access, xpm_client, *related_xpm_client, *xpm_type, terms)
+                    self.add_relationship(access, xpm_client, *related_xpm_client, xpm_type, terms)
                         .await
                 }
                 RelationshipWrite::Update {
                     xpm_relationship,
-                    xpm_type,
+                    carries,
                     terms,
                 } => {
-                    // NumberOfShares (empty to clear it) goes only with a type that carries shares.
-                    self.update_relationship(
-                        access,
-                        *xpm_relationship,
-                        xpm_type.carries_shares(),
-                        terms,
-                    )
-                    .await
+                    self.update_relationship(access, *xpm_relationship, *carries, terms)
+                        .await
                 }
             }
         });

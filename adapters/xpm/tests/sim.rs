@@ -14,7 +14,7 @@ use domain::ids::{PracticeId, XpmClientUuid, XpmTenantId};
 use domain::ports::{
     AuthorisationError, Clock, RelationshipWrite, XpmAccess, XpmAuthorization, XpmError, XpmGateway,
 };
-use domain::relationship_type::XpmRelationshipType;
+use domain::relationship_type::{TermsCarried, XpmRelationshipType};
 use domain::settings::PushOptions;
 use domain::sync::{ClientPayload, OwnedField, RelationshipTerms};
 use domain::text::{
@@ -166,6 +166,22 @@ fn no_terms() -> RelationshipTerms {
     }
 }
 
+/// What a Shareholder (or Owner) relationship carries in XPM.
+const SHARES: TermsCarried = TermsCarried {
+    shares: true,
+    percentage: false,
+};
+/// What a Partner relationship carries in XPM.
+const PERCENTAGE: TermsCarried = TermsCarried {
+    shares: false,
+    percentage: true,
+};
+/// What a Director (and most types) carries in XPM: neither.
+const NEITHER: TermsCarried = TermsCarried {
+    shares: false,
+    percentage: false,
+};
+
 // ------------------------------------------------------------ every path
 
 #[tokio::test]
@@ -211,15 +227,15 @@ async fn a_whole_sync_creates_updates_relates_and_reads_back() {
             vec![
                 RelationshipWrite::Add {
                     related_xpm_client: jo,
-                    xpm_type: XpmRelationshipType::Director,
+                    xpm_type: XpmRelationshipType::from_static("Director"),
                     terms: no_terms(),
                 },
                 RelationshipWrite::Add {
                     related_xpm_client: jo,
-                    xpm_type: XpmRelationshipType::Shareholder,
+                    xpm_type: XpmRelationshipType::from_static("Shareholder"),
                     terms: RelationshipTerms {
                         shares: Some(ShareCount::new(100).unwrap()),
-                        percentage: Some(Percentage::parse("33.33").unwrap()),
+                        percentage: None,
                         start_date: Some(time::macros::date!(2024 - 01 - 01)),
                         end_date: None,
                     },
@@ -237,10 +253,10 @@ async fn a_whole_sync_creates_updates_relates_and_reads_back() {
             acme,
             vec![RelationshipWrite::Update {
                 xpm_relationship: *shareholder,
-                xpm_type: XpmRelationshipType::Shareholder,
+                carries: SHARES,
                 terms: RelationshipTerms {
                     shares: Some(ShareCount::new(150).unwrap()),
-                    percentage: Some(Percentage::parse("50").unwrap()),
+                    percentage: None,
                     start_date: Some(time::macros::date!(2024 - 01 - 01)),
                     end_date: Some(time::macros::date!(2026 - 06 - 30)),
                 },
@@ -262,7 +278,7 @@ async fn a_whole_sync_creates_updates_relates_and_reads_back() {
         held.terms,
         AssociationTerms {
             shares: Some(ShareCount::new(150).unwrap()),
-            percentage: Some(Percentage::parse("50").unwrap()),
+            percentage: None,
             start_date: Some(time::macros::date!(2024 - 01 - 01)),
             end_date: Some(time::macros::date!(2026 - 06 - 30)),
         }
@@ -270,23 +286,41 @@ async fn a_whole_sync_creates_updates_relates_and_reads_back() {
     let mut seen: Vec<_> = view
         .relationships
         .iter()
-        .map(|r| (r.xpm_relationship, r.related_xpm_client, r.xpm_type))
+        .map(|r| (r.xpm_relationship, r.related_xpm_client, r.xpm_type.clone()))
         .collect();
     seen.sort();
     let mut expected = vec![
-        (*director, jo, XpmRelationshipType::Director),
-        (*shareholder, jo, XpmRelationshipType::Shareholder),
+        (*director, jo, XpmRelationshipType::from_static("Director")),
+        (
+            *shareholder,
+            jo,
+            XpmRelationshipType::from_static("Shareholder"),
+        ),
     ];
     expected.sort();
     assert_eq!(seen, expected);
-    // XPM shows the reciprocal on the related client.
+    // The related client shows each with the label XPM uses there.
     let jo_view = s.gateway.get_client(demo_access(), jo).await.unwrap();
-    assert!(
-        jo_view
-            .relationships
-            .iter()
-            .any(|r| r.xpm_type == XpmRelationshipType::DirectorOf && r.related_xpm_client == acme)
-    );
+    let mut jo_seen: Vec<_> = jo_view
+        .relationships
+        .iter()
+        .map(|r| (r.xpm_relationship, r.related_xpm_client, r.xpm_type.clone()))
+        .collect();
+    jo_seen.sort();
+    let mut expected = vec![
+        (
+            *director,
+            acme,
+            XpmRelationshipType::from_static("Director Of"),
+        ),
+        (
+            *shareholder,
+            acme,
+            XpmRelationshipType::from_static("Shareholder Of"),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(jo_seen, expected);
 
     assert_eq!(s.gateway.check_connection(demo_access()).await, Ok(()));
     // No delete, no archive, ever.
@@ -458,50 +492,96 @@ async fn reading_a_client_answers_its_relationships_with_their_terms_and_its_arc
         .create_client(demo_access(), &person("Jo", "Terms"), OwnedField::ALL, &[])
         .await
         .unwrap();
-    let terms = RelationshipTerms {
+    // Shares on a shareholding, a percentage on a partnership: every term
+    // XPM records, each where XPM takes it.
+    let shareholding = RelationshipTerms {
         shares: Some(ShareCount::new(40).unwrap()),
-        percentage: Some(Percentage::parse("12.5").unwrap()),
+        percentage: None,
         start_date: Some(time::macros::date!(2023 - 04 - 01)),
         end_date: Some(time::macros::date!(2025 - 03 - 31)),
+    };
+    let partnership = RelationshipTerms {
+        shares: None,
+        percentage: Some(Percentage::parse("12.5").unwrap()),
+        start_date: Some(time::macros::date!(2022 - 07 - 01)),
+        end_date: None,
     };
     let results = s
         .gateway
         .write_relationships(
             demo_access(),
             acme,
-            vec![RelationshipWrite::Add {
-                related_xpm_client: jo,
-                xpm_type: XpmRelationshipType::Shareholder,
-                terms,
-            }],
+            vec![
+                RelationshipWrite::Add {
+                    related_xpm_client: jo,
+                    xpm_type: XpmRelationshipType::from_static("Shareholder"),
+                    terms: shareholding,
+                },
+                RelationshipWrite::Add {
+                    related_xpm_client: jo,
+                    xpm_type: XpmRelationshipType::from_static("Partner"),
+                    terms: partnership,
+                },
+            ],
         )
         .await;
-    let Ok(rel) = results[0] else {
+    let [Ok(shares), Ok(partner)] = results.as_slice() else {
         panic!("{results:?}")
+    };
+    let seen = |rel, name, terms: RelationshipTerms| domain::sync::XpmRelationshipSeen {
+        xpm_relationship: rel,
+        related_xpm_client: jo,
+        xpm_type: XpmRelationshipType::from_static(name),
+        terms: AssociationTerms {
+            shares: terms.shares,
+            percentage: terms.percentage,
+            start_date: terms.start_date,
+            end_date: terms.end_date,
+        },
+    };
+    let by_id = |mut v: Vec<domain::sync::XpmRelationshipSeen>| {
+        v.sort_by_key(|r| r.xpm_relationship);
+        v
     };
     let view = s.gateway.get_client(demo_access(), acme).await.unwrap();
     assert!(!view.archived);
     assert_eq!(
-        view.relationships,
-        vec![domain::sync::XpmRelationshipSeen {
-            xpm_relationship: rel,
-            related_xpm_client: jo,
-            xpm_type: XpmRelationshipType::Shareholder,
-            terms: AssociationTerms {
-                shares: terms.shares,
-                percentage: terms.percentage,
-                start_date: terms.start_date,
-                end_date: terms.end_date,
-            },
-        }]
+        by_id(view.relationships.clone()),
+        by_id(vec![
+            seen(*shares, "Shareholder", shareholding),
+            seen(*partner, "Partner", partnership),
+        ])
     );
-    // Seen from the related client: the reciprocal, with the same terms.
+    // Seen from the related client: XPM's label there, with the same terms.
     let jo_view = s.gateway.get_client(demo_access(), jo).await.unwrap();
-    assert_eq!(
-        jo_view.relationships[0].xpm_type,
-        XpmRelationshipType::ShareholderOf
-    );
-    assert_eq!(jo_view.relationships[0].terms, view.relationships[0].terms);
+    let from_jo: Vec<_> = by_id(jo_view.relationships)
+        .into_iter()
+        .map(|r| {
+            (
+                r.xpm_relationship,
+                r.related_xpm_client,
+                r.xpm_type,
+                r.terms,
+            )
+        })
+        .collect();
+    let from_acme: Vec<_> = by_id(view.relationships)
+        .into_iter()
+        .map(|r| {
+            let label = if r.xpm_type.is_named("Shareholder") {
+                "Shareholder Of"
+            } else {
+                "Partner Of"
+            };
+            (
+                r.xpm_relationship,
+                acme,
+                XpmRelationshipType::from_static(label),
+                r.terms,
+            )
+        })
+        .collect();
+    assert_eq!(from_jo, from_acme);
 
     s.ctl()
         .archive_client(*tenant().as_uuid(), *acme.as_uuid())
@@ -528,12 +608,12 @@ async fn a_relationship_update_with_cleared_terms_clears_them_in_the_sim() {
         .create_client(demo_access(), &company("Holder Co"), OwnedField::ALL, &[])
         .await
         .unwrap();
-    let full = RelationshipTerms {
-        shares: Some(ShareCount::new(10).unwrap()),
-        percentage: Some(Percentage::parse("25").unwrap()),
+    let dates = RelationshipTerms {
         start_date: Some(time::macros::date!(2024 - 01 - 01)),
         end_date: Some(time::macros::date!(2024 - 12 - 31)),
+        ..no_terms()
     };
+    // Holder Co holds shares in Clear Terms Co: added from Clear Terms Co.
     let added = s
         .gateway
         .write_relationships(
@@ -542,16 +622,16 @@ async fn a_relationship_update_with_cleared_terms_clears_them_in_the_sim() {
             vec![
                 RelationshipWrite::Add {
                     related_xpm_client: b,
-                    xpm_type: XpmRelationshipType::ShareholderOf,
-                    terms: full,
+                    xpm_type: XpmRelationshipType::from_static("Shareholder"),
+                    terms: RelationshipTerms {
+                        shares: Some(ShareCount::new(10).unwrap()),
+                        ..dates
+                    },
                 },
                 RelationshipWrite::Add {
                     related_xpm_client: b,
-                    xpm_type: XpmRelationshipType::Director,
-                    terms: RelationshipTerms {
-                        shares: None,
-                        ..full
-                    },
+                    xpm_type: XpmRelationshipType::from_static("Director"),
+                    terms: dates,
                 },
             ],
         )
@@ -567,12 +647,12 @@ async fn a_relationship_update_with_cleared_terms_clears_them_in_the_sim() {
             vec![
                 RelationshipWrite::Update {
                     xpm_relationship: *shareholding,
-                    xpm_type: XpmRelationshipType::ShareholderOf,
+                    carries: SHARES,
                     terms: no_terms(),
                 },
                 RelationshipWrite::Update {
                     xpm_relationship: *directorship,
-                    xpm_type: XpmRelationshipType::Director,
+                    carries: NEITHER,
                     terms: no_terms(),
                 },
             ],
@@ -593,8 +673,9 @@ async fn a_relationship_update_with_cleared_terms_clears_them_in_the_sim() {
             "{r:?}"
         );
     }
-    // The types were known from the adds: no read before the updates, and
-    // NumberOfShares was sent (empty) on the shareholding only.
+    // What each type carries came with the writes: no read before the
+    // updates; NumberOfShares was sent (empty) on the shareholding only, and
+    // Percentage, which neither carries, on neither.
     assert!(s.journal("GET", "client.api/get").is_empty());
     let bodies: Vec<String> = s
         .journal("POST", "updaterelationship")
@@ -609,7 +690,201 @@ async fn a_relationship_update_with_cleared_terms_clears_them_in_the_sim() {
         1,
         "{bodies:?}"
     );
+    assert!(
+        bodies.iter().all(|b| !b.contains("Percentage")),
+        "{bodies:?}"
+    );
     assert!(bodies.iter().all(|b| b.contains("<EndDate></EndDate>")));
+}
+
+/// Two clients with a BusinessStructure, the first `kind` of the second
+/// as added from the first (e.g. the second is its Partner), with `terms`.
+async fn related_by(
+    s: &Setup,
+    kind: &'static str,
+    terms: RelationshipTerms,
+) -> (XpmClientUuid, domain::ids::XpmRelationshipUuid) {
+    let a = s
+        .gateway
+        .create_client(demo_access(), &company("Firm Co"), OwnedField::ALL, &[])
+        .await
+        .unwrap();
+    let b = s
+        .gateway
+        .create_client(demo_access(), &person("Pat", "Firm"), OwnedField::ALL, &[])
+        .await
+        .unwrap();
+    let added = s
+        .gateway
+        .write_relationships(
+            demo_access(),
+            a,
+            vec![RelationshipWrite::Add {
+                related_xpm_client: b,
+                xpm_type: XpmRelationshipType::from_static(kind),
+                terms,
+            }],
+        )
+        .await;
+    let [Ok(rel)] = added.as_slice() else {
+        panic!("{added:?}")
+    };
+    (a, *rel)
+}
+
+#[tokio::test]
+async fn a_partner_relationship_update_sends_its_percentage_and_sends_it_empty_to_clear_it() {
+    let s = start().await;
+    let (a, rel) = related_by(
+        &s,
+        "Partner",
+        RelationshipTerms {
+            percentage: Some(Percentage::parse("25").unwrap()),
+            ..no_terms()
+        },
+    )
+    .await;
+    let percentage = |s: &Setup| {
+        s.ctl()
+            .org_state(*tenant().as_uuid())
+            .unwrap()
+            .org
+            .relationships[rel.as_uuid()]
+        .percentage
+        .clone()
+    };
+    assert_eq!(percentage(&s).as_deref(), Some("25"));
+    let update = |terms| RelationshipWrite::Update {
+        xpm_relationship: rel,
+        carries: PERCENTAGE,
+        terms,
+    };
+    let changed = RelationshipTerms {
+        percentage: Some(Percentage::parse("40").unwrap()),
+        ..no_terms()
+    };
+    for (terms, sent, held) in [
+        (changed, "<Percentage>40</Percentage>", Some("40")),
+        (no_terms(), "<Percentage></Percentage>", None),
+    ] {
+        let results = s
+            .gateway
+            .write_relationships(demo_access(), a, vec![update(terms)])
+            .await;
+        assert_eq!(results, vec![Ok(rel)]);
+        let body = s
+            .journal("POST", "updaterelationship")
+            .pop()
+            .unwrap()
+            .request_body;
+        assert!(body.contains(sent), "{body}");
+        assert!(
+            !body.contains("NumberOfShares"),
+            "not a shareholding: {body}"
+        );
+        assert_eq!(percentage(&s).as_deref(), held);
+    }
+    let view = s.gateway.get_client(demo_access(), a).await.unwrap();
+    assert_eq!(view.relationships[0].terms.percentage, None);
+}
+
+#[tokio::test]
+async fn a_director_relationship_update_carrying_neither_term_sends_neither_and_xpm_accepts_it() {
+    let s = start().await;
+    let (a, rel) = related_by(&s, "Director", no_terms()).await;
+    let results = s
+        .gateway
+        .write_relationships(
+            demo_access(),
+            a,
+            vec![RelationshipWrite::Update {
+                xpm_relationship: rel,
+                carries: NEITHER,
+                terms: RelationshipTerms {
+                    start_date: Some(time::macros::date!(2025 - 02 - 01)),
+                    ..no_terms()
+                },
+            }],
+        )
+        .await;
+    assert_eq!(results, vec![Ok(rel)]);
+    let sent = s.journal("POST", "updaterelationship");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].request_body,
+        format!(
+            "<Relationship><UUID>{rel}</UUID><StartDate>2025-02-01</StartDate><EndDate></EndDate></Relationship>"
+        )
+    );
+    assert!(
+        sent[0].response_body.contains("<Status>OK</Status>"),
+        "{}",
+        sent[0].response_body
+    );
+    let stored = &s
+        .ctl()
+        .org_state(*tenant().as_uuid())
+        .unwrap()
+        .org
+        .relationships[rel.as_uuid()];
+    assert_eq!(stored.kind, "Director");
+    assert_eq!(stored.start_date.as_deref(), Some("2025-02-01"));
+}
+
+#[tokio::test]
+async fn a_relationship_of_a_name_no_list_holds_is_read_by_that_name() {
+    let tenant_id = *tenant().as_uuid();
+    let acme: Uuid = demo::ACME_UUID.parse().unwrap();
+    let jane: Uuid = demo::JANE_UUID.parse().unwrap();
+    // A state kept from an earlier XPM: Acme's relationship to Jane stored
+    // as "Director Of", a name this XPM neither accepts nor has a label for.
+    let dir = std::env::temp_dir().join(format!(
+        "xpm-adapter-old-type-{}-{}",
+        std::process::id(),
+        Uuid::new_v4()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("state.json");
+    let config = SimConfig {
+        state_file: Some(file.clone()),
+        ..SimConfig::default()
+    };
+    let mut state = xpm_sim::persist::seeded_state(&config).unwrap();
+    let stored = state
+        .orgs
+        .get_mut(&tenant_id)
+        .unwrap()
+        .relationships
+        .values_mut()
+        .find(|r| r.client == acme && r.related == jane)
+        .unwrap();
+    stored.kind = "Director Of".into();
+    let rel = stored.uuid;
+    std::fs::write(&file, serde_json::to_string(&state).unwrap()).unwrap();
+    let s = start_sim(config).await;
+
+    // Seen from either client, by the name it is stored with.
+    for (client, other) in [(acme, jane), (jane, acme)] {
+        let view = s
+            .gateway
+            .get_client(demo_access(), XpmClientUuid::from_uuid(client))
+            .await
+            .unwrap();
+        assert_eq!(
+            view.relationships
+                .iter()
+                .map(|r| (
+                    *r.xpm_relationship.as_uuid(),
+                    *r.related_xpm_client.as_uuid(),
+                    r.xpm_type.clone()
+                ))
+                .collect::<Vec<_>>(),
+            [(rel, other, XpmRelationshipType::from_static("Director Of"))],
+            "seen from {client}"
+        );
+    }
+    s.sim.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
@@ -689,7 +964,7 @@ async fn xpm_s_validation_errors_are_rejections_in_xpm_s_words() {
             bare,
             vec![RelationshipWrite::Add {
                 related_xpm_client: jane,
-                xpm_type: XpmRelationshipType::Director,
+                xpm_type: XpmRelationshipType::from_static("Director"),
                 terms: no_terms(),
             }],
         )
@@ -1079,14 +1354,15 @@ async fn a_relationship_add_committed_then_dropped_is_adopted() {
         .await
         .unwrap();
     s.fault("POST", "addrelationship", FaultAction::CommitThenDrop, 1);
+    // Parent Co holds shares in Child Co: added from Child Co, and looked up there.
     let results = s
         .gateway
         .write_relationships(
             demo_access(),
-            a,
+            b,
             vec![RelationshipWrite::Add {
-                related_xpm_client: b,
-                xpm_type: XpmRelationshipType::ShareholderOf,
+                related_xpm_client: a,
+                xpm_type: XpmRelationshipType::from_static("Shareholder"),
                 terms: no_terms(),
             }],
         )
@@ -1212,7 +1488,7 @@ async fn many_relationship_writes_at_once_stay_within_five_in_flight() {
         .iter()
         .map(|o| RelationshipWrite::Add {
             related_xpm_client: *o,
-            xpm_type: XpmRelationshipType::MemberOf,
+            xpm_type: XpmRelationshipType::from_static("Member"),
             terms: no_terms(),
         })
         .collect();
@@ -1302,7 +1578,7 @@ async fn error_answers_at_4xx_and_5xx_are_refusals_never_unconfirmed_writes() {
                 ok,
                 vec![RelationshipWrite::Add {
                     related_xpm_client: bare,
-                    xpm_type: XpmRelationshipType::Director,
+                    xpm_type: XpmRelationshipType::from_static("Director"),
                     terms: no_terms(),
                 }],
             )

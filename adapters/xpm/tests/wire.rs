@@ -10,7 +10,7 @@ use common::*;
 use domain::client::BusinessStructure;
 use domain::ids::{XpmClientUuid, XpmRelationshipUuid};
 use domain::ports::{RelationshipWrite, XpmError, XpmGateway};
-use domain::relationship_type::XpmRelationshipType;
+use domain::relationship_type::{TermsCarried, XpmRelationshipType};
 use domain::sync::{OwnedField, RelationshipTerms};
 use time::Duration as TimeDuration;
 use uuid::Uuid;
@@ -592,8 +592,7 @@ fn client_with_relationship(rel: &str, kind: &str) -> String {
 }
 
 #[tokio::test]
-async fn a_relationship_update_with_cleared_terms_sends_them_empty_and_shares_only_on_a_shareholding()
- {
+async fn a_relationship_update_with_cleared_terms_sends_empty_only_the_terms_its_type_carries() {
     let s = setup().await;
     let rel = "00000000-0000-0000-0000-0000000000c1";
     Mock::given(method("GET"))
@@ -605,7 +604,7 @@ async fn a_relationship_update_with_cleared_terms_sends_them_empty_and_shares_on
     Mock::given(method("POST"))
         .and(path(format!("{API}/updaterelationship")))
         .and(body_string(format!(
-            "<Relationship><UUID>{rel}</UUID><NumberOfShares></NumberOfShares><Percentage></Percentage><StartDate></StartDate><EndDate></EndDate></Relationship>"
+            "<Relationship><UUID>{rel}</UUID><NumberOfShares></NumberOfShares><StartDate></StartDate><EndDate></EndDate></Relationship>"
         )))
         .respond_with(xml(200, rel_answer(rel)))
         .expect(2)
@@ -613,7 +612,11 @@ async fn a_relationship_update_with_cleared_terms_sends_them_empty_and_shares_on
         .await;
     let cleared = RelationshipWrite::Update {
         xpm_relationship: rel.parse().unwrap(),
-        xpm_type: XpmRelationshipType::Shareholder,
+        // A shareholding carries shares, not a percentage.
+        carries: TermsCarried {
+            shares: true,
+            percentage: false,
+        },
         terms: RelationshipTerms {
             shares: None,
             percentage: None,
@@ -631,7 +634,7 @@ async fn a_relationship_update_with_cleared_terms_sends_them_empty_and_shares_on
             end_date: None,
         }
     );
-    // The write says the type: two updates, no further read.
+    // The write says what the type carries: two updates, no further read.
     for _ in 0..2 {
         let results = s
             .gateway
@@ -664,7 +667,7 @@ async fn relationship_writes_are_answered_in_order() {
         .await;
     Mock::given(method("POST"))
         .and(path(format!("{API}/addrelationship")))
-        .and(body_string_contains("<Type>Shareholder Of</Type>"))
+        .and(body_string_contains("<Type>Shareholder</Type>"))
         .respond_with(xml(
             200,
             error_answer("Related client has no business structure"),
@@ -681,7 +684,7 @@ async fn relationship_writes_are_answered_in_order() {
         .expect(1)
         .mount(&s.server)
         .await;
-    // The update says r3's type: no read is needed.
+    // The update says what r3's type carries: no read is needed.
     Mock::given(method("GET"))
         .and(path(format!("{API}/get/{A}")))
         .respond_with(xml(200, client_with_relationship(r3, "Partner")))
@@ -702,17 +705,20 @@ async fn relationship_writes_are_answered_in_order() {
             vec![
                 RelationshipWrite::Add {
                     related_xpm_client: uuid(B),
-                    xpm_type: XpmRelationshipType::Director,
+                    xpm_type: XpmRelationshipType::from_static("Director"),
                     terms: none,
                 },
                 RelationshipWrite::Add {
                     related_xpm_client: uuid(B),
-                    xpm_type: XpmRelationshipType::ShareholderOf,
+                    xpm_type: XpmRelationshipType::from_static("Shareholder"),
                     terms: none,
                 },
                 RelationshipWrite::Update {
                     xpm_relationship: r3.parse().unwrap(),
-                    xpm_type: XpmRelationshipType::Partner,
+                    carries: TermsCarried {
+                        shares: false,
+                        percentage: true,
+                    },
                     terms: RelationshipTerms {
                         percentage: Some(domain::association::Percentage::parse("50").unwrap()),
                         ..none
@@ -761,7 +767,7 @@ async fn an_unconfirmed_relationship_add_is_looked_up_on_the_client() {
             uuid(A),
             vec![RelationshipWrite::Add {
                 related_xpm_client: uuid(B),
-                xpm_type: XpmRelationshipType::Director,
+                xpm_type: XpmRelationshipType::from_static("Director"),
                 terms: RelationshipTerms {
                     shares: None,
                     percentage: None,

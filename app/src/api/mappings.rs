@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use domain::association::AssociationType;
-use domain::relationship_type::XpmRelationshipType;
+use domain::relationship_type::{RelationshipTypes, XpmRelationshipType};
 use domain::settings::IntegrationSettings;
 use domain::text::AssociationTypeName;
 use serde::{Deserialize, Serialize};
@@ -20,23 +20,41 @@ pub struct AssociationTypeView {
     pub id: String,
     pub name: String,
     /// The XPM relationship type it syncs as; `null` when unmapped (it does not sync).
-    pub xpm_relationship_type: Option<&'static str>,
+    pub xpm_relationship_type: Option<String>,
+    /// Set when the mapping names a type the target XPM does not have (one
+    /// saved before the list changed): it does not sync until a new type is chosen.
+    pub mapping_problem: Option<String>,
 }
 
 pub fn views(
     types: &[AssociationType],
     settings: &IntegrationSettings,
+    xpm_types: &RelationshipTypes,
 ) -> Vec<AssociationTypeView> {
     types
         .iter()
-        .map(|t| AssociationTypeView {
-            id: t.id.to_string(),
-            name: t.name.to_string(),
-            xpm_relationship_type: settings
-                .mapping_for(t.id)
-                .map(XpmRelationshipType::xpm_name),
+        .map(|t| {
+            let mapped = settings.mapping_for(t.id);
+            AssociationTypeView {
+                id: t.id.to_string(),
+                name: t.name.to_string(),
+                xpm_relationship_type: mapped.map(ToString::to_string),
+                mapping_problem: mapped.and_then(|m| mapping_problem(xpm_types, m)),
+            }
         })
         .collect()
+}
+
+/// What is wrong with a saved mapping, in words, if anything.
+pub fn mapping_problem(
+    xpm_types: &RelationshipTypes,
+    mapped: &XpmRelationshipType,
+) -> Option<String> {
+    xpm_types.resolve(mapped).err().map(|_| {
+        format!(
+            "`{mapped}` is not one of XPM's relationship types; choose a new type. Until then, associations of this type do not sync."
+        )
+    })
 }
 
 pub async fn list<S: AppStore>(
@@ -45,7 +63,11 @@ pub async fn list<S: AppStore>(
 ) -> Result<Json<Vec<AssociationTypeView>>, Problem> {
     let types = state.app.association_types(user.practice, user.id).await?;
     let settings = domain::ports::SettingsStore::settings(state.store(), user.practice).await?;
-    Ok(Json(views(&types, &settings)))
+    Ok(Json(views(
+        &types,
+        &settings,
+        &state.app.relationship_types,
+    )))
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,6 +95,7 @@ pub async fn create<S: AppStore>(
         id: created.id.to_string(),
         name: created.name.to_string(),
         xpm_relationship_type: None,
+        mapping_problem: None,
     };
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -84,16 +107,12 @@ pub struct MappingInput {
     pub xpm_relationship_type: Option<String>,
 }
 
-/// Parses a relationship type name, naming the allowed ones when it is not one.
+/// Parses a relationship type name; whether XPM accepts it is the use case's to say.
 pub fn parse_xpm_type(name: &str) -> Result<XpmRelationshipType, Problem> {
-    XpmRelationshipType::from_xpm_name(name).map_err(|e| {
-        let allowed: Vec<_> = XpmRelationshipType::ALL
-            .iter()
-            .map(|t| t.xpm_name())
-            .collect();
+    XpmRelationshipType::new(name).map_err(|e| {
         Problem::invalid(vec![FieldProblem {
             field: "xpmRelationshipType".into(),
-            message: format!("{e}; XPM accepts: {}", allowed.join(", ")),
+            message: e.to_string(),
         }])
     })
 }
@@ -116,7 +135,7 @@ pub async fn map<S: AppStore>(
         .configure_mapping(user.practice, user.id, id, target)
         .await?;
     let types = state.app.association_types(user.practice, user.id).await?;
-    views(&types, &settings)
+    views(&types, &settings, &state.app.relationship_types)
         .into_iter()
         .find(|v| v.id == id.to_string())
         .map(Json)
@@ -126,20 +145,25 @@ pub async fn map<S: AppStore>(
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct XpmTypeView {
-    pub name: &'static str,
-    pub reciprocal: &'static str,
+    pub name: String,
+    /// How XPM shows it on the related client, when the list says.
+    pub seen_from_related: Option<String>,
     pub carries_shares: bool,
+    pub carries_percentage: bool,
 }
 
-/// XPM's relationship types, in their pairs.
-pub async fn xpm_types() -> Json<Vec<XpmTypeView>> {
+/// The relationship types the target XPM accepts (the configured list).
+pub async fn xpm_types<S: AppStore>(State(state): State<AppState<S>>) -> Json<Vec<XpmTypeView>> {
     Json(
-        XpmRelationshipType::ALL
+        state
+            .app
+            .relationship_types
             .iter()
             .map(|t| XpmTypeView {
-                name: t.xpm_name(),
-                reciprocal: t.reciprocal().xpm_name(),
-                carries_shares: t.carries_shares(),
+                name: t.name.to_string(),
+                seen_from_related: t.seen_from_related.clone(),
+                carries_shares: t.shares,
+                carries_percentage: t.percentage,
             })
             .collect(),
     )

@@ -400,6 +400,12 @@ impl From<SettingsError> for Problem {
             SettingsError::Permission(p) => p.into(),
             SettingsError::Store(s) => s.into(),
             SettingsError::UnknownAssociationType(_) => Problem::not_found(e.to_string()),
+            SettingsError::NotAnXpmRelationshipType { .. } => {
+                Problem::invalid(vec![FieldProblem {
+                    field: "xpmRelationshipType".into(),
+                    message: e.to_string(),
+                }])
+            }
         }
     }
 }

@@ -11,6 +11,9 @@ use domain::relationship_type::XpmRelationshipType;
 use domain::text::AssociationTypeName;
 use serde::Deserialize;
 
+use domain::usecases::SettingsError;
+
+use crate::api::mappings::mapping_problem;
 use crate::auth::PageUser;
 use crate::state::{AppState, AppStore};
 use crate::web::{Nav, forged, message_page, render};
@@ -19,6 +22,8 @@ pub struct TypeRow {
     id: String,
     name: String,
     mapped: Option<String>,
+    /// The saved mapping names a type XPM does not have: flagged, kept.
+    problem: Option<String>,
 }
 
 #[derive(Template)]
@@ -59,6 +64,7 @@ pub async fn page<S: AppStore>(State(state): State<AppState<S>>, page: PageUser)
             );
         }
     };
+    let xpm_types = &state.app.relationship_types;
     types.sort_by(|a, b| {
         a.name
             .as_str()
@@ -69,16 +75,17 @@ pub async fn page<S: AppStore>(State(state): State<AppState<S>>, page: PageUser)
         nav: Nav::of(&page),
         types: types
             .iter()
-            .map(|t| TypeRow {
-                id: t.id.to_string(),
-                name: t.name.to_string(),
-                mapped: settings.mapping_for(t.id).map(|m| m.xpm_name().to_owned()),
+            .map(|t| {
+                let mapped = settings.mapping_for(t.id);
+                TypeRow {
+                    id: t.id.to_string(),
+                    name: t.name.to_string(),
+                    mapped: mapped.map(ToString::to_string),
+                    problem: mapped.and_then(|m| mapping_problem(xpm_types, m)),
+                }
             })
             .collect(),
-        xpm_types: XpmRelationshipType::ALL
-            .iter()
-            .map(|t| t.xpm_name().to_owned())
-            .collect(),
+        xpm_types: xpm_types.names().into_iter().map(str::to_owned).collect(),
         is_admin: page.user.role == Role::Admin,
         csrf: page.session.csrf.clone(),
         notices: Vec::new(),
@@ -111,7 +118,7 @@ pub async fn map<S: AppStore>(
     };
     let target = match form.xpm_type.trim() {
         "" => None,
-        name => match XpmRelationshipType::from_xpm_name(name) {
+        name => match XpmRelationshipType::new(name) {
             Ok(t) => Some(t),
             Err(e) => {
                 return message_page(
@@ -130,6 +137,13 @@ pub async fn map<S: AppStore>(
         .await
     {
         Ok(_) => Redirect::to("/association-types").into_response(),
+        Err(e @ SettingsError::NotAnXpmRelationshipType { .. }) => message_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Nav::of(&page),
+            "Not saved",
+            &e.to_string(),
+            "/association-types",
+        ),
         Err(e) => message_page(
             StatusCode::FORBIDDEN,
             Nav::of(&page),

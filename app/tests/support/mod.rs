@@ -353,7 +353,15 @@ async fn serve<S: AppStore>(
             .expect("token");
         tokens.push(token);
     }
-    let state = pmhub_xpm::wiring::app_state(store, xero, key, false, None).expect("state");
+    let state = pmhub_xpm::wiring::app_state(
+        pmhub_xpm::relationship_types::shipped(),
+        store,
+        xero,
+        key,
+        false,
+        None,
+    )
+    .expect("state");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(pmhub_xpm::server::serve(state, listener, async {
         let _ = rx.await;

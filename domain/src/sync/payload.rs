@@ -2,7 +2,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::association::{AssociationTerms, Percentage, ShareCount};
 use crate::client::ClientDetails;
-use crate::relationship_type::XpmRelationshipType;
+use crate::relationship_type::TermsCarried;
 use crate::settings::PushOptions;
 use time::Date;
 
@@ -25,8 +25,7 @@ impl ClientPayload {
     }
 }
 
-/// The values a sync writes on an XPM relationship. Shares are only sent
-/// for shareholdings, as XPM records them on no other type.
+/// The values a sync writes on an XPM relationship.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RelationshipTerms {
     pub shares: Option<ShareCount>,
@@ -37,12 +36,22 @@ pub struct RelationshipTerms {
 }
 
 impl RelationshipTerms {
-    pub fn new(terms: AssociationTerms, xpm_type: XpmRelationshipType) -> Self {
+    pub fn new(terms: AssociationTerms) -> Self {
         Self {
-            shares: terms.shares.filter(|_| xpm_type.carries_shares()),
+            shares: terms.shares,
             percentage: terms.percentage,
             start_date: terms.start_date,
             end_date: terms.end_date,
+        }
+    }
+
+    /// The terms a relationship of a type carrying `carried` can hold in
+    /// XPM: what XPM holds beyond them is not compared.
+    pub fn as_carried(terms: AssociationTerms, carried: TermsCarried) -> Self {
+        Self {
+            shares: terms.shares.filter(|_| carried.shares),
+            percentage: terms.percentage.filter(|_| carried.percentage),
+            ..Self::new(terms)
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::ids::{
     AssociationId, AssociationTypeId, ClientId, XpmClientUuid, XpmRelationshipUuid, XpmTenantId,
 };
 use crate::ports::XpmClientView;
-use crate::relationship_type::XpmRelationshipType;
+use crate::relationship_type::{RelationshipTypes, TermsCarried, XpmRelationshipType};
 use crate::settings::IntegrationSettings;
 use crate::sync::look_alike::{LookAlike, normalise};
 use crate::sync::owned::{FieldChange, OwnedField, field_changes};
@@ -82,6 +82,8 @@ pub struct PlanInput<'a> {
     pub associations: &'a [Association],
     pub related: &'a BTreeMap<ClientId, RelatedClientView>,
     pub settings: &'a IntegrationSettings,
+    /// The relationship types the target XPM accepts.
+    pub relationship_types: &'a RelationshipTypes,
     /// What was last pushed for this client to the target organisation.
     pub record: Option<&'a SyncRecord>,
     /// XPM clients found by the look-alike searches (a first sync, or a
@@ -189,6 +191,8 @@ pub enum RelationshipStep {
         association: AssociationId,
         pushed: PushedRelationship,
         terms: RelationshipTerms,
+        /// Which terms the relationship's type carries (XPM cannot change a type).
+        carries: TermsCarried,
     },
     Unchanged {
         association: AssociationId,
@@ -228,6 +232,26 @@ pub enum SkipReason {
         "its association type is not mapped to an XPM relationship type; map it under Association Types, then Sync"
     )]
     TypeNotMapped { association_type: AssociationTypeId },
+    #[error(
+        "its association type is mapped to `{mapped}`, which is not one of XPM's relationship types; choose a new type under Association Types, then Sync"
+    )]
+    MappedTypeNotInXpm { mapped: XpmRelationshipType },
+    #[error(
+        "it has a number of shares, and XPM records shares only on {} relationships, not {xpm_type}; remove the shares or map its association type to one of those",
+        carried_by.join(" or ")
+    )]
+    SharesNotRecordedOnType {
+        xpm_type: XpmRelationshipType,
+        carried_by: Vec<String>,
+    },
+    #[error(
+        "it has a percentage, and XPM records a percentage only on {} relationships, not {xpm_type}; remove the percentage or map its association type to one of those",
+        carried_by.join(" or ")
+    )]
+    PercentageNotRecordedOnType {
+        xpm_type: XpmRelationshipType,
+        carried_by: Vec<String>,
+    },
     #[error("the related client is not in XPM yet; Sync the related client first")]
     RelatedClientNotInXpm { related: ClientId },
     #[error("the related client is {status:?} in PM Hub")]
@@ -513,8 +537,14 @@ fn plan_relationships(
         {
             return Err(PlanError::ForeignAssociation(association.id()));
         }
-        let xpm_type = input.settings.mapping_for(association.association_type());
-        let duplicate_of = xpm_type.and_then(|t| claimed.get(&(association.related(), t)).copied());
+        let xpm_type = input
+            .settings
+            .mapping_for(association.association_type())
+            .and_then(|name| input.relationship_types.resolve(name).ok())
+            .map(|spec| spec.name.clone());
+        let duplicate_of = xpm_type
+            .as_ref()
+            .and_then(|t| claimed.get(&(association.related(), t.clone())).copied());
         let step = match duplicate_of {
             Some(other) => Err(SkipReason::DuplicateOfAnotherAssociation { other }),
             None => plan_relationship(input, record, seen, &adopted, association),
@@ -552,12 +582,20 @@ fn plan_relationship(
 ) -> Result<RelationshipStep, SkipReason> {
     let id = association.id();
     let related_id = association.related();
-    let xpm_type = input
+    let mapped = input
         .settings
         .mapping_for(association.association_type())
         .ok_or(SkipReason::TypeNotMapped {
             association_type: association.association_type(),
         })?;
+    let spec =
+        input
+            .relationship_types
+            .resolve(mapped)
+            .map_err(|_| SkipReason::MappedTypeNotInXpm {
+                mapped: mapped.clone(),
+            })?;
+    let xpm_type = spec.name.clone();
     let related = input
         .related
         .get(&related_id)
@@ -583,14 +621,32 @@ fn plan_relationship(
         .ok_or(SkipReason::RelatedClientNotInXpm {
             related: related_id,
         })?;
-    let terms = RelationshipTerms::new(association.terms(), xpm_type);
+    // A relationship structure XPM does not record is skipped, not trimmed:
+    // XPM would show less than PM Hub holds.
+    let association_terms = association.terms();
+    if association_terms.shares.is_some() && !spec.shares {
+        return Err(SkipReason::SharesNotRecordedOnType {
+            xpm_type,
+            carried_by: carried_by(input.relationship_types, |t| t.shares),
+        });
+    }
+    if association_terms.percentage.is_some() && !spec.percentage {
+        return Err(SkipReason::PercentageNotRecordedOnType {
+            xpm_type,
+            carried_by: carried_by(input.relationship_types, |t| t.percentage),
+        });
+    }
+    let carries = spec.carries();
+    let terms = RelationshipTerms::new(association_terms);
     let pushed = record.and_then(|r| r.relationships.get(&id));
 
     // What XPM holds decides: the relationship pushed last time if XPM
     // still has it, else any between the two clients of this type.
     let in_xpm = seen
         .iter()
-        .filter(|s| s.related_xpm_client == related_xpm_client && s.xpm_type == xpm_type)
+        .filter(|s| {
+            s.related_xpm_client == related_xpm_client && xpm_type.is_named(s.xpm_type.xpm_name())
+        })
         .filter(|s| !adopted.contains(&s.xpm_relationship))
         .min_by_key(|s| pushed.is_none_or(|p| p.xpm_relationship != s.xpm_relationship));
     match in_xpm {
@@ -609,20 +665,23 @@ fn plan_relationship(
                 xpm_type,
                 terms,
             };
-            Ok(if RelationshipTerms::new(s.terms, xpm_type) != terms {
-                RelationshipStep::Update {
-                    association: id,
-                    pushed: now,
-                    terms,
-                }
-            } else if ours && pushed.is_some_and(|p| p.terms == terms) {
-                RelationshipStep::Unchanged { association: id }
-            } else {
-                RelationshipStep::Adopt {
-                    association: id,
-                    pushed: now,
-                }
-            })
+            Ok(
+                if RelationshipTerms::as_carried(s.terms, carries) != terms {
+                    RelationshipStep::Update {
+                        association: id,
+                        pushed: now,
+                        terms,
+                        carries,
+                    }
+                } else if ours && pushed.is_some_and(|p| p.terms == terms) {
+                    RelationshipStep::Unchanged { association: id }
+                } else {
+                    RelationshipStep::Adopt {
+                        association: id,
+                        pushed: now,
+                    }
+                },
+            )
         }
         None => Ok(RelationshipStep::Add {
             association: id,
@@ -631,4 +690,15 @@ fn plan_relationship(
             terms,
         }),
     }
+}
+
+fn carried_by(
+    types: &RelationshipTypes,
+    which: impl Fn(&crate::relationship_type::RelationshipTypeSpec) -> bool,
+) -> Vec<String> {
+    types
+        .carrying(which)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }

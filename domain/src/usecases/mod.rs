@@ -15,6 +15,8 @@ pub use records::RecordsError;
 pub use settings::SettingsError;
 pub use sync::{SyncError, SyncOutcome, SyncPreview};
 
+use std::sync::Arc;
+
 use time::OffsetDateTime;
 
 use crate::activity::{ActivityEntry, ActivityKind, Actor};
@@ -24,6 +26,7 @@ use crate::ports::{
     StoreError, SyncRecordStore, XpmAuthorization, XpmGateway, entry,
 };
 use crate::practice::{PermissionError, User};
+use crate::relationship_type::RelationshipTypes;
 
 /// Every store port at once: both store adapters implement them all on one type.
 pub trait Stores:
@@ -44,6 +47,8 @@ impl<T> Stores for T where
 /// The integration's use cases over its ports.
 #[derive(Debug, Clone)]
 pub struct Integration<S, G, A, C, I> {
+    /// The relationship types the target XPM accepts, loaded at start.
+    pub relationship_types: Arc<RelationshipTypes>,
     pub stores: S,
     pub xpm: G,
     pub authorization: A,
@@ -59,8 +64,16 @@ where
     C: Clock,
     I: IdGenerator,
 {
-    pub fn new(stores: S, xpm: G, authorization: A, clock: C, ids: I) -> Self {
+    pub fn new(
+        relationship_types: RelationshipTypes,
+        stores: S,
+        xpm: G,
+        authorization: A,
+        clock: C,
+        ids: I,
+    ) -> Self {
         Self {
+            relationship_types: Arc::new(relationship_types),
             stores,
             xpm,
             authorization,

@@ -12,6 +12,8 @@ pub enum SettingsError {
     Permission(#[from] PermissionError),
     #[error("association type {0} does not exist in this practice")]
     UnknownAssociationType(AssociationTypeId),
+    #[error("`{name}` is not one of XPM's relationship types; choose one of: {}", allowed.join(", "))]
+    NotAnXpmRelationshipType { name: String, allowed: Vec<String> },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -43,8 +45,28 @@ where
         {
             return Err(SettingsError::UnknownAssociationType(association_type));
         }
+        // Only a type XPM accepts can be chosen, in XPM's spelling; an old
+        // mapping to another name stays until a person changes it.
+        let target = match target {
+            Some(name) => Some(
+                self.relationship_types
+                    .resolve(&name)
+                    .map_err(|_| SettingsError::NotAnXpmRelationshipType {
+                        name: name.to_string(),
+                        allowed: self
+                            .relationship_types
+                            .names()
+                            .into_iter()
+                            .map(str::to_owned)
+                            .collect(),
+                    })?
+                    .name
+                    .clone(),
+            ),
+            None => None,
+        };
         let mut settings = self.stores.settings(practice).await?;
-        let from = settings.set_mapping(association_type, target);
+        let from = settings.set_mapping(association_type, target.clone());
         if from != target {
             self.stores.save_settings(practice, &settings).await?;
             let kind = ActivityKind::MappingChanged {

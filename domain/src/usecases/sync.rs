@@ -15,6 +15,7 @@ use crate::ports::{
     XpmError, XpmGateway,
 };
 use crate::practice::PermissionError;
+use crate::relationship_type::RelationshipTypes;
 use crate::sync::{
     ClientPayload, ClientStep, FieldChange, FirstSyncDecision, GoneReason, LookAlike,
     ManualSyncRequest, OwnedField, PendingOperation, PlanError, PlanInput, PushedRelationship,
@@ -134,7 +135,7 @@ where
             Ok(g) => g,
             Err(err) => return Err(self.note_connection_problem(request.practice(), err).await),
         };
-        let plan = plan_sync(input(request, &gathered))?;
+        let plan = plan_sync(input(request, &gathered, &self.relationship_types))?;
         let target = plan.client.known_xpm_client();
         let xpm_now = [gathered.linked_now, gathered.chosen_now]
             .into_iter()
@@ -173,7 +174,7 @@ where
                 return Err(self.note_connection_problem(practice, err).await);
             }
         };
-        let plan = match plan_sync(input(request, &gathered)) {
+        let plan = match plan_sync(input(request, &gathered, &self.relationship_types)) {
             Ok(plan) => plan,
             Err(err) => {
                 let err = SyncError::Plan(err);
@@ -468,8 +469,13 @@ where
     }
 }
 
-fn input<'a>(request: &'a ManualSyncRequest, g: &'a Gathered) -> PlanInput<'a> {
+fn input<'a>(
+    request: &'a ManualSyncRequest,
+    g: &'a Gathered,
+    relationship_types: &'a RelationshipTypes,
+) -> PlanInput<'a> {
     PlanInput {
+        relationship_types,
         request,
         target: &g.target,
         client: &g.client,
@@ -783,7 +789,7 @@ where
                     record.relationships.insert(*association, pushed.clone());
                     let kind = ActivityKind::RelationshipAdopted {
                         association: *association,
-                        xpm_type: pushed.xpm_type,
+                        xpm_type: pushed.xpm_type.clone(),
                         xpm_relationship: pushed.xpm_relationship,
                     };
                     self.log(kind).await?;
@@ -800,7 +806,7 @@ where
                     .await?;
                     writes.push(RelationshipWrite::Add {
                         related_xpm_client: *related_xpm_client,
-                        xpm_type: *xpm_type,
+                        xpm_type: xpm_type.clone(),
                         terms: *terms,
                     });
                     let pushed = PushedRelationship {
@@ -808,7 +814,7 @@ where
                             uuid::Uuid::nil(),
                         ),
                         related_xpm_client: *related_xpm_client,
-                        xpm_type: *xpm_type,
+                        xpm_type: xpm_type.clone(),
                         terms: *terms,
                     };
                     planned.push((*association, pushed, true));
@@ -817,10 +823,11 @@ where
                     association,
                     pushed,
                     terms,
+                    carries,
                 } => {
                     writes.push(RelationshipWrite::Update {
                         xpm_relationship: pushed.xpm_relationship,
-                        xpm_type: pushed.xpm_type,
+                        carries: *carries,
                         terms: *terms,
                     });
                     planned.push((
@@ -857,7 +864,7 @@ where
                     let kind = if is_add {
                         ActivityKind::RelationshipAdded {
                             association,
-                            xpm_type: pushed.xpm_type,
+                            xpm_type: pushed.xpm_type.clone(),
                             xpm_relationship,
                         }
                     } else {

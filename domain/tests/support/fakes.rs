@@ -580,7 +580,8 @@ impl XpmState {
     }
 
     /// The relationships XPM shows on `client`: its own, and those added on
-    /// the related client, seen from this side (the reciprocal type).
+    /// the related client, seen from this side (named as the shipped list
+    /// says XPM shows it there, as xpm-sim does).
     pub fn relationships_of(&self, client: XpmClientUuid) -> Vec<XpmRelationshipSeen> {
         self.relationships
             .iter()
@@ -590,7 +591,7 @@ impl XpmState {
                 } else if r.related_xpm_client == client {
                     Some(XpmRelationshipSeen {
                         related_xpm_client: *c,
-                        xpm_type: r.xpm_type.reciprocal(),
+                        xpm_type: seen_from_related(&r.xpm_type),
                         ..r.clone()
                     })
                 } else {
@@ -689,7 +690,7 @@ impl XpmGateway for FakeXpm {
                         } => s.add_relationship(xpm_client, related_xpm_client, xpm_type, terms(t)),
                         RelationshipWrite::Update {
                             xpm_relationship,
-                            xpm_type: _,
+                            carries: _,
                             terms: t,
                         } => {
                             for (_, r) in &mut s.relationships {
@@ -931,4 +932,18 @@ impl Future for YieldOnce {
         cx.waker().wake_by_ref();
         std::task::Poll::Pending
     }
+}
+
+/// How XPM labels a relationship of this type on the related client.
+pub fn seen_from_related(
+    xpm_type: &domain::relationship_type::XpmRelationshipType,
+) -> domain::relationship_type::XpmRelationshipType {
+    super::shipped_relationship_types()
+        .resolve(xpm_type)
+        .ok()
+        .and_then(|t| t.seen_from_related.as_deref())
+        .map_or_else(
+            || xpm_type.clone(),
+            |n| domain::relationship_type::XpmRelationshipType::new(n).unwrap(),
+        )
 }

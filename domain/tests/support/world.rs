@@ -64,6 +64,7 @@ impl World {
             }
         });
         let app = Integration::new(
+            super::shipped_relationship_types(),
             stores,
             FakeXpm::default(),
             FakeAuth::granting(vec![organisation(1)]),

@@ -128,7 +128,7 @@ pub async fn seed<S: AppStore>(store: &S) -> Fixtures {
         .save_settings(
             b,
             &IntegrationSettings::new(
-                BTreeMap::from([(director.id, XpmRelationshipType::Director)]),
+                BTreeMap::from([(director.id, XpmRelationshipType::from_static("Director"))]),
                 PushOptions::default(),
             ),
         )

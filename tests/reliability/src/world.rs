@@ -159,9 +159,15 @@ impl<S: AppStore> World<S> {
         );
         xero.resilience = options.resilience.clone();
         let fx = fixtures::seed(&store).await;
-        let state =
-            pmhub_xpm::wiring::app_state(store.clone(), &xero, &key, options.secure_cookies, None)
-                .expect("app state");
+        let state = pmhub_xpm::wiring::app_state(
+            pmhub_xpm::relationship_types::shipped(),
+            store.clone(),
+            &xero,
+            &key,
+            options.secure_cookies,
+            None,
+        )
+        .expect("app state");
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(pmhub_xpm::server::serve(state, listener, async move {
             let _ = rx.await;

@@ -1,4 +1,4 @@
-//! The seven invariants of issue 7 and the two of issue 13, checked after
+//! The seven invariants of issue 7, the three of issue 13 and the one of issue 14, checked after
 //! every step against the sim's state and journal and the app's stores.
 //! Each answers what broke.
 
@@ -8,6 +8,7 @@ use domain::activity::{ActivityEntry, ActivityKind};
 use domain::client::Client;
 use domain::connection::ConnectionState;
 use domain::ports::{ActivityFilter, ActivityPage};
+use domain::relationship_type::XpmRelationshipType;
 use domain::sync::{
     ClientPayload, ClientStep, OwnedField, RelationshipStep, RelationshipTerms, SkipReason,
 };
@@ -43,6 +44,7 @@ pub async fn check<S: Stores + Clone>(case: &mut Case<S>, step: &Step) -> Result
         sync_after_disconnect_is_refused_without_a_call(sync, &journal)?;
         a_complete_sync_leaves_xpm_showing_what_pm_hub_holds(case, sync).await?;
         no_client_is_created_beside_a_look_alike_unless_a_person_chose_to(case, sync).await?;
+        only_structures_xpm_records_are_written(case, sync)?;
     }
     remember_xpm_relationships(case)?;
     the_activity_log_keeps_every_entry(case, step).await?;
@@ -409,9 +411,14 @@ async fn a_complete_sync_leaves_xpm_showing_what_pm_hub_holds<S: Stores + Clone>
         else {
             continue;
         };
-        let Some(xpm_type) = sync.mappings.get(&a.association_type()).copied() else {
+        let Some(spec) = sync
+            .mappings
+            .get(&a.association_type())
+            .and_then(|m| case.rig.app.relationship_types.resolve(m).ok())
+        else {
             continue;
         };
+        let xpm_type = spec.name.clone();
         let y = case.xpm_copy(a.related(), org).await.ok_or_else(|| {
             format!(
                 "invariant 8: association {} synced without its related client in XPM",
@@ -423,15 +430,7 @@ async fn a_complete_sync_leaves_xpm_showing_what_pm_hub_holds<S: Stores + Clone>
             .org
             .relationships
             .values()
-            .filter(|r| {
-                (r.client == x
-                    && r.related == y
-                    && r.kind.eq_ignore_ascii_case(xpm_type.xpm_name()))
-                    || (r.client == y
-                        && r.related == x
-                        && r.kind
-                            .eq_ignore_ascii_case(xpm_type.reciprocal().xpm_name()))
-            })
+            .filter(|r| shows_as(r, x, y, &xpm_type))
             .collect();
         if between.len() != 1 {
             return Err(format!(
@@ -442,15 +441,18 @@ async fn a_complete_sync_leaves_xpm_showing_what_pm_hub_holds<S: Stores + Clone>
                 a.id()
             ));
         }
-        let want = RelationshipTerms::new(a.terms(), xpm_type);
+        let want = RelationshipTerms::new(a.terms());
         let r = between[0];
         let day = |d: &Option<String>| d.as_deref().map(|d| d.chars().take(10).collect::<String>());
         let shown = (
-            r.number_of_shares.filter(|_| xpm_type.carries_shares()),
-            r.percentage.as_deref().map(|p| {
-                domain::association::Percentage::parse(p)
-                    .map_or_else(|_| p.to_owned(), |p| p.to_string())
-            }),
+            r.number_of_shares.filter(|_| spec.shares),
+            r.percentage
+                .as_deref()
+                .filter(|_| spec.percentage)
+                .map(|p| {
+                    domain::association::Percentage::parse(p)
+                        .map_or_else(|_| p.to_owned(), |p| p.to_string())
+                }),
             day(&r.start_date),
             day(&r.end_date),
         );
@@ -565,7 +567,11 @@ async fn relationships_trace_to_mapped_associations_and_skips_are_logged<S: Stor
                 .associations
                 .iter()
                 .find(|a| a.id() == association)
-                .is_some_and(|a| sync.mappings.contains_key(&a.association_type()));
+                .is_some_and(|a| {
+                    sync.mappings
+                        .get(&a.association_type())
+                        .is_some_and(|m| case.rig.app.relationship_types.resolve(m).is_ok())
+                });
             if !type_mapped
                 && matches!(
                     step,
@@ -746,4 +752,84 @@ fn never_two_xpm_clients_for_one_pm_hub_client<S>(case: &Case<S>) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// Whether XPM's relationship `r` shows on client `x` as `xpm_type` towards
+/// `y`: added on `x` with that type, or added on `y` with a type XPM labels
+/// so on the related client ("Child Of" shows as "Parent Of").
+/// Invariant 11 (issue 14): a relationship is written only as a structure
+/// XPM records: its association's mapping names a type in XPM's list (an old
+/// mapping such as "Appointor" is skipped, saying so), and its terms are ones
+/// XPM keeps on that type (shares on Shareholder and Owner, a percentage on
+/// Partner). Anything else is skipped with the reason, never trimmed.
+fn only_structures_xpm_records_are_written<S>(
+    case: &Case<S>,
+    sync: &SyncStep,
+) -> Result<(), String> {
+    let types = &case.rig.app.relationship_types;
+    for outcome in sync.results.iter().flatten() {
+        for step in &outcome.plan.relationships {
+            let Some(a) = case
+                .model
+                .associations
+                .iter()
+                .find(|a| a.id() == step.association())
+            else {
+                continue;
+            };
+            let Some(mapped) = sync.mappings.get(&a.association_type()) else {
+                continue;
+            };
+            let why_not = match types.resolve(mapped) {
+                Err(_) => Some("its mapping names a type XPM does not have"),
+                Ok(t) if a.terms().shares.is_some() && !t.shares => {
+                    Some("it has shares, which XPM does not record on its type")
+                }
+                Ok(t) if a.terms().percentage.is_some() && !t.percentage => {
+                    Some("it has a percentage, which XPM does not record on its type")
+                }
+                Ok(_) => None,
+            };
+            let Some(why_not) = why_not else { continue };
+            match step {
+                RelationshipStep::Skipped { reason, .. }
+                    if reason.to_string().contains(mapped.xpm_name())
+                        || matches!(
+                            reason,
+                            SkipReason::RelatedClientNotInXpm { .. }
+                                | SkipReason::RelatedClientInactive { .. }
+                                | SkipReason::RelatedClientMissing { .. }
+                                | SkipReason::ClientHasNoBusinessStructure
+                                | SkipReason::RelatedClientHasNoBusinessStructure { .. }
+                                | SkipReason::DuplicateOfAnotherAssociation { .. }
+                        ) => {}
+                RelationshipStep::Skipped { reason, .. } => {
+                    return Err(format!(
+                        "invariant 11: association {} ({why_not}: {mapped}, {:?}) was skipped for another reason: {reason}",
+                        a.id(),
+                        a.terms()
+                    ));
+                }
+                other => {
+                    return Err(format!(
+                        "invariant 11: association {} ({why_not}: {mapped}, {:?}) was planned as {other:?}",
+                        a.id(),
+                        a.terms()
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn shows_as(
+    r: &xpm_sim::state::Relationship,
+    x: Uuid,
+    y: Uuid,
+    xpm_type: &XpmRelationshipType,
+) -> bool {
+    use xpm_sim::relationship_types::seen_from_related;
+    (r.client == x && r.related == y && xpm_type.is_named(&r.kind))
+        || (r.client == y && r.related == x && xpm_type.is_named(seen_from_related(&r.kind)))
 }

@@ -80,8 +80,14 @@ impl<S: Stores + Clone> Case<S> {
             case.create_client(shape).await?;
         }
         for (name, to) in [
-            ("Director", Some(XpmRelationshipType::Director)),
-            ("Shareholder", Some(XpmRelationshipType::Shareholder)),
+            (
+                "Director",
+                Some(XpmRelationshipType::from_static("Director")),
+            ),
+            (
+                "Shareholder",
+                Some(XpmRelationshipType::from_static("Shareholder")),
+            ),
             ("Referred by", None),
         ] {
             let t = case.create_type(name).await?;
@@ -203,13 +209,35 @@ impl<S: Stores + Clone> Case<S> {
         let id = self.model.types[t].id;
         self.rig
             .app
-            .configure_mapping(self.rig.practice, self.rig.admin.id, id, to)
+            .configure_mapping(self.rig.practice, self.rig.admin.id, id, to.clone())
             .await
             .map_err(|e| format!("map: {e}"))?;
         match to {
             Some(to) => self.model.mappings.insert(id, to),
             None => self.model.mappings.remove(&id),
         };
+        Ok(())
+    }
+
+    /// Puts a mapping into the stored settings as an earlier version saved
+    /// it, without the use case (which refuses names XPM lacks).
+    async fn save_old_mapping(&mut self, t: usize, name: &'static str) -> Result<(), String> {
+        let id = self.model.types[t].id;
+        let store = self.rig.store();
+        let settings = store
+            .settings(self.rig.practice)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut mappings = settings.mappings().clone();
+        mappings.insert(id, XpmRelationshipType::from_static(name));
+        let old = domain::settings::IntegrationSettings::new(mappings, settings.push_options());
+        store
+            .save_settings(self.rig.practice, &old)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.model
+            .mappings
+            .insert(id, XpmRelationshipType::from_static(name));
         Ok(())
     }
 
@@ -243,19 +271,16 @@ impl<S: Stores + Clone> Case<S> {
             .any(|c| c.id == client && c.status == ClientStatus::Deleted)
     }
 
-    /// Terms as a person enters them: shares only on a shareholding mapping.
+    /// Terms as a person enters them, whatever the type: terms XPM does not
+    /// record on it make the relationship skipped, with the reason.
     fn terms_for(
         &self,
-        kind: domain::ids::AssociationTypeId,
         shares: Option<u32>,
         percentage: Option<u16>,
         end: bool,
     ) -> Result<AssociationTerms, String> {
         Ok(AssociationTerms {
             shares: shares
-                .filter(|_| {
-                    self.model.mappings.get(&kind) == Some(&XpmRelationshipType::Shareholder)
-                })
                 .map(|s| ShareCount::new(u64::from(s)))
                 .transpose()
                 .map_err(|e| e.to_string())?,
@@ -423,13 +448,9 @@ impl<S: Stores + Clone> Case<S> {
                     return Ok(Step::Quiet);
                 }
                 let type_id = self.model.types[t].id;
-                // Shares only where XPM takes them: on a Shareholder mapping.
+                // Shares as a person enters them, on any type.
                 let terms = AssociationTerms {
                     shares: shares
-                        .filter(|_| {
-                            self.model.mappings.get(&type_id)
-                                == Some(&XpmRelationshipType::Shareholder)
-                        })
                         .map(|s| ShareCount::new(u64::from(s)))
                         .transpose()
                         .map_err(|e| e.to_string())?,
@@ -479,7 +500,7 @@ impl<S: Stores + Clone> Case<S> {
                 if self.is_deleted(a.client()) {
                     return Ok(Step::Quiet);
                 }
-                let terms = self.terms_for(a.association_type(), *shares, *percentage, *end)?;
+                let terms = self.terms_for(*shares, *percentage, *end)?;
                 let changed = app
                     .update_association_terms(practice, user, a.client(), a.id(), terms)
                     .await
@@ -498,7 +519,7 @@ impl<S: Stores + Clone> Case<S> {
                     .await
                     .map_err(|e| format!("remove association: {e}"))?;
                 self.model.associations.remove(i);
-                let terms = self.terms_for(a.association_type(), *shares, None, false)?;
+                let terms = self.terms_for(*shares, None, false)?;
                 let again = app
                     .add_association(
                         practice,
@@ -520,10 +541,17 @@ impl<S: Stores + Clone> Case<S> {
                 let Some(t) = pick(&self.model.types, kind) else {
                     return Ok(Step::Quiet);
                 };
+                let types = &self.rig.app.relationship_types;
                 let to = to
                     .as_ref()
-                    .map(|i| XpmRelationshipType::ALL[i.index(XpmRelationshipType::ALL.len())]);
+                    .map(|i| types.iter().nth(i.index(types.len())).unwrap().name.clone());
                 self.map(t, to).await?;
+            }
+            Op::OldMapping { kind, name } => {
+                let Some(t) = pick(&self.model.types, kind) else {
+                    return Ok(Step::Quiet);
+                };
+                self.save_old_mapping(t, name.name()).await?;
             }
             Op::Connect { grant } => self.connect(*grant).await?,
             Op::ExpireTokens => {
@@ -677,7 +705,7 @@ impl<S: Stores + Clone> Case<S> {
                 let a = self.model.associations[i].clone();
                 let (Some(org), Some(xpm_type)) = (
                     self.current_org().await,
-                    self.model.mappings.get(&a.association_type()).copied(),
+                    self.model.mappings.get(&a.association_type()).cloned(),
                 ) else {
                     return Ok(Step::Quiet);
                 };
@@ -689,20 +717,16 @@ impl<S: Stores + Clone> Case<S> {
                 };
                 let (x, y) = (*x.as_uuid(), *y.as_uuid());
                 let state = self.rig.ctl().org_state(org).map_err(|e| e.to_string())?;
-                let already = state.org.relationships.values().any(|r| {
-                    (r.client == x
-                        && r.related == y
-                        && r.kind.eq_ignore_ascii_case(xpm_type.xpm_name()))
-                        || (r.client == y
-                            && r.related == x
-                            && r.kind
-                                .eq_ignore_ascii_case(xpm_type.reciprocal().xpm_name()))
-                });
+                let already = state
+                    .org
+                    .relationships
+                    .values()
+                    .any(|r| crate::invariants::shows_as(r, x, y, &xpm_type));
                 if !already {
                     let mut fields = json!({ "ClientUUID": x.to_string(), "RelatedClientUUID": y.to_string(),
                                              "Type": xpm_type.xpm_name(), "Percentage": 10 });
                     if *same_terms {
-                        let t = domain::sync::RelationshipTerms::new(a.terms(), xpm_type);
+                        let t = domain::sync::RelationshipTerms::new(a.terms());
                         fields = json!({ "ClientUUID": x.to_string(), "RelatedClientUUID": y.to_string(),
                                          "Type": xpm_type.xpm_name(),
                                          "NumberOfShares": t.shares.map(|s| s.get()),

@@ -140,10 +140,17 @@ pub enum Op {
         shares: Option<u32>,
     },
     CreateAssociationType,
-    /// Maps (or with `None` unmaps) an association type; a mapped type mapped again is a remap.
+    /// Maps (or with `None` unmaps) an association type to one of the
+    /// shipped list's types; a mapped type mapped again is a remap.
     Map {
         kind: Index,
         to: Option<Index>,
+    },
+    /// A mapping saved by an earlier version to a name XPM does not have
+    /// ("Appointor", "Director Of"), found in the store as it was.
+    OldMapping {
+        kind: Index,
+        name: OldTypeName,
     },
     // The connection.
     Connect {
@@ -240,6 +247,22 @@ fn fault() -> impl Strategy<Value = Op> {
     (call, play, 1u8..=3).prop_map(|(call, play, times)| Op::Fault { call, play, times })
 }
 
+/// Names the closed list of earlier versions offered, which XPM refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OldTypeName {
+    Appointor,
+    DirectorOf,
+}
+
+impl OldTypeName {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Appointor => "Appointor",
+            Self::DirectorOf => "Director Of",
+        }
+    }
+}
+
 pub fn op() -> impl Strategy<Value = Op> {
     let idx = any::<Index>;
     prop_oneof![
@@ -262,6 +285,8 @@ pub fn op() -> impl Strategy<Value = Op> {
         1 => (idx(), proptest::option::of(1u32..5000)).prop_map(|(which, shares)| Op::ReAddAssociation { which, shares }),
         1 => Just(Op::CreateAssociationType),
         2 => (idx(), proptest::option::of(idx())).prop_map(|(kind, to)| Op::Map { kind, to }),
+        1 => (idx(), prop_oneof![Just(OldTypeName::Appointor), Just(OldTypeName::DirectorOf)])
+            .prop_map(|(kind, name)| Op::OldMapping { kind, name }),
         3 => prop_oneof![Just(Grant::First), Just(Grant::Second), Just(Grant::Both)]
             .prop_map(|grant| Op::Connect { grant }),
         1 => Just(Op::ExpireTokens),

@@ -255,7 +255,7 @@ pub fn merge(
     }
     let survivor_has_structure = survivor.field("BusinessStructure").is_some();
     let survivor_name = survivor.name().to_string();
-    let mut held: Vec<(&'static str, Uuid)> = org
+    let mut held: Vec<(&str, Uuid)> = org
         .relationships
         .values()
         .filter_map(|r| relationships::seen_from(r, into))

@@ -1,11 +1,11 @@
 //! Relationships between two clients of one organisation, as XPM keeps them:
-//! stored once, shown from both sides with the reciprocal type.
+//! stored once, shown on the related client with the label XPM uses there.
 
 use super::{XpmError, parse_uuid};
 use crate::doc::Doc;
 use crate::fields::parse_date;
 use crate::ids::DetRng;
-use crate::relationship_types::{all_names, allows_shares, canonical, reciprocal};
+use crate::relationship_types::{self as types, all_names, seen_from_related};
 use crate::state::{Org, Relationship};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -14,16 +14,16 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq)]
 pub struct SideView<'a> {
     pub rel: &'a Relationship,
-    pub kind: &'static str,
+    pub kind: &'a str,
     pub related: Uuid,
 }
 
 /// A relationship as seen from one of its two clients: (type, other client).
-pub fn seen_from(r: &Relationship, client: Uuid) -> Option<(&'static str, Uuid)> {
+pub fn seen_from(r: &Relationship, client: Uuid) -> Option<(&str, Uuid)> {
     if r.client == client {
-        Some((canonical(&r.kind).unwrap_or("Spouse"), r.related))
+        Some((&r.kind, r.related))
     } else if r.related == client {
-        Some((reciprocal(&r.kind), r.client))
+        Some((seen_from_related(&r.kind), r.client))
     } else {
         None
     }
@@ -96,10 +96,20 @@ fn values(doc: &Doc) -> Result<Values, XpmError> {
 }
 
 fn check(rel: &Relationship) -> Result<(), XpmError> {
-    if rel.number_of_shares.is_some() && !allows_shares(&rel.kind) {
-        return Err(XpmError::new(
-            "NumberOfShares can only be set on Shareholder relationships",
-        ));
+    let carried = types::find(&rel.kind);
+    if rel.number_of_shares.is_some() && !carried.is_some_and(|t| t.shares) {
+        return Err(XpmError(format!(
+            "NumberOfShares can only be set on {} relationships, not {}",
+            types::carrying(|t| t.shares),
+            rel.kind
+        )));
+    }
+    if rel.percentage.is_some() && !carried.is_some_and(|t| t.percentage) {
+        return Err(XpmError(format!(
+            "Percentage can only be set on {} relationships, not {}",
+            types::carrying(|t| t.percentage),
+            rel.kind
+        )));
     }
     if let (Some(s), Some(e)) = (&rel.start_date, &rel.end_date)
         && e < s
@@ -130,7 +140,7 @@ pub fn add(
     if kind_raw.is_empty() {
         return Err(XpmError::new("Type is required"));
     }
-    let Some(kind) = canonical(&kind_raw) else {
+    let Some(kind) = types::find(&kind_raw).map(|t| t.name) else {
         return Err(XpmError(format!(
             "Type '{kind_raw}' is not a valid relationship type. Valid types are: {}",
             all_names().join(", ")

@@ -428,13 +428,15 @@ async fn a_person_in_xpm_can_change_relationships_and_archive_or_delete_clients(
     let (s, rel) = call(
         Method::POST,
         format!("{org}/relationships"),
-        Some(json!({ "ClientUUID": demo::JANE_UUID, "RelatedClientUUID": demo::ACME_UUID, "Type": "Shareholder Of", "NumberOfShares": 10 })),
+        Some(json!({ "ClientUUID": demo::ACME_UUID, "RelatedClientUUID": demo::JANE_UUID, "Type": "Shareholder", "NumberOfShares": 10 })),
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{rel}");
     let id = rel["uuid"].as_str().unwrap().to_string();
     let (_, acme) = t.get_xml(&format!("get/{}", demo::ACME_UUID)).await;
-    assert!(acme.contains("<Type>Shareholder</Type>"));
+    assert!(acme.contains("<Type>Shareholder</Type>"), "{acme}");
+    let (_, jane) = t.get_xml(&format!("get/{}", demo::JANE_UUID)).await;
+    assert!(jane.contains("<Type>Shareholder Of</Type>"), "{jane}");
     let (s, up) = call(
         Method::PATCH,
         format!("{org}/relationships"),
@@ -614,15 +616,20 @@ async fn merging_a_client_deletes_it_and_moves_its_relationships_to_the_survivor
         .next()
         .copied()
         .unwrap();
-    // Same type and other client as Acme's: skipped, from either side it is stored.
+    // Acme is also Jane's "Parent Of" (Jane sees "Child Of").
+    let parent = add(acme, jane, "Parent Of", json!({}));
+    // Same type and other client as Acme's: skipped, from either side it is
+    // stored (Jane's "Child Of" the duplicate shows there as "Parent Of" Jane).
     add(dup, jane, "Director", json!({}));
-    add(jane, dup, "Director Of", json!({}));
+    add(jane, dup, "Child Of", json!({}));
     // Between the two merged clients: skipped.
     add(dup, acme, "Partner", json!({}));
-    // Moved: another type with Jane, and Bob's shares (stored from Bob's side).
+    // Moved: another type with Jane, Bob's shares, and Jane's "Associate"
+    // (stored from Jane's side).
     let trustee = add(dup, jane, "Trustee", json!({ "StartDate": "2019-07-01" }));
-    let shares = add(bob, dup, "Shareholder Of", json!({ "NumberOfShares": 40 }));
-    assert_eq!(ctl.org_state(tenant).unwrap().org.relationships.len(), 6);
+    let shares = add(dup, bob, "Shareholder", json!({ "NumberOfShares": 40 }));
+    let associate = add(jane, dup, "Associate", json!({}));
+    assert_eq!(ctl.org_state(tenant).unwrap().org.relationships.len(), 8);
 
     ctl.advance_clock(time::Duration::minutes(5));
     ctl.merge_client(tenant, dup, acme).unwrap();
@@ -657,11 +664,21 @@ async fn merging_a_client_deletes_it_and_moves_its_relationships_to_the_survivor
             original.to_string(),
         ),
         (
+            "Parent Of".to_string(),
+            jane.to_string(),
+            parent.to_string(),
+        ),
+        (
             "Shareholder".to_string(),
             bob.to_string(),
             shares.to_string(),
         ),
         ("Trustee".to_string(), jane.to_string(), trustee.to_string()),
+        (
+            "Associate".to_string(),
+            jane.to_string(),
+            associate.to_string(),
+        ),
     ];
     expected.sort();
     assert_eq!(rels, expected, "{acme_view}");
@@ -677,10 +694,31 @@ async fn merging_a_client_deletes_it_and_moves_its_relationships_to_the_survivor
         )]
     );
     let (_, jane_view) = t.get_xml(&format!("get/{jane}")).await;
-    assert_eq!(relationships_in(&jane_view).len(), 2, "{jane_view}");
+    let mut from_jane = relationships_in(&jane_view);
+    from_jane.sort();
+    let mut expected = vec![
+        (
+            "Director Of".to_string(),
+            acme.to_string(),
+            original.to_string(),
+        ),
+        ("Child Of".to_string(), acme.to_string(), parent.to_string()),
+        (
+            "Trustee Of".to_string(),
+            acme.to_string(),
+            trustee.to_string(),
+        ),
+        (
+            "Associate".to_string(),
+            acme.to_string(),
+            associate.to_string(),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(from_jane, expected, "{jane_view}");
     assert!(!jane_view.contains(&dup.to_string()));
     let org = ctl.org_state(tenant).unwrap().org;
-    assert_eq!(org.relationships.len(), 3);
+    assert_eq!(org.relationships.len(), 5);
     assert!(
         org.relationships
             .values()

@@ -311,7 +311,7 @@ pub(crate) struct ClientAnswer {
     pub view: XpmClientView,
     /// The client's name and the fields a look-alike is judged on.
     pub look_alike: LookAlike,
-    /// Relationship types the domain does not know (regional extras): left out of `view`.
+    /// Relationship types that cannot be read as a name (empty, over 100 characters): left out of `view`.
     pub unknown_relationship_types: Vec<String>,
     /// Relationship terms PM Hub cannot represent (`NumberOfShares `0``):
     /// read as empty in `view`.
@@ -359,7 +359,9 @@ impl ClientIn {
                 .ok_or(XmlError::Missing("RelatedClient"))?;
             let related_xpm_client: XpmClientUuid = uuid("RelatedClient", related)?;
             let kind = r.kind.as_deref().ok_or(XmlError::Missing("Type"))?;
-            match XpmRelationshipType::from_xpm_name(kind) {
+            // Any name XPM shows is kept (the domain knows which it can
+            // send); only one that cannot be a name is set aside.
+            match XpmRelationshipType::new(kind) {
                 Ok(xpm_type) => relationships.push(XpmRelationshipSeen {
                     xpm_relationship,
                     related_xpm_client,

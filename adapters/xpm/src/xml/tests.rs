@@ -6,7 +6,7 @@ use domain::client::{
     Address, BusinessStructure, ClientDetails, ClientKind, CountryCode, Gender, IndividualDetails,
 };
 use domain::ids::{XpmClientUuid, XpmRelationshipUuid};
-use domain::relationship_type::XpmRelationshipType;
+use domain::relationship_type::{TermsCarried, XpmRelationshipType};
 use domain::settings::PushOptions;
 use domain::sync::{ClientPayload, OwnedField, RelationshipTerms};
 use domain::text::{
@@ -236,9 +236,14 @@ fn a_withheld_tax_number_is_neither_sent_nor_cleared() {
 fn relationship_bodies() {
     let shareholding = RelationshipTerms {
         shares: Some(ShareCount::new(250).unwrap()),
-        percentage: Some(Percentage::parse("12.5").unwrap()),
+        percentage: None,
         start_date: Some(date!(2024 - 07 - 01)),
         end_date: Some(date!(2025 - 06 - 30)),
+    };
+    let partnership = RelationshipTerms {
+        shares: None,
+        percentage: Some(Percentage::parse("12.5").unwrap()),
+        ..shareholding
     };
     let bare = RelationshipTerms {
         shares: None,
@@ -251,28 +256,66 @@ fn relationship_bodies() {
         relationship_add(
             UUID_A,
             UUID_B,
-            XpmRelationshipType::ShareholderOf,
+            &XpmRelationshipType::from_static("Shareholder"),
             &shareholding
+        )
+        .unwrap()
+    );
+    insta::assert_snapshot!(
+        "relationship_add_partner",
+        relationship_add(
+            UUID_A,
+            UUID_B,
+            &XpmRelationshipType::from_static("Partner"),
+            &partnership
         )
         .unwrap()
     );
     insta::assert_snapshot!(
         "relationship_add_director",
-        relationship_add(UUID_A, UUID_B, XpmRelationshipType::Director, &bare).unwrap()
+        relationship_add(
+            UUID_A,
+            UUID_B,
+            &XpmRelationshipType::from_static("Director"),
+            &bare
+        )
+        .unwrap()
     );
     insta::assert_snapshot!(
         "relationship_update",
         relationship_update(
             XpmRelationshipUuid::from_uuid(Uuid::from_u128(0xc)),
-            true,
+            SHARES,
             &shareholding
+        )
+        .unwrap()
+    );
+    insta::assert_snapshot!(
+        "relationship_update_partner",
+        relationship_update(
+            XpmRelationshipUuid::from_uuid(Uuid::from_u128(0xc)),
+            PERCENTAGE,
+            &partnership
         )
         .unwrap()
     );
 }
 
+const SHARES: TermsCarried = TermsCarried {
+    shares: true,
+    percentage: false,
+};
+const PERCENTAGE: TermsCarried = TermsCarried {
+    shares: false,
+    percentage: true,
+};
+const NEITHER: TermsCarried = TermsCarried {
+    shares: false,
+    percentage: false,
+};
+
 #[test]
-fn a_relationship_update_sends_cleared_terms_as_empty_elements() {
+fn a_relationship_update_sends_cleared_terms_as_empty_elements_only_where_its_type_carries_them() {
     let rel = XpmRelationshipUuid::from_uuid(Uuid::from_u128(0xc));
     let cleared = RelationshipTerms {
         shares: None,
@@ -280,14 +323,28 @@ fn a_relationship_update_sends_cleared_terms_as_empty_elements() {
         start_date: Some(date!(2024 - 07 - 01)),
         end_date: None,
     };
+    let both = TermsCarried {
+        shares: true,
+        percentage: true,
+    };
     assert_eq!(
-        relationship_update(rel, true, &cleared).unwrap(),
+        relationship_update(rel, both, &cleared).unwrap(),
         "<Relationship><UUID>00000000-0000-0000-0000-00000000000c</UUID><NumberOfShares></NumberOfShares><Percentage></Percentage><StartDate>2024-07-01</StartDate><EndDate></EndDate></Relationship>"
     );
-    // A type without shares: no NumberOfShares at all.
+    // A shareholding: no Percentage at all.
     assert_eq!(
-        relationship_update(rel, false, &cleared).unwrap(),
+        relationship_update(rel, SHARES, &cleared).unwrap(),
+        "<Relationship><UUID>00000000-0000-0000-0000-00000000000c</UUID><NumberOfShares></NumberOfShares><StartDate>2024-07-01</StartDate><EndDate></EndDate></Relationship>"
+    );
+    // A partnership: no NumberOfShares at all.
+    assert_eq!(
+        relationship_update(rel, PERCENTAGE, &cleared).unwrap(),
         "<Relationship><UUID>00000000-0000-0000-0000-00000000000c</UUID><Percentage></Percentage><StartDate>2024-07-01</StartDate><EndDate></EndDate></Relationship>"
+    );
+    // A type carrying neither (Director): only the dates.
+    assert_eq!(
+        relationship_update(rel, NEITHER, &cleared).unwrap(),
+        "<Relationship><UUID>00000000-0000-0000-0000-00000000000c</UUID><StartDate>2024-07-01</StartDate><EndDate></EndDate></Relationship>"
     );
 }
 
@@ -300,7 +357,13 @@ fn a_relationship_add_leaves_out_empty_terms_and_sends_the_end_date() {
         end_date: Some(date!(2025 - 12 - 31)),
     };
     assert_eq!(
-        relationship_add(UUID_A, UUID_B, XpmRelationshipType::Director, &ended).unwrap(),
+        relationship_add(
+            UUID_A,
+            UUID_B,
+            &XpmRelationshipType::from_static("Director"),
+            &ended
+        )
+        .unwrap(),
         "<Relationship><ClientUUID>00000000-0000-0000-0000-00000000000a</ClientUUID><RelatedClientUUID>00000000-0000-0000-0000-00000000000b</RelatedClientUUID><Type>Director</Type><EndDate>2025-12-31</EndDate></Relationship>"
     );
 }
@@ -483,7 +546,12 @@ const GET_ANSWER: &str = r#"<Response api-method="Get">
       </Relationship>
       <Relationship>
         <UUID>00000000-0000-0000-0000-00000000000d</UUID>
-        <Type>Public Officer</Type>
+        <Type>Director Of</Type>
+        <RelatedClient><UUID>00000000-0000-0000-0000-00000000000b</UUID><Name>Bob</Name></RelatedClient>
+      </Relationship>
+      <Relationship>
+        <UUID>00000000-0000-0000-0000-00000000000e</UUID>
+        <Type>xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx</Type>
         <RelatedClient><UUID>00000000-0000-0000-0000-00000000000b</UUID><Name>Bob</Name></RelatedClient>
       </Relationship>
     </Relationships>
@@ -491,7 +559,7 @@ const GET_ANSWER: &str = r#"<Response api-method="Get">
 </Response>"#;
 
 #[test]
-fn a_client_answer_is_read_with_masked_tax_number_and_known_relationships() {
+fn a_client_answer_is_read_with_masked_tax_number_and_every_relationship_named_in_it() {
     let Answer::Ok(a) = parse_client(GET_ANSWER).unwrap() else {
         panic!("not OK")
     };
@@ -510,16 +578,38 @@ fn a_client_answer_is_read_with_masked_tax_number_and_known_relationships() {
         a.view.relationships[0].terms,
         domain::association::AssociationTerms::default()
     );
-    assert_eq!(a.view.relationships.len(), 1);
+    // A type XPM accepts, and a name it shows on the related client that no
+    // list holds ("Director Of"): both read, by the name XPM gives.
+    let seen: Vec<(XpmRelationshipUuid, XpmClientUuid, &str)> = a
+        .view
+        .relationships
+        .iter()
+        .map(|r| {
+            (
+                r.xpm_relationship,
+                r.related_xpm_client,
+                r.xpm_type.xpm_name(),
+            )
+        })
+        .collect();
     assert_eq!(
-        a.view.relationships[0].xpm_type,
-        XpmRelationshipType::Director
+        seen,
+        [
+            (
+                XpmRelationshipUuid::from_uuid(Uuid::from_u128(0xc)),
+                UUID_B,
+                "Director"
+            ),
+            (
+                XpmRelationshipUuid::from_uuid(Uuid::from_u128(0xd)),
+                UUID_B,
+                "Director Of"
+            ),
+        ]
     );
-    assert_eq!(a.view.relationships[0].related_xpm_client, UUID_B);
-    assert_eq!(
-        a.unknown_relationship_types,
-        vec!["Public Officer".to_owned()]
-    );
+    // Only a Type that cannot be a name (over 100 characters) is left out,
+    // and reported by its first 100.
+    assert_eq!(a.unknown_relationship_types, vec!["x".repeat(100)]);
 }
 
 /// A client as `get` answers it, with these relationship values and IsArchived.
@@ -554,7 +644,7 @@ fn reading_a_client_answers_its_relationships_with_their_terms_and_its_archived_
         vec![domain::sync::XpmRelationshipSeen {
             xpm_relationship: XpmRelationshipUuid::from_uuid(Uuid::from_u128(0xc)),
             related_xpm_client: UUID_B,
-            xpm_type: XpmRelationshipType::Shareholder,
+            xpm_type: XpmRelationshipType::from_static("Shareholder"),
             terms: domain::association::AssociationTerms {
                 shares: Some(ShareCount::new(250).unwrap()),
                 percentage: Some(Percentage::parse("12.5").unwrap()),

@@ -15,7 +15,7 @@
 //!   does the same.
 
 use domain::ids::{XpmClientUuid, XpmRelationshipUuid};
-use domain::relationship_type::XpmRelationshipType;
+use domain::relationship_type::{TermsCarried, XpmRelationshipType};
 use domain::sync::{ClientPayload, OwnedField, RelationshipTerms};
 use quick_xml::se::{EmptyElementHandling, Serializer as XmlSerializer};
 use serde::Serialize;
@@ -155,7 +155,7 @@ struct RelationshipXml {
     #[serde(rename = "RelatedClientUUID", skip_serializing_if = "Option::is_none")]
     related_client_uuid: Option<String>,
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
-    kind: Option<&'static str>,
+    kind: Option<String>,
     // An element left out is not sent; `Some("")` is sent empty (clears).
     #[serde(rename = "NumberOfShares", skip_serializing_if = "Option::is_none")]
     number_of_shares: Option<String>,
@@ -191,7 +191,7 @@ impl TermsText {
 pub(crate) fn relationship_add(
     client: XpmClientUuid,
     related: XpmClientUuid,
-    xpm_type: XpmRelationshipType,
+    xpm_type: &XpmRelationshipType,
     terms: &RelationshipTerms,
 ) -> Result<String, WriteError> {
     let t = TermsText::new(terms);
@@ -199,7 +199,7 @@ pub(crate) fn relationship_add(
         uuid: None,
         client_uuid: Some(client.to_string()),
         related_client_uuid: Some(related.to_string()),
-        kind: Some(xpm_type.xpm_name()),
+        kind: Some(xpm_type.xpm_name().to_owned()),
         number_of_shares: t.shares,
         percentage: t.percentage,
         start_date: t.start_date,
@@ -208,29 +208,25 @@ pub(crate) fn relationship_add(
 }
 
 /// The body of `POST /client.api/updaterelationship` (the type and the two
-/// clients cannot change). Every term is sent, empty where PM Hub holds
-/// none, so a term cleared in PM Hub is cleared in XPM. NumberOfShares is
-/// sent (possibly empty) only when the relationship's type `carries_shares`;
-/// for other types only a share count PM Hub holds would be (the domain
-/// gives none).
+/// clients cannot change). Every term the relationship's type carries is
+/// sent, empty where PM Hub holds none, so a term cleared in PM Hub is
+/// cleared in XPM; NumberOfShares and Percentage are left out on types that
+/// do not record them (XPM refuses them there; the domain gives none).
 pub(crate) fn relationship_update(
     relationship: XpmRelationshipUuid,
-    carries_shares: bool,
+    carries: TermsCarried,
     terms: &RelationshipTerms,
 ) -> Result<String, WriteError> {
     let t = TermsText::new(terms);
     let empty_if_none = |v: Option<String>| Some(v.unwrap_or_default());
+    let if_carried = |carried: bool, v: Option<String>| if carried { empty_if_none(v) } else { v };
     serialise(&RelationshipXml {
         uuid: Some(relationship.to_string()),
         client_uuid: None,
         related_client_uuid: None,
         kind: None,
-        number_of_shares: if carries_shares {
-            empty_if_none(t.shares)
-        } else {
-            t.shares
-        },
-        percentage: empty_if_none(t.percentage),
+        number_of_shares: if_carried(carries.shares, t.shares),
+        percentage: if_carried(carries.percentage, t.percentage),
         start_date: empty_if_none(t.start_date),
         end_date: empty_if_none(t.end_date),
     })
