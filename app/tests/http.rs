@@ -1120,3 +1120,97 @@ async fn the_client_page_unlinks_a_gone_client_once_confirmed_and_saves_terms_wi
     );
     app.stop().await;
 }
+
+/// Issue 14: the Association Types page and API offer exactly the configured
+/// list, flag a mapping saved earlier to a name XPM lacks (the demo's
+/// "Appointor") without dropping it, refuse to save such a name, and take a
+/// listed one in XPM's spelling.
+#[tokio::test]
+async fn an_old_appointor_mapping_is_flagged_kept_and_replaced_only_by_a_listed_type() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let find = |types: &serde_json::Value, name: &str| -> serde_json::Value {
+        types
+            .as_array()
+            .expect("types")
+            .iter()
+            .find(|t| t["name"] == name)
+            .cloned()
+            .expect("the demo's type")
+    };
+    let (_, types) = app
+        .get_json("/api/association-types", &app.admin_token)
+        .await;
+    let old = find(&types, "Appointor");
+    assert_eq!(old["xpmRelationshipType"], "Appointor", "kept, not dropped");
+    assert!(
+        old["mappingProblem"]
+            .as_str()
+            .is_some_and(|p| p.contains("not one of XPM's relationship types")),
+        "{old}"
+    );
+    assert_eq!(
+        find(&types, "Director")["mappingProblem"],
+        serde_json::Value::Null
+    );
+    let (_, listed) = app
+        .get_json("/api/xpm-relationship-types", &app.admin_token)
+        .await;
+    let names: Vec<_> = listed
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|t| t["name"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(names.len(), 18, "{names:?}");
+    assert!(
+        names.contains(&"Public Officer".to_owned()) && !names.contains(&"Appointor".to_owned())
+    );
+
+    assert_eq!(
+        app.login(demo::ADMIN_EMAIL, demo::ADMIN_PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+    let (_, page) = app.page("/association-types").await;
+    assert!(
+        page.contains("`Appointor` is not one of XPM&#39;s relationship types"),
+        "flagged on the page"
+    );
+    for name in &names {
+        assert!(
+            page.contains(&format!("<option value=\"{name}\"")),
+            "{name} offered"
+        );
+    }
+
+    let id = old["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/association-types/{id}/mapping");
+    let refused = app
+        .api(Method::PUT, &path, &app.admin_token)
+        .json(&json!({"xpmRelationshipType": "Appointor"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: serde_json::Value = refused.json().await.expect("problem");
+    assert_eq!(
+        problem["errors"][0]["field"], "xpmRelationshipType",
+        "{problem}"
+    );
+    assert!(
+        problem.to_string().contains("Appointer"),
+        "names the list: {problem}"
+    );
+    let saved = app
+        .api(Method::PUT, &path, &app.admin_token)
+        .json(&json!({"xpmRelationshipType": "appointer"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(saved.status(), StatusCode::OK);
+    let saved: serde_json::Value = saved.json().await.expect("view");
+    assert_eq!(saved["xpmRelationshipType"], "Appointer");
+    assert_eq!(saved["mappingProblem"], serde_json::Value::Null);
+    let (_, page) = app.page("/association-types").await;
+    assert!(!page.contains("is not one of XPM"), "no longer flagged");
+    app.stop().await;
+}
