@@ -858,6 +858,11 @@ async fn the_preview_flags_fields_changed_directly_in_xpm_and_writes_nothing() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(
+        preview["xpmWebUrl"],
+        format!("https://practicemanager.xero.com/Client/{uuid}/Detail"),
+        "XPM's WebUrl, to open the client there"
+    );
     let fields = preview["fields"].as_array().expect("fields");
     let email = fields
         .iter()

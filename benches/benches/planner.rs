@@ -169,6 +169,7 @@ fn build(n: usize, state: State) -> Built {
                 })
                 .collect(),
             archived: false,
+            web_url: None,
         })
     });
     Built {

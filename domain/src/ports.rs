@@ -149,6 +149,8 @@ pub struct XpmClientView {
     pub relationships: Vec<XpmRelationshipSeen>,
     /// XPM shows the client as archived (IsArchived Yes).
     pub archived: bool,
+    /// The client's page in XPM, when XPM gave a usable address.
+    pub web_url: Option<crate::text::XpmWebUrl>,
 }
 
 /// Pushes to XPM, and the few reads a push needs. No delete, no archive.

@@ -220,6 +220,39 @@ fn check_reference(field: &'static str, value: &str) -> Result<(), TextError> {
     Ok(())
 }
 
+/// The address of a client's page in XPM (`WebUrl` on a get), shown to
+/// people as a link: only an http(s) address with no space or control
+/// character is kept, so a hostile answer cannot put a `javascript:` link
+/// on a page.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct XpmWebUrl(String);
+
+impl XpmWebUrl {
+    pub const MAX_CHARS: usize = 2000;
+
+    pub fn new(raw: &str) -> Option<Self> {
+        let url = raw.trim();
+        let lower = url.to_ascii_lowercase();
+        let scheme_ok = lower.starts_with("https://") || lower.starts_with("http://");
+        let has_host = url.split_once("://").is_some_and(|(_, rest)| {
+            rest.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+        });
+        (scheme_ok
+            && has_host
+            && url.chars().count() <= Self::MAX_CHARS
+            && !url
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>'))
+        .then(|| Self(url.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A tax number (TFN, IRD number, SSN, UTR...). XPM accepts writes of the full
 /// number but only ever shows its last three digits when it is read back.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -401,5 +434,26 @@ mod tests {
     fn debug_output_never_shows_a_full_tax_number() {
         let tfn = TaxNumber::new("123456782").unwrap();
         assert_eq!(format!("{tfn:?}"), "TaxNumber(***782)");
+    }
+
+    #[test]
+    fn only_an_http_address_is_kept_as_a_client_s_page_in_xpm() {
+        let kept = XpmWebUrl::new(" https://practicemanager.xero.com/Client/1/Detail ").unwrap();
+        assert_eq!(
+            kept.as_str(),
+            "https://practicemanager.xero.com/Client/1/Detail"
+        );
+        for hostile in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "https://",
+            "https:///x",
+            "https://x y",
+            "https://x\"onmouseover=\"y",
+            "//evil.test",
+            "",
+        ] {
+            assert_eq!(XpmWebUrl::new(hostile), None, "{hostile}");
+        }
     }
 }

@@ -283,6 +283,7 @@ fn build(s: &Scenario) -> Built {
                 })
                 .collect(),
             archived: false,
+            web_url: None,
         })
     });
     Built {
@@ -321,6 +322,7 @@ fn apply(b: &mut Built, plan: &domain::sync::SyncPlan) {
             fields: Vec::new(),
             relationships: Vec::new(),
             archived: false,
+            web_url: None,
         },
     };
     let payload = ClientPayload::new(&b.client.details, b.settings.push_options());

@@ -246,6 +246,8 @@ pub struct PreviewView {
     /// whether a Sync overwrites it (`change`: "XPM now -> PM Hub"), and
     /// whether it was changed directly in XPM since the last push.
     pub fields: Vec<FieldView>,
+    /// The client's page in XPM (XPM's `WebUrl`), when XPM was read and gave one.
+    pub xpm_web_url: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -287,6 +289,11 @@ impl PreviewView {
                 .into_iter()
                 .map(FieldView::from)
                 .collect(),
+            xpm_web_url: p
+                .xpm_now
+                .as_ref()
+                .and_then(|v| v.web_url.as_ref())
+                .map(|u| u.as_str().to_owned()),
         }
     }
 }

@@ -166,6 +166,8 @@ pub struct PreviewSection {
     relationships: Vec<RelationshipRow>,
     fields: Vec<FieldRow>,
     can_sync: bool,
+    /// "Open in XPM": the client's page there, from XPM's answer.
+    xpm_web_url: Option<String>,
 }
 
 pub struct OutcomeSection {
@@ -354,6 +356,11 @@ fn preview_section(
         look_alikes,
         relationships,
         fields,
+        xpm_web_url: preview
+            .xpm_now
+            .as_ref()
+            .and_then(|v| v.web_url.as_ref())
+            .map(|u| u.as_str().to_owned()),
     }
 }
 

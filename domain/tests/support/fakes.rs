@@ -733,6 +733,7 @@ impl XpmGateway for FakeXpm {
                     .collect(),
                 relationships: s.relationships_of(xpm_client),
                 archived: client.archived,
+                web_url: None,
             })
         }))
     }

@@ -7,6 +7,7 @@ use domain::ids::{XpmClientUuid, XpmRelationshipUuid};
 use domain::ports::XpmClientView;
 use domain::relationship_type::XpmRelationshipType;
 use domain::sync::{LookAlike, XpmRelationshipSeen};
+use domain::text::XpmWebUrl;
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 use serde::Deserialize;
@@ -150,6 +151,9 @@ macro_rules! client_in {
             )*
             #[serde(rename = "Relationships", default)]
             relationships: Option<RelationshipsIn>,
+            /// The client's page in XPM: shown as a link, not a field.
+            #[serde(rename = "WebUrl", default)]
+            web_url: Option<String>,
         }
 
         impl ClientIn {
@@ -377,6 +381,7 @@ impl ClientIn {
                 fields: self.fields(&look_alike.name),
                 relationships,
                 archived: flag(&self.is_archived),
+                web_url: self.web_url.as_deref().and_then(XpmWebUrl::new),
             },
             look_alike,
             unknown_relationship_types,

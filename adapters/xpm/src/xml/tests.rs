@@ -537,6 +537,7 @@ const GET_ANSWER: &str = r#"<Response api-method="Get">
     <Contacts/>
     <NewFieldXpmAddedLater>whatever</NewFieldXpmAddedLater>
     <IsArchived>No</IsArchived>
+    <WebUrl>https://practicemanager.xero.com/Client/1234/Detail</WebUrl>
     <Relationships>
       <Relationship>
         <UUID>00000000-0000-0000-0000-00000000000c</UUID>
@@ -574,6 +575,22 @@ fn a_client_answer_is_read_with_masked_tax_number_and_every_relationship_named_i
         ]
     );
     assert!(!a.view.archived);
+    assert_eq!(
+        a.view.web_url.as_ref().map(|u| u.as_str()),
+        Some("https://practicemanager.xero.com/Client/1234/Detail"),
+        "WebUrl is kept as a link, not shown as a field"
+    );
+    let hostile = GET_ANSWER.replace(
+        "https://practicemanager.xero.com/Client/1234/Detail",
+        "javascript:alert(1)",
+    );
+    let Answer::Ok(h) = parse_client(&hostile).unwrap() else {
+        panic!("not OK")
+    };
+    assert_eq!(
+        h.view.web_url, None,
+        "only an http(s) address becomes a link"
+    );
     assert_eq!(
         a.view.relationships[0].terms,
         domain::association::AssociationTerms::default()
