@@ -17,6 +17,7 @@
 //! ```
 
 pub mod api;
+pub mod cassette;
 pub mod clock;
 pub mod control;
 pub mod control_client;

@@ -1,14 +1,27 @@
-//! The `xpm-sim` binary: runs the sim standalone.
+//! The `xpm-sim` binary: runs the sim standalone (no subcommand), or
+//! records, replays and compares cassettes (`xpm_sim::cassette`).
 
 use anyhow::Context;
 use clap::Parser;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
+use xpm_sim::cassette::cli::Command;
 use xpm_sim::{ClockMode, Seed, Sim, SimConfig, seed::demo};
 
 /// A faithful, stateful fake of Xero Practice Manager API v3.1 and Xero's OAuth 2.0 login.
+/// Without a subcommand it serves the sim.
 #[derive(Debug, Parser)]
 #[command(name = "xpm-sim", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: Args,
+}
+
+/// Serving the sim.
+#[derive(Debug, clap::Args)]
 struct Args {
     /// Address to listen on.
     #[arg(long, env = "XPM_SIM_LISTEN", default_value = "127.0.0.1:4010")]
@@ -36,13 +49,44 @@ struct Args {
     #[arg(long, env = "XPM_SIM_ERROR_STATUS", default_value_t = 200)]
     error_status: u16,
     /// Log filter (tracing env-filter syntax), e.g. info or xpm_sim=debug.
-    #[arg(long, env = "XPM_SIM_LOG", default_value = "info")]
+    #[arg(long, env = "XPM_SIM_LOG", default_value = "info", global = true)]
     log: String,
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let Some(command) = cli.command else {
+        return match serve(cli.serve).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("Error: {e:?}");
+                ExitCode::FAILURE
+            }
+        };
+    };
+    // Logs go to stderr so that stdout holds only the report.
+    let filter = match tracing_subscriber::EnvFilter::try_new(&cli.serve.log) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("Error: --log: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    match xpm_sim::cassette::cli::run(command).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn serve(args: Args) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(&args.log).context("--log")?)
         .init();

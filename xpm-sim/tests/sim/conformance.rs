@@ -8,11 +8,19 @@
 //! object can match". The converter below merges `allOf` members into one
 //! object (what the DTOs mean) and turns OpenAPI's `nullable` into JSON
 //! Schema's `null` type; validation itself is the `jsonschema` crate's.
+//!
+//! The round-trip tests need only a token, a tenant and the XPM API, so
+//! they run against any base URL (real XPM included) when
+//! `XPM_CONFORMANCE_BASE_URL`, `XPM_CONFORMANCE_TOKEN` and
+//! `XPM_CONFORMANCE_TENANT` are set (see `conformance_target.rs`), else
+//! against an in-process sim. They create their own clients and, on a
+//! foreign target, archive and delete nothing.
 
-use crate::common::start;
+use crate::conformance_target::Target;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 use xpm_sim::seed::demo;
+use xpm_sim::{ConnectRequest, Sim, SimConfig};
 
 fn spec() -> Value {
     let path = concat!(
@@ -115,11 +123,19 @@ fn request_fields(spec: &Value, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// A valid sample value for a request field of the spec.
-fn sample(field: &str, variant: u8) -> Value {
+/// What samples refer to: the run's tag, two clients of the test's own, staff.
+struct Refs<'a> {
+    t: &'a Target,
+    billing: [String; 2],
+}
+
+/// A valid sample value for a request field of the spec; `None` for a
+/// field the target cannot be given (a manager when no staff is known).
+fn sample(refs: &Refs<'_>, field: &str, variant: u8) -> Option<Value> {
     let yes = if variant == 0 { "Yes" } else { "No" };
-    match field {
-        "name" => json!(format!("Conformance {variant} Ltd")),
+    let v = usize::from(variant);
+    Some(match field {
+        "name" => json!(format!("{} {variant} Ltd", refs.t.tag)),
         "email" => json!(format!("c{variant}@conformance.test")),
         "dateOfBirth" => json!(format!("1990-01-0{}", variant + 1)),
         "dateOfDeath" => json!(format!("2020-01-0{}", variant + 1)),
@@ -132,20 +148,16 @@ fn sample(field: &str, variant: u8) -> Value {
         | "prepareActivityStatement"
         | "prepareTaxReturn"
         | "activeAtoClient" => json!(yes),
-        "billingClientUuid" => json!(if variant == 0 {
-            demo::ACME_UUID
-        } else {
-            demo::JANE_UUID
-        }),
-        "accountManagerUuid" | "jobManagerUuid" => json!(if variant == 0 {
-            demo::ACCOUNT_MANAGER_UUID
-        } else {
-            "6b2f1d3c-8e4a-4b9f-8c7d-3f5a7b9c1d2e"
-        }),
+        "billingClientUuid" => json!(refs.billing[v]),
+        "accountManagerUuid" | "jobManagerUuid" => {
+            let staff = &refs.t.staff;
+            json!(staff.get(v).or(staff.first())?)
+        }
+        // Both pass the Australian TFN check digit, should a target check it.
         "taxNumber" => json!(if variant == 0 {
-            "123456789"
+            "123456782"
         } else {
-            "987654321"
+            "876543210"
         }),
         "businessStructure" => json!(if variant == 0 { "Company" } else { "Trust" }),
         "balanceMonth" => json!(if variant == 0 { "6" } else { "3" }),
@@ -163,7 +175,7 @@ fn sample(field: &str, variant: u8) -> Value {
             let short: String = other.chars().take(8).collect();
             json!(format!("v{variant}-{short}"))
         }
-    }
+    })
 }
 
 fn as_text(v: &Value) -> String {
@@ -212,12 +224,22 @@ fn returned(client: &Value, field: &str, sent: &Value) -> Result<(), String> {
 
 #[tokio::test]
 async fn client_answers_validate_and_every_request_field_round_trips() {
+    client_round_trip(&Target::from_env_or_sim().await).await;
+}
+
+async fn client_round_trip(t: &Target) {
     let spec = spec();
-    let t = start().await;
+    let billing = [
+        t.add_client("billing 0", json!({})).await,
+        t.add_client("billing 1", json!({})).await,
+    ];
+    let refs = Refs { t, billing };
 
     let mut add = Map::new();
     for f in request_fields(&spec, "ClientAddRequestDto") {
-        add.insert(f.clone(), sample(&f, 0));
+        if let Some(v) = sample(&refs, &f, 0) {
+            add.insert(f.clone(), v);
+        }
     }
     let add = Value::Object(add);
     check(&spec, "ClientAddRequestDto", &add);
@@ -236,14 +258,14 @@ async fn client_answers_validate_and_every_request_field_round_trips() {
 
     let mut update = Map::new();
     for f in request_fields(&spec, "ClientUpdateRequestDto") {
-        update.insert(
-            f.clone(),
-            if f == "uuid" {
-                json!(id)
-            } else {
-                sample(&f, 1)
-            },
-        );
+        let v = if f == "uuid" {
+            Some(json!(id))
+        } else {
+            sample(&refs, &f, 1)
+        };
+        if let Some(v) = v {
+            update.insert(f.clone(), v);
+        }
     }
     let update = Value::Object(update);
     check(&spec, "ClientUpdateRequestDto", &update);
@@ -261,7 +283,8 @@ async fn client_answers_validate_and_every_request_field_round_trips() {
 
     let (_, got) = t.json(Method::GET, &format!("get/{id}"), None).await;
     check(&spec, "ClientResponseDto", &got);
-    for path in ["list", "list?detailed=true", "search?query=Conformance"] {
+    let search = format!("search?query={}", t.tag);
+    for path in ["list", "list?detailed=true", search.as_str()] {
         let (_, v) = t.json(Method::GET, path, None).await;
         assert!(!v["clients"].as_array().unwrap().is_empty());
         check(&spec, "ClientListResponseDto", &v);
@@ -275,6 +298,10 @@ async fn client_answers_validate_and_every_request_field_round_trips() {
     let (_, err) = t.json(Method::POST, "add", Some(json!({}))).await;
     check(&spec, "ResponseErrorDto", &err);
 
+    if t.is_foreign() {
+        // Someone else's practice: nothing is archived or deleted there.
+        return;
+    }
     let archive = json!({ "uuid": id });
     check(&spec, "ClientArchiveRequestDto", &archive);
     let (_, archived) = t.json(Method::PUT, "archive", Some(archive)).await;
@@ -289,21 +316,22 @@ async fn client_answers_validate_and_every_request_field_round_trips() {
 
 #[tokio::test]
 async fn relationship_answers_validate_and_every_request_field_round_trips() {
+    relationship_round_trip(&Target::from_env_or_sim().await).await;
+}
+
+async fn relationship_round_trip(t: &Target) {
     let spec = spec();
-    let t = start().await;
-    let (_, bob) = t
-        .json(
-            Method::POST,
-            "add",
-            Some(json!({ "name": "Bob", "businessStructure": "Individual" })),
-        )
+    let company = t
+        .add_client("Company", json!({ "businessStructure": "Company" }))
         .await;
-    let bob = bob["client"]["uuid"].as_str().unwrap().to_string();
+    let bob = t
+        .add_client("Bob", json!({ "businessStructure": "Individual" }))
+        .await;
 
     // XPM takes NumberOfShares only on a shareholding and Percentage only on
     // a partnership: a Shareholder and a Partner send every field between them.
     let shareholder = json!({
-        "clientUuid": demo::ACME_UUID,
+        "clientUuid": company,
         "relatedClientUuid": bob,
         "type": "Shareholder",
         "numberOfShares": 250,
@@ -311,7 +339,7 @@ async fn relationship_answers_validate_and_every_request_field_round_trips() {
         "endDate": "2031-06-30",
     });
     let partner = json!({
-        "clientUuid": demo::ACME_UUID,
+        "clientUuid": company,
         "relatedClientUuid": bob,
         "type": "Partner",
         "percentage": 12.5,
@@ -369,10 +397,8 @@ async fn relationship_answers_validate_and_every_request_field_round_trips() {
         }
     }
 
-    let (_, acme) = t
-        .json(Method::GET, &format!("get/{}", demo::ACME_UUID), None)
-        .await;
-    check(&spec, "ClientResponseDto", &acme);
+    let (_, company_view) = t.json(Method::GET, &format!("get/{company}"), None).await;
+    check(&spec, "ClientResponseDto", &company_view);
     let (_, bob_view) = t.json(Method::GET, &format!("get/{bob}"), None).await;
     check(&spec, "ClientResponseDto", &bob_view);
     let mut labels: Vec<&str> = bob_view["client"]["relationships"]
@@ -384,6 +410,9 @@ async fn relationship_answers_validate_and_every_request_field_round_trips() {
     labels.sort_unstable();
     assert_eq!(labels, ["Partner Of", "Shareholder Of"]);
 
+    if t.is_foreign() {
+        return;
+    }
     let delete = json!({ "uuid": id });
     check(&spec, "ClientRelationshipDeleteRequestDto", &delete);
     let (_, deleted) = t
@@ -405,12 +434,23 @@ fn the_converter_rejects_what_the_spec_forbids() {
 
 #[tokio::test]
 async fn contact_answers_validate_and_every_request_field_round_trips() {
+    contact_round_trip(&Target::from_env_or_sim().await).await;
+}
+
+async fn contact_round_trip(t: &Target) {
     let spec = spec();
-    let t = start().await;
+    // Its own contact too, so the contact list has at least two.
+    let holder = t
+        .add_client(
+            "contact holder",
+            json!({ "contacts": [{ "name": format!("{} first contact", t.tag) }] }),
+        )
+        .await;
+    let linked = t.add_client("contact link", json!({})).await;
     let mut create = Map::new();
     for f in request_fields(&spec, "ContactRequestDto") {
         let v = match f.as_str() {
-            "client" => json!({ "uuid": demo::ACME_UUID }),
+            "client" => json!({ "uuid": holder }),
             "email" => json!("cr@conformance.test"),
             "isPrimary" => json!("Yes"),
             other => json!(format!("v-{other}")),
@@ -447,19 +487,87 @@ async fn contact_answers_validate_and_every_request_field_round_trips() {
     assert_eq!(updated["contact"]["mobile"], "021 555");
     check(&spec, "ClientContactResponseDto", &updated);
 
-    let link = json!({ "uuid": demo::JANE_UUID, "contacts": [{ "uuid": id, "position": "Adviser", "isPrimary": "Yes" }] });
+    let link = json!({ "uuid": linked, "contacts": [{ "uuid": id, "position": "Adviser", "isPrimary": "Yes" }] });
     check(&spec, "ClientAddContactsRequestDto", &link);
     let (_, linked) = t
         .json(
             Method::POST,
-            &format!("client/{}/contacts", demo::JANE_UUID),
+            &format!("client/{linked}/contacts"),
             Some(link),
         )
         .await;
     assert_eq!(linked["client"]["contacts"][0]["position"], "Adviser");
     check(&spec, "ClientAddContactsResponseDto", &linked);
 
+    if t.is_foreign() {
+        return;
+    }
     let (_, deleted) = t.json(Method::DELETE, &format!("contact/{id}"), None).await;
     assert_eq!(deleted["contact"]["isDeleted"], "Yes");
     check(&spec, "ClientContactDeleteResponseDto", &deleted);
+}
+
+/// The same round trips against a sim reached only by URL, token and
+/// tenant, as they run against real XPM: they pass, use nothing seeded,
+/// name every client they make `conformance-...`, and archive or delete
+/// nothing.
+#[tokio::test]
+async fn the_round_trips_run_against_any_base_url_and_delete_nothing_there() {
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let tokens = sim
+        .control()
+        .connect(&ConnectRequest {
+            client_id: demo::CLIENT_ID.into(),
+            user_email: demo::ADMIN_EMAIL.into(),
+            tenants: vec![],
+            scopes: vec![],
+        })
+        .unwrap();
+    let before = sim
+        .control()
+        .clients(demo::TENANT_ID.parse().unwrap())
+        .unwrap();
+    // No staff given: the manager fields are left out.
+    let t = Target::foreign(
+        &format!("{}/", sim.base_url()),
+        tokens.access_token,
+        demo::TENANT_ID.into(),
+        vec![],
+    );
+    assert!(t.is_foreign());
+    client_round_trip(&t).await;
+    relationship_round_trip(&t).await;
+    contact_round_trip(&t).await;
+
+    let journal = sim.control().journal_all();
+    let writes: Vec<String> = journal
+        .iter()
+        .filter(|e| {
+            e.method == "DELETE"
+                || ["/archive", "/delete", "/deleterelationship"]
+                    .iter()
+                    .any(|w| e.path.ends_with(w))
+        })
+        .map(|e| format!("{} {}", e.method, e.path))
+        .collect();
+    assert_eq!(writes, Vec::<String>::new(), "nothing archived or deleted");
+    assert!(!journal.iter().any(|e| e.path.contains("_sim")));
+    let after = sim
+        .control()
+        .clients(demo::TENANT_ID.parse().unwrap())
+        .unwrap();
+    let made: Vec<String> = after
+        .iter()
+        .filter(|c| !before.iter().any(|b| b.uuid == c.uuid))
+        .map(|c| c.fields.get("Name").cloned().unwrap_or_default())
+        .collect();
+    // Two billing clients and the round-tripped one; company and Bob; holder and link.
+    assert_eq!(made.len(), 7, "{made:?}");
+    for name in &made {
+        assert!(
+            name.starts_with(&t.tag) && t.tag.starts_with("conformance-"),
+            "{name}"
+        );
+    }
+    assert!(after.iter().all(|c| !c.archived && !c.deleted));
 }

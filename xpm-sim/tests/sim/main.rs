@@ -1,8 +1,10 @@
 //! The sim's integration tests: each test starts its own sim on port 0.
 
+mod cassette;
 mod clients;
 mod common;
 mod conformance;
+mod conformance_target;
 mod contacts;
 mod control;
 mod faults;
