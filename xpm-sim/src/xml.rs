@@ -2,7 +2,7 @@
 //! Never panics on malformed input: every failure is a message for the
 //! `ErrorDescription` of an ERROR envelope.
 
-use quick_xml::events::Event;
+use quick_xml::events::{BytesRef, Event};
 use quick_xml::reader::Reader;
 
 /// One XML element: its local name, its text and its child elements.
@@ -74,18 +74,7 @@ pub fn parse(body: &str) -> Result<Element, String> {
                 }
             }
             Event::GeneralRef(r) => {
-                let ch = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c,
-                    Ok(None) => match r.as_ref() {
-                        "lt" => '<',
-                        "gt" => '>',
-                        "amp" => '&',
-                        "quot" => '"',
-                        "apos" => '\'',
-                        other => return Err(format!("Invalid XML: unknown entity &{other};")),
-                    },
-                    Err(e) => return Err(format!("Invalid XML: {e}")),
-                };
+                let ch = entity(&r).map_err(|e| format!("Invalid XML: {e}"))?;
                 if let Some(top) = stack.last_mut() {
                     top.text.push(ch);
                 }
@@ -199,5 +188,22 @@ mod tests {
         assert!(parse("<a>&bogus;</a>").is_err());
         let deep = "<a>".repeat(100) + &"</a>".repeat(100);
         assert!(parse(&deep).is_err());
+    }
+}
+
+/// The character an entity or character reference stands for: the five XML
+/// predefined entities only (no DOCTYPE, so no others can be declared).
+pub(crate) fn entity(r: &BytesRef<'_>) -> Result<char, String> {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => match r.as_ref() {
+            "lt" => Ok('<'),
+            "gt" => Ok('>'),
+            "amp" => Ok('&'),
+            "quot" => Ok('"'),
+            "apos" => Ok('\''),
+            other => Err(format!("unknown entity &{other};")),
+        },
+        Err(e) => Err(e.to_string()),
     }
 }

@@ -77,18 +77,7 @@ pub fn parse(body: &str) -> Result<Node, String> {
                 }
             }
             Event::GeneralRef(r) => {
-                let ch = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c,
-                    Ok(None) => match r.as_ref() {
-                        "lt" => '<',
-                        "gt" => '>',
-                        "amp" => '&',
-                        "quot" => '"',
-                        "apos" => '\'',
-                        other => return Err(format!("unknown entity &{other};")),
-                    },
-                    Err(e) => return Err(e.to_string()),
-                };
+                let ch = crate::xml::entity(&r)?;
                 if let Some(top) = stack.last_mut() {
                     top.text.push(ch);
                 }
