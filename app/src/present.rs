@@ -71,6 +71,13 @@ pub fn describe_named(kind: &ActivityKind, name: NameAssociation<'_>) -> String 
                 organisation.name
             ),
         },
+        ActivityKind::OrganisationNamed {
+            organisation,
+            previous_name,
+        } => format!(
+            "Named the XPM organisation {} (was {previous_name})",
+            organisation.name
+        ),
         ActivityKind::AuthorisationExpired { problem } => {
             format!("The XPM authorisation expired: {}", problem.as_str())
         }

@@ -194,10 +194,28 @@ async fn a_new_user_connects_syncs_reads_the_log_and_disconnects_in_a_real_brows
     // Back in PM Hub: Connected, with Connected Since.
     wait_for(&c, "#status.status-connected").await;
     assert_eq!(text_of(&c, "#status").await, "Connected");
-    assert_eq!(text_of(&c, "#organisation").await, sim_demo::TENANT_NAME);
+    // Xero gives no name for an XPM organisation: the admin types it.
+    assert_eq!(text_of(&c, "#organisation").await, "Unnamed 3f2a1b7c");
     assert!(text_of(&c, "#connected-since").await.ends_with("UTC"));
     assert!(body(&c).await.contains("Nothing has been synced"));
+    assert!(
+        text_of(&c, "#unnamed")
+            .await
+            .contains("does not tell PM Hub")
+    );
     shot(&c, "05-integration-connected").await;
+    wait_for(&c, "#name input[name=name]")
+        .await
+        .send_keys(sim_demo::TENANT_NAME)
+        .await
+        .expect("type");
+    wait_for(&c, "#name button")
+        .await
+        .click()
+        .await
+        .expect("click");
+    wait_for(&c, "p.notice[role=status]").await;
+    assert_eq!(text_of(&c, "#organisation").await, sim_demo::TENANT_NAME);
     assert!(app.xpm_writes().is_empty(), "connecting synced nothing");
 
     // Sync one client.

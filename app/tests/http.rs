@@ -476,7 +476,9 @@ async fn connecting_shows_connected_and_syncs_nothing(app: &TestApp) {
     let (status, body) = app.get_json("/api/integration", &app.staff_token).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "Connected");
-    assert_eq!(body["organisation"]["name"], sim_demo::TENANT_NAME);
+    // The sim answers "tenantName": null for this organisation, as Xero documents for XPM.
+    assert_eq!(body["organisation"]["name"], "Unnamed 3f2a1b7c");
+    assert_eq!(body["organisation"]["unnamed"], true);
     assert!(body["connectedSince"].is_string());
     assert!(
         app.xpm_writes().is_empty(),
@@ -488,6 +490,39 @@ async fn connecting_shows_connected_and_syncs_nothing(app: &TestApp) {
         "{page}"
     );
     assert!(page.contains("id=\"reconnect\""));
+    assert!(page.contains("id=\"unnamed\""), "{page}");
+
+    // Only an administrator names it; the name is then shown everywhere.
+    let name = json!({ "name": sim_demo::TENANT_NAME });
+    let (status, _) = app
+        .post_json(
+            "/api/integration/organisation/name",
+            &app.staff_token,
+            name.clone(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .post_json(
+            "/api/integration/organisation/name",
+            &app.admin_token,
+            json!({ "name": " " }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, named) = app
+        .post_json("/api/integration/organisation/name", &app.admin_token, name)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{named}");
+    assert_eq!(named["organisation"]["name"], sim_demo::TENANT_NAME);
+    assert_eq!(named["organisation"]["unnamed"], false);
+    assert_eq!(named["connectedSince"], body["connectedSince"]);
+    let (_, page) = app.page("/integrations/xpm").await;
+    assert!(!page.contains("id=\"unnamed\""), "{page}");
+    assert!(
+        app.xpm_writes().is_empty(),
+        "naming the organisation calls nothing in XPM"
+    );
 }
 
 async fn sync_creates_once(app: &TestApp) {

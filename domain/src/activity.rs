@@ -12,6 +12,7 @@ use crate::ids::{
 };
 use crate::relationship_type::XpmRelationshipType;
 use crate::sync::{FieldChange, GoneReason, SkipReason};
+use crate::text::DisplayName;
 
 /// Who caused an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +66,11 @@ pub enum ActivityKind {
     /// Xero's login came back with an error; nothing stored changed.
     AuthorisationFailed {
         problem: ConnectionProblem,
+    },
+    /// An administrator named the organisation (Xero may give no name).
+    OrganisationNamed {
+        organisation: XpmOrganisation,
+        previous_name: DisplayName,
     },
 
     // Settings.
@@ -157,13 +163,14 @@ pub enum ActivityKind {
 
 impl ActivityKind {
     /// Every kind's [`code`](Self::code), for filters.
-    pub const CODES: [&'static str; 23] = [
+    pub const CODES: [&'static str; 24] = [
         "connected",
         "reconnected",
         "authorisation_expired",
         "access_revoked",
         "disconnected",
         "authorisation_failed",
+        "organisation_named",
         "mapping_changed",
         "push_options_changed",
         "sync_refused",
@@ -192,6 +199,7 @@ impl ActivityKind {
             Self::AccessRevoked { .. } => "access_revoked",
             Self::Disconnected { .. } => "disconnected",
             Self::AuthorisationFailed { .. } => "authorisation_failed",
+            Self::OrganisationNamed { .. } => "organisation_named",
             Self::MappingChanged { .. } => "mapping_changed",
             Self::PushOptionsChanged => "push_options_changed",
             Self::SyncRefused { .. } => "sync_refused",

@@ -4,8 +4,15 @@
 //! NotConnected --Authorised--> Connected --AuthorisationExpired--> Expired
 //!                                  |      --AccessRevoked-------> Revoked
 //! Expired | Revoked | Disconnected | Connected --Authorised--> Connected (Reconnect: Connected Since refreshed)
-//! Connected | Expired | Revoked --Disconnect (confirmed)--> Disconnected
+//! any state --SeveralGranted--> Choosing --Authorised (one of them)--> Connected
+//! Connected | Expired | Revoked | Choosing --Disconnect (confirmed)--> Disconnected
+//! Connected | Expired | Revoked | Disconnected --Named--> the same state, the organisation renamed
 //! ```
+//!
+//! `Authorised` carries the one organisation the latest Xero login granted
+//! (or the one the person then chose): the connection always follows the
+//! latest consent, so a Reconnect that granted another organisation
+//! switches to it and a Sync can no longer write into the previous one.
 //!
 //! Transitions are pure: they take the state and an event and return the new
 //! state with the activity they cause, or a typed error. They never see the
@@ -19,11 +26,42 @@ use crate::activity::ActivityKind;
 use crate::ids::XpmTenantId;
 use crate::text::{DisplayName, TextError};
 
-/// The XPM organisation (a Xero tenant of type PRACTICE) the practice is connected to.
+/// The XPM organisation (a Xero tenant of type PRACTICEMANAGER) the practice is connected to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct XpmOrganisation {
     pub tenant: XpmTenantId,
+    /// Xero's name for it, or the one a person gave it, or the
+    /// [placeholder](Self::unnamed) while it has neither.
     pub name: DisplayName,
+}
+
+impl XpmOrganisation {
+    /// An organisation Xero gave no name for (Xero documents `tenantName`
+    /// null for XPM tenants): named after its id until a person names it.
+    pub fn unnamed(tenant: XpmTenantId) -> Self {
+        Self {
+            tenant,
+            name: placeholder_name(tenant),
+        }
+    }
+
+    /// Whether it still bears the placeholder name: a person should name it.
+    pub fn is_unnamed(&self) -> bool {
+        self.name == placeholder_name(self.tenant)
+    }
+}
+
+fn placeholder_name(tenant: XpmTenantId) -> DisplayName {
+    let short: String = tenant
+        .as_uuid()
+        .simple()
+        .to_string()
+        .chars()
+        .take(8)
+        .collect();
+    // Always valid: short, one line, no control characters.
+    DisplayName::new(format!("Unnamed {short}"))
+        .unwrap_or_else(|_| unreachable!("a placeholder name is a valid name"))
 }
 
 /// Why the connection stopped working, as Xero reported it: shown to people
@@ -70,6 +108,13 @@ pub enum ConnectionState {
         last_organisation: XpmOrganisation,
         disconnected_at: OffsetDateTime,
     },
+    /// The latest Xero login granted several XPM organisations: nothing
+    /// syncs until an administrator chooses one of `granted`.
+    Choosing {
+        granted: Vec<XpmOrganisation>,
+        /// The organisation the connection was (or was last) about before.
+        previous: Option<XpmOrganisation>,
+    },
 }
 
 /// The state's name, for errors and pages.
@@ -80,6 +125,7 @@ pub enum ConnectionStatus {
     Expired,
     Revoked,
     Disconnected,
+    Choosing,
 }
 
 impl ConnectionStatus {
@@ -91,6 +137,7 @@ impl ConnectionStatus {
             Self::Expired => "Expired",
             Self::Revoked => "Revoked",
             Self::Disconnected => "Disconnected",
+            Self::Choosing => "Choosing organisation",
         }
     }
 }
@@ -127,6 +174,14 @@ pub enum ConnectionEvent {
         confirmation: DisconnectConfirmation,
         at: OffsetDateTime,
     },
+    /// The latest Xero login granted these organisations (two or more).
+    SeveralGranted {
+        granted: Vec<XpmOrganisation>,
+    },
+    /// An administrator names the organisation (Xero may give no name).
+    Named {
+        name: DisplayName,
+    },
 }
 
 impl ConnectionEvent {
@@ -136,6 +191,8 @@ impl ConnectionEvent {
             Self::AuthorisationExpired { .. } => "AuthorisationExpired",
             Self::AccessRevoked { .. } => "AccessRevoked",
             Self::Disconnect { .. } => "Disconnect",
+            Self::SeveralGranted { .. } => "SeveralGranted",
+            Self::Named { .. } => "Named",
         }
     }
 }
@@ -163,6 +220,9 @@ fn hint(status: ConnectionStatus) -> &'static str {
         }
         ConnectionStatus::NotConnected | ConnectionStatus::Disconnected => {
             "; an administrator must Connect to Xero Practice Manager"
+        }
+        ConnectionStatus::Choosing => {
+            "; an administrator must choose the XPM organisation the latest Xero login granted"
         }
     }
 }
@@ -199,10 +259,12 @@ impl ConnectionState {
             Self::Expired { .. } => ConnectionStatus::Expired,
             Self::Revoked { .. } => ConnectionStatus::Revoked,
             Self::Disconnected { .. } => ConnectionStatus::Disconnected,
+            Self::Choosing { .. } => ConnectionStatus::Choosing,
         }
     }
 
-    /// The organisation this state is, or last was, about.
+    /// The organisation this state is, or last was, about (while choosing:
+    /// the one before the login, if any).
     pub fn organisation(&self) -> Option<&XpmOrganisation> {
         match self {
             Self::NotConnected => None,
@@ -212,6 +274,15 @@ impl ConnectionState {
             Self::Disconnected {
                 last_organisation, ..
             } => Some(last_organisation),
+            Self::Choosing { previous, .. } => previous.as_ref(),
+        }
+    }
+
+    /// The organisations to choose from, while choosing.
+    pub fn choices(&self) -> &[XpmOrganisation] {
+        match self {
+            Self::Choosing { granted, .. } => granted,
+            _ => &[],
         }
     }
 
@@ -226,7 +297,7 @@ impl ConnectionState {
             | Self::Revoked {
                 connected_since, ..
             } => Some(*connected_since),
-            Self::NotConnected | Self::Disconnected { .. } => None,
+            Self::NotConnected | Self::Disconnected { .. } | Self::Choosing { .. } => None,
         }
     }
 
@@ -256,29 +327,118 @@ impl ConnectionState {
             event: event.name(),
         };
         let (state, activity) = match (self, event.clone()) {
-            (Self::NotConnected, ConnectionEvent::Authorised { organisation, at }) => (
-                Self::Connected {
+            (_, ConnectionEvent::Authorised { organisation, at }) => {
+                let connected = Self::Connected {
                     organisation: organisation.clone(),
                     connected_since: at,
-                },
-                ActivityKind::Connected { organisation },
-            ),
-            (_, ConnectionEvent::Authorised { organisation, at }) => {
-                let previous = self.organisation().cloned();
-                let changed_organisation = previous
-                    .as_ref()
-                    .is_some_and(|p| p.tenant != organisation.tenant);
+                };
+                // NotConnected, or choosing after a first login: a first connect.
+                let Some(previous) = self.organisation().cloned() else {
+                    return Ok(Transition {
+                        state: connected,
+                        activity: vec![ActivityKind::Connected { organisation }],
+                    });
+                };
+                let changed_organisation = previous.tenant != organisation.tenant;
                 (
-                    Self::Connected {
-                        organisation: organisation.clone(),
-                        connected_since: at,
-                    },
+                    connected,
                     ActivityKind::Reconnected {
                         organisation,
-                        previous,
+                        previous: Some(previous),
                         changed_organisation,
                     },
                 )
+            }
+            (_, ConnectionEvent::SeveralGranted { granted }) => {
+                if granted.len() < 2 {
+                    return Err(illegal());
+                }
+                let state = Self::Choosing {
+                    granted,
+                    previous: self.organisation().cloned(),
+                };
+                // Nothing happened yet that the log must keep: the choice is.
+                return Ok(Transition {
+                    state,
+                    activity: Vec::new(),
+                });
+            }
+            (
+                Self::Connected { organisation, .. }
+                | Self::Expired { organisation, .. }
+                | Self::Revoked { organisation, .. }
+                | Self::Disconnected {
+                    last_organisation: organisation,
+                    ..
+                },
+                ConnectionEvent::Named { name },
+            ) => {
+                let renamed = XpmOrganisation {
+                    tenant: organisation.tenant,
+                    name: name.clone(),
+                };
+                let state = match self.clone() {
+                    Self::Connected {
+                        connected_since, ..
+                    } => Self::Connected {
+                        organisation: renamed.clone(),
+                        connected_since,
+                    },
+                    Self::Expired {
+                        connected_since,
+                        problem,
+                        ..
+                    } => Self::Expired {
+                        organisation: renamed.clone(),
+                        connected_since,
+                        problem,
+                    },
+                    Self::Revoked {
+                        connected_since,
+                        problem,
+                        ..
+                    } => Self::Revoked {
+                        organisation: renamed.clone(),
+                        connected_since,
+                        problem,
+                    },
+                    Self::Disconnected {
+                        disconnected_at, ..
+                    } => Self::Disconnected {
+                        last_organisation: renamed.clone(),
+                        disconnected_at,
+                    },
+                    Self::NotConnected | Self::Choosing { .. } => return Err(illegal()),
+                };
+                (
+                    state,
+                    ActivityKind::OrganisationNamed {
+                        organisation: renamed,
+                        previous_name: organisation.name.clone(),
+                    },
+                )
+            }
+            (
+                Self::Choosing {
+                    previous: Some(previous),
+                    ..
+                },
+                ConnectionEvent::Disconnect { at, .. },
+            ) => (
+                Self::Disconnected {
+                    last_organisation: previous.clone(),
+                    disconnected_at: at,
+                },
+                ActivityKind::Disconnected {
+                    organisation: previous.clone(),
+                },
+            ),
+            // A first login that granted several, abandoned: nothing was connected.
+            (Self::Choosing { previous: None, .. }, ConnectionEvent::Disconnect { .. }) => {
+                return Ok(Transition {
+                    state: Self::NotConnected,
+                    activity: Vec::new(),
+                });
             }
             (
                 Self::Connected {
@@ -485,6 +645,114 @@ mod tests {
             .unwrap()
             .state;
         assert_eq!(connected.sync_target().unwrap().organisation(), &org(1));
+    }
+
+    #[test]
+    fn several_granted_waits_for_a_choice_with_no_sync_target() {
+        let connected = ConnectionState::NotConnected
+            .apply(authorised(1, T0))
+            .unwrap()
+            .state;
+        let choosing = connected
+            .apply(ConnectionEvent::SeveralGranted {
+                granted: vec![org(2), org(3)],
+            })
+            .unwrap();
+        assert!(choosing.activity.is_empty());
+        assert_eq!(choosing.state.status(), ConnectionStatus::Choosing);
+        assert_eq!(choosing.state.organisation(), Some(&org(1)));
+        assert_eq!(choosing.state.choices(), [org(2), org(3)]);
+        assert!(matches!(
+            choosing.state.sync_target(),
+            Err(ConnectionError::NotConnected {
+                status: ConnectionStatus::Choosing
+            })
+        ));
+        let chosen = choosing.state.apply(authorised(3, T1)).unwrap();
+        assert_eq!(chosen.state.sync_target().unwrap().organisation(), &org(3));
+        assert!(matches!(
+            &chosen.activity[..],
+            [ActivityKind::Reconnected { changed_organisation: true, previous: Some(p), .. }] if *p == org(1)
+        ));
+        // One organisation is not a choice.
+        assert!(
+            connected
+                .apply(ConnectionEvent::SeveralGranted {
+                    granted: vec![org(2)]
+                })
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_first_login_granting_several_connects_once_chosen() {
+        let choosing = ConnectionState::NotConnected
+            .apply(ConnectionEvent::SeveralGranted {
+                granted: vec![org(1), org(2)],
+            })
+            .unwrap()
+            .state;
+        assert_eq!(choosing.organisation(), None);
+        let chosen = choosing.apply(authorised(2, T0)).unwrap();
+        assert_eq!(
+            chosen.activity,
+            vec![ActivityKind::Connected {
+                organisation: org(2)
+            }]
+        );
+    }
+
+    #[test]
+    fn naming_changes_only_the_name() {
+        let named = |state: &ConnectionState| {
+            state.apply(ConnectionEvent::Named {
+                name: DisplayName::new("Demo Practice").unwrap(),
+            })
+        };
+        let connected = ConnectionState::NotConnected
+            .apply(authorised(1, T0))
+            .unwrap()
+            .state;
+        let renamed = named(&connected).unwrap();
+        assert_eq!(renamed.state.connected_since(), Some(T0));
+        assert_eq!(renamed.state.status(), ConnectionStatus::Connected);
+        let o = renamed.state.organisation().unwrap();
+        assert_eq!(
+            (o.tenant, o.name.as_str()),
+            (org(1).tenant, "Demo Practice")
+        );
+        assert_eq!(
+            renamed.activity,
+            vec![ActivityKind::OrganisationNamed {
+                organisation: o.clone(),
+                previous_name: org(1).name,
+            }]
+        );
+        let disconnected = connected.apply(disconnect(T1)).unwrap().state;
+        assert_eq!(
+            named(&disconnected).unwrap().state.status(),
+            ConnectionStatus::Disconnected
+        );
+        let choosing = connected
+            .apply(ConnectionEvent::SeveralGranted {
+                granted: vec![org(2), org(3)],
+            })
+            .unwrap()
+            .state;
+        for state in [ConnectionState::NotConnected, choosing] {
+            assert!(named(&state).is_err());
+        }
+    }
+
+    #[test]
+    fn an_unnamed_organisation_is_named_after_its_id_until_a_person_names_it() {
+        let tenant = XpmTenantId::from_uuid(
+            Uuid::parse_str("3f2a1b7c-5d4e-4f60-9a8b-1c2d3e4f5a60").unwrap(),
+        );
+        let unnamed = XpmOrganisation::unnamed(tenant);
+        assert_eq!(unnamed.name.as_str(), "Unnamed 3f2a1b7c");
+        assert!(unnamed.is_unnamed());
+        assert!(!org(1).is_unnamed());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::activity::{ActivityEntry, ActivityKind};
 use crate::association::{Association, AssociationType};
 use crate::client::Client;
-use crate::connection::{ConnectionProblem, ConnectionState, XpmOrganisation};
+use crate::connection::{ConnectionProblem, ConnectionState};
 use crate::ids::{
     ActivityEntryId, AssociationId, AssociationTypeId, ClientId, PracticeId, UserId, XpmClientUuid,
     XpmRelationshipUuid, XpmTenantId,
@@ -26,7 +26,7 @@ use crate::sync::{
     ClientPayload, LookAlike, OwnedField, PendingOperation, RelationshipTerms, SyncRecord,
     XpmRelationshipSeen,
 };
-use crate::text::EmailAddress;
+use crate::text::{DisplayName, EmailAddress};
 
 /// The time now. Production reads the system clock; tests pin it.
 pub trait Clock: Send + Sync + 'static {
@@ -235,11 +235,22 @@ pub struct AuthorisationStart {
     pub pkce_verifier: SecretString,
 }
 
-/// What the code exchange yields: tokens and the XPM organisations granted.
+/// An XPM organisation a Xero login granted, as Xero listed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantedOrganisation {
+    pub tenant: XpmTenantId,
+    /// Xero's `tenantName`; `None` when Xero gives none (Xero documents
+    /// null for XPM tenants): the name must then come from elsewhere.
+    pub name: Option<DisplayName>,
+}
+
+/// What the code exchange yields: tokens and the XPM organisations this
+/// login's consent granted. Xero also keeps the user's earlier connections;
+/// they are not here, since the person did not grant them this time.
 #[derive(Debug, Clone)]
 pub struct Grant {
     pub tokens: TokenSet,
-    pub organisations: Vec<XpmOrganisation>,
+    pub organisations: Vec<GrantedOrganisation>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -264,18 +275,13 @@ pub enum AuthorisationError {
 pub trait XpmAuthorization: Send + Sync + 'static {
     fn start(&self) -> Result<AuthorisationStart, AuthorisationError>;
 
-    /// Exchanges the callback's code, then lists the XPM organisations granted.
+    /// Exchanges the callback's code, then lists the XPM organisations this
+    /// login's consent granted (not those Xero kept from earlier logins).
     fn exchange_code(
         &self,
         code: &str,
         pkce_verifier: &SecretString,
     ) -> impl Future<Output = Result<Grant, AuthorisationError>> + Send;
-
-    /// Lists the XPM organisations (tenants of type PRACTICE) the tokens grant.
-    fn organisations(
-        &self,
-        tokens: &TokenSet,
-    ) -> impl Future<Output = Result<Vec<XpmOrganisation>, AuthorisationError>> + Send;
 
     /// Trades a refresh token for a new pair (the old refresh token then stops working).
     fn refresh(

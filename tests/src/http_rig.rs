@@ -94,6 +94,39 @@ impl<S: AppStore> HttpRig<S> {
         .await
     }
 
+    /// A page session of the admin (logged in through `/login`), to use the
+    /// pages as a browser would.
+    pub async fn pages(&self) -> Pages<'_, S> {
+        let password = "a long enough test password";
+        let hash = pmhub_xpm::auth::password::hash(password).expect("a password hash");
+        domain::ports::AccountStore::save_login(self.state.store(), &self.admin, &hash)
+            .await
+            .expect("save the admin's login");
+        let mut pages = Pages {
+            rig: self,
+            cookie: String::new(),
+        };
+        let form = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("email", self.admin.email.as_str())
+            .append_pair("password", password)
+            .finish();
+        let answer = pages.send("POST", "/login", Some(form)).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::SEE_OTHER,
+            "log in: {}",
+            answer.body
+        );
+        pages.cookie = answer
+            .set_cookie
+            .expect("a session cookie")
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        pages
+    }
+
     /// One API request as the admin; answers the status and the body.
     pub async fn call(
         &self,
@@ -118,5 +151,94 @@ impl<S: AppStore> HttpRig<S> {
             .await
             .expect("the body");
         (status, bytes.to_vec())
+    }
+}
+
+/// An answer to a page request.
+#[derive(Debug)]
+pub struct PageAnswer {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    set_cookie: Option<String>,
+    pub body: String,
+}
+
+/// The admin's browser on the app's pages (cookies kept, redirects not followed).
+#[derive(Debug)]
+pub struct Pages<'a, S> {
+    rig: &'a HttpRig<S>,
+    cookie: String,
+}
+
+impl<S: AppStore> Pages<'_, S> {
+    async fn send(&self, method: &str, path: &str, form: Option<String>) -> PageAnswer {
+        let mut request = Request::builder().method(method).uri(path);
+        if !self.cookie.is_empty() {
+            request = request.header(header::COOKIE, &self.cookie);
+        }
+        if form.is_some() {
+            request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        }
+        let request = request
+            .body(Body::from(form.unwrap_or_default()))
+            .expect("a request");
+        let router: Router = pmhub_xpm::server::router(self.rig.state.clone());
+        let answer = router.oneshot(request).await.expect("the router answers");
+        let (status, location, set_cookie) = {
+            let text = |name| {
+                answer
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            (
+                answer.status(),
+                text(header::LOCATION),
+                text(header::SET_COOKIE),
+            )
+        };
+        let bytes = axum::body::to_bytes(answer.into_body(), 4 * 1024 * 1024)
+            .await
+            .expect("the body");
+        PageAnswer {
+            status,
+            location,
+            set_cookie,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> PageAnswer {
+        self.send("GET", path, None).await
+    }
+
+    /// Posts a form, with the session's CSRF token added.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> PageAnswer {
+        let page = self.get("/integrations/xpm").await;
+        let csrf = crate::login::hidden_field(&page.body, "csrf");
+        let form = {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            form.append_pair("csrf", &csrf);
+            for (k, v) in fields {
+                form.append_pair(k, v);
+            }
+            form.finish()
+        };
+        self.send("POST", path, Some(form)).await
+    }
+
+    /// Connect or Reconnect through the pages: the button, Xero's login and
+    /// consent on the sim granting `tenants`, and the callback. Answers the
+    /// callback's answer (a redirect to the integration page).
+    pub async fn connect(&self, tenants: &[Uuid]) -> PageAnswer {
+        let to_xero = self.post("/integrations/xpm/connect", &[]).await;
+        let authorize = to_xero.location.expect("Connect sends the admin to Xero");
+        let back = crate::login::grant(&self.rig.sim.base_url(), &authorize, tenants).await;
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(back.query.iter())
+            .finish();
+        self.get(&format!("{}?{query}", pmhub_xpm::config::CALLBACK_PATH))
+            .await
     }
 }

@@ -63,6 +63,11 @@ pub async fn grant(sim_base: &str, authorize_url: &str, tenants: &[Uuid]) -> Cal
     }
 }
 
+/// The value of a page's hidden field `name`.
+pub fn hidden_field(page: &str, name: &str) -> String {
+    hidden(page, name)
+}
+
 fn hidden(page: &str, name: &str) -> String {
     let marker = format!(r#"name="{name}" value=""#);
     let start = page

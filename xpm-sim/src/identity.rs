@@ -573,13 +573,24 @@ pub fn connection_time(t: OffsetDateTime) -> String {
     t.format(&fmt).unwrap_or_default()
 }
 
+/// Xero's tenant type for an XPM organisation, as its auth-flow
+/// documentation shows it (the identity spec's description says PRACTICE).
+pub const TENANT_TYPE: &str = "PRACTICEMANAGER";
+
+/// One connection as `GET /connections` answers it. `tenantName` is null
+/// unless the organisation's seed says `name_in_connections` (Xero documents
+/// null for XPM tenants); the consent page and the sim's UI always name it.
 pub fn connection_json(st: &SimState, c: &Connection) -> serde_json::Value {
     json!({
         "id": c.id.to_string(),
         "authEventId": c.auth_event_id.to_string(),
         "tenantId": c.tenant_id.to_string(),
-        "tenantType": "PRACTICE",
-        "tenantName": st.orgs.get(&c.tenant_id).map(|o| o.name.clone()),
+        "tenantType": TENANT_TYPE,
+        "tenantName": st
+            .orgs
+            .get(&c.tenant_id)
+            .filter(|o| o.name_in_connections)
+            .map(|o| o.name.clone()),
         "createdDateUtc": connection_time(c.created),
         "updatedDateUtc": connection_time(c.updated),
     })

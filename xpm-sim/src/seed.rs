@@ -18,8 +18,11 @@ pub const DEFAULT_SEED_JSON: &str = include_str!("../seed/default.json");
 /// Well-known values of the default seed, for local use and tests.
 pub mod demo {
     pub const TENANT_ID: &str = "3f2a1b7c-5d4e-4f60-9a8b-1c2d3e4f5a60";
+    /// Not in `GET /connections` (`"tenantName": null`, as Xero documents for XPM).
     pub const TENANT_NAME: &str = "Demo Practice";
     pub const SECOND_TENANT_ID: &str = "7b9e2d41-8c3a-4e5f-b6a7-0d1e2f3a4b5c";
+    /// Named in `GET /connections` (the seed says `"name_in_connections": true`).
+    pub const SECOND_TENANT_NAME: &str = "Second Practice";
     pub const CLIENT_ID: &str = "pmhub-local";
     pub const CLIENT_SECRET: &str = "pmhub-local-secret";
     pub const REDIRECT_URI: &str = "http://127.0.0.1:8080/integrations/xpm/callback";
@@ -52,6 +55,10 @@ pub struct OrgSeed {
     #[serde(default)]
     pub id: Option<Uuid>,
     pub name: String,
+    /// Whether `GET /connections` gives the name (`tenantName`); by default it
+    /// answers null, as Xero documents for XPM tenants.
+    #[serde(default)]
+    pub name_in_connections: bool,
     #[serde(default)]
     pub staff: Vec<StaffSeed>,
     /// Client objects with XPM field names; `UUID` optional.
@@ -164,6 +171,7 @@ pub fn apply(st: &mut SimState, now: OffsetDateTime, seed: &Seed) -> Result<Seed
         st.orgs.entry(id).or_insert_with(|| Org {
             id,
             name: os.name.clone(),
+            name_in_connections: os.name_in_connections,
             staff: Vec::new(),
             clients: BTreeMap::new(),
             relationships: BTreeMap::new(),

@@ -72,6 +72,12 @@ pub struct Relationship {
 pub struct Org {
     pub id: Uuid,
     pub name: String,
+    /// Whether `GET /connections` names this organisation. Xero's auth-flow
+    /// documentation shows `"tenantName": null` for an XPM tenant, so by
+    /// default it does not; a seed may say `"name_in_connections": true` to
+    /// play an XPM that does (the identity spec types the field as a name).
+    #[serde(default)]
+    pub name_in_connections: bool,
     pub staff: Vec<Staff>,
     pub clients: BTreeMap<Uuid, Client>,
     pub relationships: BTreeMap<Uuid, Relationship>,

@@ -1,7 +1,10 @@
-//! XPM's daily allowance per organisation, as XPM itself reports it: every
-//! answer carries `X-DayLimit-Remaining`, and a refusal for the day says
-//! `X-Rate-Limit-Problem: day` with `Retry-After` until the day's window
-//! ends (xpm-api.md, "Limits"). Kept per process: what this process last heard.
+//! XPM's allowances per organisation, as XPM itself reports them: every
+//! answer carries `X-DayLimit-Remaining` and `X-MinLimit-Remaining`, and a
+//! refusal says which limit with `X-Rate-Limit-Problem` (`day`, `minute`)
+//! and `Retry-After` until that window ends (xpm-api.md, "Limits"). The day's
+//! is kept here per process (what this process last heard) and shown to
+//! people; the minute's paces the calls ([`crate::pace`]) and is not shown:
+//! it is stale within seconds and a Sync waits for it by itself.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -12,6 +15,7 @@ use domain::ports::XpmAllowance;
 use reqwest::header::HeaderMap;
 
 const DAY_REMAINING: &str = "x-daylimit-remaining";
+const MINUTE_REMAINING: &str = "x-minlimit-remaining";
 const PROBLEM: &str = "x-rate-limit-problem";
 
 /// What a 429 says was reached.
@@ -19,15 +23,23 @@ const PROBLEM: &str = "x-rate-limit-problem";
 pub(crate) enum LimitHit {
     /// The day's allowance: no point waiting within a sync.
     Day,
-    /// The minute, the calls in flight or the app's minute: worth waiting out.
+    /// The organisation's minute: every call waits until it ends.
+    Minute,
+    /// The calls in flight or the app's minute: worth waiting out.
     Other,
 }
 
 pub(crate) fn limit_hit(headers: &HeaderMap) -> LimitHit {
     match header(headers, PROBLEM) {
         Some(p) if p.eq_ignore_ascii_case("day") => LimitHit::Day,
+        Some(p) if p.eq_ignore_ascii_case("minute") => LimitHit::Minute,
         _ => LimitHit::Other,
     }
+}
+
+/// The calls XPM says the organisation's current minute still takes.
+pub(crate) fn minute_remaining(headers: &HeaderMap) -> Option<u32> {
+    header(headers, MINUTE_REMAINING)?.parse().ok()
 }
 
 fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -152,8 +164,27 @@ mod tests {
         );
         assert_eq!(
             limit_hit(&headers(&[("X-Rate-Limit-Problem", "minute")])),
+            LimitHit::Minute
+        );
+        assert_eq!(
+            limit_hit(&headers(&[("X-Rate-Limit-Problem", "concurrent")])),
             LimitHit::Other
         );
         assert_eq!(limit_hit(&headers(&[])), LimitHit::Other);
+    }
+
+    #[test]
+    fn every_answer_says_what_is_left_of_the_minute() {
+        assert_eq!(
+            minute_remaining(&headers(&[("X-MinLimit-Remaining", " 42 ")])),
+            Some(42)
+        );
+        for bad in [
+            vec![],
+            vec![("X-MinLimit-Remaining", "-1")],
+            vec![("X-MinLimit-Remaining", "many")],
+        ] {
+            assert_eq!(minute_remaining(&headers(&bad)), None);
+        }
     }
 }

@@ -206,7 +206,11 @@ impl<S: ConnectionStore> XpmClient<S> {
             return Outcome::NotSent("the calls-in-flight limit was closed".into());
         };
         // Held until the answer is read: XPM may count the call at any moment until then.
-        let _place = sh.pace.take(access.tenant).await;
+        let _place = match sh.pace.take(access.tenant, sh.r.max_retry_after).await {
+            Ok(place) => place,
+            // XPM said its minute is spent, until later than a call waits: not sent.
+            Err(wait) => return Outcome::RateLimited(Some(wait)),
+        };
         let mut request = sh
             .http
             .request(method.clone(), format!("{}{path}", sh.base))
@@ -239,6 +243,9 @@ impl<S: ConnectionStore> XpmClient<S> {
         let status = response.status();
         count_call(method, status.as_str());
         sh.allowances.heard(access.tenant, response.headers());
+        if let Some(left) = allowance::minute_remaining(response.headers()) {
+            sh.pace.heard(access.tenant, left, None);
+        }
         tracing::debug!(%method, path, tenant = %access.tenant, status = status.as_u16(), "XPM answered");
         match status {
             StatusCode::UNAUTHORIZED => return Outcome::Unauthorized,
@@ -247,6 +254,12 @@ impl<S: ConnectionStore> XpmClient<S> {
                 let after = http::retry_after(response.headers());
                 return match allowance::limit_hit(response.headers()) {
                     LimitHit::Day => Outcome::DayLimit(after),
+                    LimitHit::Minute => {
+                        // Every call of this organisation waits until the minute ends.
+                        let resets_in = after.unwrap_or(sh.r.default_retry_after);
+                        sh.pace.heard(access.tenant, 0, Some(resets_in));
+                        Outcome::RateLimited(Some(resets_in))
+                    }
                     LimitHit::Other => Outcome::RateLimited(after),
                 };
             }
@@ -747,7 +760,14 @@ impl<S: ConnectionStore> XpmClient<S> {
                 .tokens
                 .access_token(access.practice, refused.as_ref())
                 .await?;
-            match self.inner.tokens.identity().connections(&token).await {
+            // Every connection Xero keeps, not only the latest login's: the
+            // question is whether this organisation is still granted at all.
+            // Which organisation the practice syncs to follows the latest
+            // login already (the domain switched, or waits for a choice), and
+            // a renewed token may name no login to filter by. The tenant id
+            // alone decides: it is unique, and a missing tenantType must not
+            // make a working connection look revoked.
+            match self.inner.tokens.identity().connections(&token, None).await {
                 Ok(connections) => {
                     let granted = connections.iter().any(|c| {
                         c.tenant_id

@@ -1,13 +1,18 @@
 //! Xero's OAuth 2.0 (login with PKCE, code exchange, refresh, revocation)
 //! and the connections list, as the domain's [`XpmAuthorization`] port.
+//!
+//! Xero keeps a user's earlier connections when they consent again, so
+//! after a login only the connections of that login's consent are listed
+//! (`GET /connections?authEventId=`, the id read from the access token):
+//! the organisations the person ticked this time, not every one they ever did.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use domain::connection::XpmOrganisation;
 use domain::ids::XpmTenantId;
 use domain::ports::{
-    AuthorisationError, AuthorisationStart, Clock, Grant, TokenSet, XpmAuthorization,
+    AuthorisationError, AuthorisationStart, Clock, Grant, GrantedOrganisation, TokenSet,
+    XpmAuthorization,
 };
 use domain::text::DisplayName;
 use oauth2::basic::{BasicClient, BasicErrorResponseType};
@@ -20,9 +25,11 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use uuid::Uuid;
 
 use crate::config::{ConfigError, Resilience, XpmConfig};
 use crate::http;
+use crate::tokens::authentication_event_id;
 
 type OAuthClient =
     BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
@@ -102,22 +109,30 @@ pub(crate) enum ConnectionsError {
     Unexpected(String),
 }
 
-/// Xero's tenant types for XPM. The identity spec says PRACTICE; newer
-/// documents may say PRACTICEMANAGER (uncertain): both are accepted.
+/// Xero's tenant types for XPM: its auth-flow documentation shows
+/// PRACTICEMANAGER, the identity spec's description says PRACTICE; both are
+/// accepted.
 fn is_practice(tenant_type: Option<&str>) -> bool {
     tenant_type.is_some_and(|t| {
         let t = t.trim();
-        t.eq_ignore_ascii_case("PRACTICE") || t.eq_ignore_ascii_case("PRACTICEMANAGER")
+        t.eq_ignore_ascii_case("PRACTICEMANAGER") || t.eq_ignore_ascii_case("PRACTICE")
     })
 }
 
-/// The XPM organisations among the connections; a tenant with a bad id is skipped.
-pub(crate) fn practices(connections: &[ConnectionJson]) -> Vec<XpmOrganisation> {
+/// The XPM organisations among the connections, each once; a tenant with a
+/// bad id is skipped. A missing, null or blank `tenantName` (Xero documents
+/// null for XPM) is no name: the domain then finds one or asks a person.
+pub(crate) fn practices(connections: &[ConnectionJson]) -> Vec<GrantedOrganisation> {
+    let mut seen = Vec::new();
     connections
         .iter()
         .filter(|c| is_practice(c.tenant_type.as_deref()))
         .filter_map(|c| {
             let tenant: XpmTenantId = c.tenant_id.parse().ok()?;
+            if seen.contains(&tenant) {
+                return None;
+            }
+            seen.push(tenant);
             let raw: String = c
                 .tenant_name
                 .as_deref()
@@ -126,10 +141,10 @@ pub(crate) fn practices(connections: &[ConnectionJson]) -> Vec<XpmOrganisation> 
                 .filter(|ch| !ch.is_control())
                 .take(DisplayName::MAX_CHARS)
                 .collect();
-            let name = DisplayName::new(&raw)
-                .or_else(|_| DisplayName::new(format!("XPM organisation {tenant}")))
-                .ok()?;
-            Some(XpmOrganisation { tenant, name })
+            Some(GrantedOrganisation {
+                tenant,
+                name: DisplayName::new(&raw).ok(),
+            })
         })
         .collect()
 }
@@ -347,12 +362,19 @@ impl XeroAuthorization {
         }
     }
 
-    /// `GET /connections` with an access token; reads retried on 5xx, timeouts and dropped connections.
+    /// `GET /connections` with an access token: every connection Xero
+    /// keeps for the user and app, or only those one login's consent made or
+    /// renewed (`auth_event`). Reads retried on 5xx, timeouts and dropped connections.
     pub(crate) async fn connections(
         &self,
         access_token: &SecretString,
+        auth_event: Option<Uuid>,
     ) -> Result<Vec<ConnectionJson>, ConnectionsError> {
         let r = &self.inner.resilience;
+        let query: Vec<(&str, String)> = auth_event
+            .map(|id| ("authEventId", id.to_string()))
+            .into_iter()
+            .collect();
         let mut attempt = 1;
         let mut waits = 0;
         loop {
@@ -360,6 +382,7 @@ impl XeroAuthorization {
                 .inner
                 .http
                 .get(&self.inner.connections_url)
+                .query(&query)
                 .header(
                     AUTHORIZATION,
                     format!("Bearer {}", access_token.expose_secret()),
@@ -439,6 +462,47 @@ impl XeroAuthorization {
     }
 }
 
+impl XeroAuthorization {
+    /// The XPM organisations the login that issued `access_token` granted.
+    async fn granted_by(
+        &self,
+        access_token: &SecretString,
+    ) -> Result<Vec<GrantedOrganisation>, AuthorisationError> {
+        let Some(event) = authentication_event_id(access_token) else {
+            tracing::warn!(
+                "the access token names no login (authentication_event_id): acting on every organisation Xero lists as connected"
+            );
+            return self.all_granted(access_token).await;
+        };
+        let latest = self
+            .connections(access_token, Some(event))
+            .await
+            .map_err(connections_failure)?;
+        let latest = practices(&latest);
+        if latest.is_empty() {
+            // A consent grants at least one XPM organisation: an empty list
+            // means Xero did not tag them with this login (unconfirmed
+            // whether it re-tags a connection consented to again).
+            tracing::warn!(
+                "Xero lists no organisation for this login's authEventId: acting on every organisation it lists as connected"
+            );
+            return self.all_granted(access_token).await;
+        }
+        Ok(latest)
+    }
+
+    async fn all_granted(
+        &self,
+        access_token: &SecretString,
+    ) -> Result<Vec<GrantedOrganisation>, AuthorisationError> {
+        let all = self
+            .connections(access_token, None)
+            .await
+            .map_err(connections_failure)?;
+        Ok(practices(&all))
+    }
+}
+
 fn connections_failure(err: ConnectionsError) -> AuthorisationError {
     match err {
         ConnectionsError::Unauthorized => AuthorisationError::Expired(
@@ -497,7 +561,7 @@ impl XpmAuthorization for XeroAuthorization {
                 })
             })?;
         let tokens = self.token_set(&answer, None)?;
-        let organisations = self.organisations(&tokens).await?;
+        let organisations = self.granted_by(&tokens.access_token).await?;
         if organisations.is_empty() {
             return Err(AuthorisationError::NoOrganisationGranted);
         }
@@ -505,17 +569,6 @@ impl XpmAuthorization for XeroAuthorization {
             tokens,
             organisations,
         })
-    }
-
-    async fn organisations(
-        &self,
-        tokens: &TokenSet,
-    ) -> Result<Vec<XpmOrganisation>, AuthorisationError> {
-        let connections = self
-            .connections(&tokens.access_token)
-            .await
-            .map_err(connections_failure)?;
-        Ok(practices(&connections))
     }
 
     async fn refresh(&self, refresh_token: &SecretString) -> Result<TokenSet, AuthorisationError> {

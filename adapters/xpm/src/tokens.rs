@@ -8,11 +8,36 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use base64::Engine;
 use domain::ids::PracticeId;
 use domain::ports::{AuthorisationError, ConnectionStore, TokenSet, XpmAuthorization, XpmError};
 use secrecy::{ExposeSecret, SecretString};
+use uuid::Uuid;
 
 use crate::identity::XeroAuthorization;
+
+/// The login (authentication event) an access token came from: Xero's
+/// access tokens are JWTs whose `authentication_event_id` claim names it,
+/// and `GET /connections?authEventId=` lists the organisations that login
+/// granted. The payload is read without checking the signature: the token
+/// is for Xero's API (its audience), which verifies it on every call; this
+/// only reads which login made it, fresh from Xero's token endpoint over
+/// TLS. `None` when the token is not a JWT, carries no such claim, or the
+/// nil id (xpm-sim's tokens renewed by a refresh).
+pub(crate) fn authentication_event_id(access_token: &SecretString) -> Option<Uuid> {
+    let payload = access_token.expose_secret().split('.').nth(1)?;
+    // Base64url without padding (RFC 7515); tolerate padding all the same.
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let id: Uuid = claims
+        .get("authentication_event_id")?
+        .as_str()?
+        .parse()
+        .ok()?;
+    (!id.is_nil()).then_some(id)
+}
 
 pub(crate) struct TokenKeeper<S> {
     store: S,
@@ -152,5 +177,48 @@ struct Why {
 impl Why {
     fn needed(&self) -> bool {
         self.due || self.was_refused
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jwt(claims: &serde_json::Value) -> SecretString {
+        let part = |v: &serde_json::Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+        };
+        SecretString::from(format!(
+            "{}.{}.signature",
+            part(&serde_json::json!({"alg": "RS256", "typ": "JWT"})),
+            part(claims)
+        ))
+    }
+
+    #[test]
+    fn the_login_an_access_token_came_from_is_read_from_its_claims() {
+        let id = Uuid::from_u128(0x000e_7e47);
+        assert_eq!(
+            authentication_event_id(&jwt(&serde_json::json!({
+                "sub": "someone",
+                "authentication_event_id": id.to_string(),
+            }))),
+            Some(id)
+        );
+    }
+
+    #[test]
+    fn a_token_without_a_login_id_has_none() {
+        for token in [
+            jwt(&serde_json::json!({"sub": "someone"})),
+            jwt(&serde_json::json!({"authentication_event_id": Uuid::nil().to_string()})),
+            jwt(&serde_json::json!({"authentication_event_id": "not-a-uuid"})),
+            jwt(&serde_json::json!({"authentication_event_id": 7})),
+            SecretString::from("opaque-token"),
+            SecretString::from("a.%%%.c"),
+            SecretString::from("a.bm90IGpzb24.c"),
+        ] {
+            assert_eq!(authentication_event_id(&token), None);
+        }
     }
 }

@@ -12,7 +12,9 @@ use domain::ports::{AuthorisationError, XpmAuthorization};
 use secrecy::{ExposeSecret, SecretString};
 use time::Duration as TimeDuration;
 use uuid::Uuid;
-use wiremock::matchers::{body_string_contains, header, method, path};
+use wiremock::matchers::{
+    body_string_contains, header, method, path, query_param, query_param_is_missing,
+};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use xpm_adapter::XeroAuthorization;
 
@@ -49,6 +51,52 @@ fn connection(tenant: Uuid, kind: &str, name: &str) -> serde_json::Value {
         "createdDateUtc": "2026-01-01T00:00:00.0000000",
         "updatedDateUtc": "2026-01-01T00:00:00.0000000",
     })
+}
+
+/// An XPM connection as Xero's auth-flow documentation shows it: no name.
+fn nameless(tenant: Uuid) -> serde_json::Value {
+    let mut c = connection(tenant, "PRACTICEMANAGER", "");
+    c["tenantName"] = serde_json::Value::Null;
+    c
+}
+
+/// The login every JWT-shaped access token below comes from.
+const EVENT: Uuid = Uuid::from_u128(0x00e7_e470);
+
+/// A token answer whose access token is a JWT naming the login `event`.
+fn jwt_token_answer(event: Uuid) -> ResponseTemplate {
+    use base64::Engine;
+    let part = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let access = format!(
+        "{}.{}.sig",
+        part(serde_json::json!({"alg": "RS256", "typ": "JWT"})),
+        part(serde_json::json!({
+            "sub": "user",
+            "authentication_event_id": event.to_string(),
+        }))
+    );
+    ResponseTemplate::new(200).set_body_json(serde_json::json!({
+        "access_token": access,
+        "refresh_token": "rt-1",
+        "token_type": "Bearer",
+        "expires_in": 1800,
+        "scope": "offline_access practicemanager",
+    }))
+}
+
+fn granted(grant: &domain::ports::Grant) -> Vec<(Uuid, Option<String>)> {
+    grant
+        .organisations
+        .iter()
+        .map(|o| {
+            (
+                *o.tenant.as_uuid(),
+                o.name.as_ref().map(|n| n.as_str().to_owned()),
+            )
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -119,21 +167,106 @@ async fn the_code_exchange_sends_the_verifier_with_basic_auth_then_lists_practic
         grant.tokens.access_expires_at,
         NOW + TimeDuration::minutes(30)
     );
-    let orgs: Vec<_> = grant
-        .organisations
-        .iter()
-        .map(|o| (*o.tenant.as_uuid(), o.name.as_str().to_owned()))
-        .collect();
     assert_eq!(
-        orgs,
+        granted(&grant),
         vec![
-            (practice, "Smith Partners".to_owned()),
-            (
-                Uuid::from_u128(3),
-                format!("XPM organisation {}", Uuid::from_u128(3))
-            ),
+            (practice, Some("Smith Partners".to_owned())),
+            (Uuid::from_u128(3), None),
+        ],
+        "an opaque access token names no login: every connection Xero lists"
+    );
+}
+
+#[tokio::test]
+async fn the_code_exchange_lists_only_the_organisations_the_login_granted() {
+    let (server, auth) = setup().await;
+    Mock::given(path("/connect/token"))
+        .respond_with(jwt_token_answer(EVENT))
+        .mount(&server)
+        .await;
+    let (earlier, latest) = (Uuid::from_u128(0xa), Uuid::from_u128(0xb));
+    Mock::given(method("GET"))
+        .and(path("/connections"))
+        .and(query_param("authEventId", EVENT.to_string()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(vec![nameless(latest)]))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/connections"))
+        .and(query_param_is_missing("authEventId"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(vec![nameless(earlier), nameless(latest)]),
+        )
+        .expect(0)
+        .mount(&server)
+        .await;
+    let grant = auth
+        .exchange_code("c", &SecretString::from("v"))
+        .await
+        .unwrap();
+    assert_eq!(granted(&grant), vec![(latest, None)]);
+}
+
+#[tokio::test]
+async fn practice_and_practicemanager_tenants_are_xpm_with_or_without_a_name() {
+    let (server, auth) = setup().await;
+    Mock::given(path("/connect/token"))
+        .respond_with(jwt_token_answer(EVENT))
+        .mount(&server)
+        .await;
+    let mut no_name_at_all = nameless(Uuid::from_u128(4));
+    no_name_at_all.as_object_mut().unwrap().remove("tenantName");
+    Mock::given(path("/connections"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(vec![
+            nameless(Uuid::from_u128(1)),
+            connection(Uuid::from_u128(2), "PRACTICE", "Smith Partners"),
+            connection(Uuid::from_u128(3), "practicemanager", " \u{7} "),
+            no_name_at_all,
+            connection(Uuid::from_u128(5), "ORGANISATION", "Demo Company (NZ)"),
+            nameless(Uuid::from_u128(1)),
+        ]))
+        .mount(&server)
+        .await;
+    let grant = auth
+        .exchange_code("c", &SecretString::from("v"))
+        .await
+        .unwrap();
+    assert_eq!(
+        granted(&grant),
+        vec![
+            (Uuid::from_u128(1), None),
+            (Uuid::from_u128(2), Some("Smith Partners".to_owned())),
+            (Uuid::from_u128(3), None),
+            (Uuid::from_u128(4), None),
         ]
     );
+}
+
+#[tokio::test]
+async fn a_login_xero_tagged_no_connection_with_acts_on_every_connection() {
+    let (server, auth) = setup().await;
+    Mock::given(path("/connect/token"))
+        .respond_with(jwt_token_answer(EVENT))
+        .mount(&server)
+        .await;
+    Mock::given(path("/connections"))
+        .and(query_param("authEventId", EVENT.to_string()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Vec::<serde_json::Value>::new()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/connections"))
+        .and(query_param_is_missing("authEventId"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(vec![nameless(Uuid::from_u128(7))]))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let grant = auth
+        .exchange_code("c", &SecretString::from("v"))
+        .await
+        .unwrap();
+    assert_eq!(granted(&grant), vec![(Uuid::from_u128(7), None)]);
 }
 
 #[tokio::test]
@@ -273,15 +406,18 @@ async fn revoke_posts_the_refresh_token_to_the_revocation_endpoint() {
 }
 
 #[tokio::test]
-async fn organisations_with_a_refused_token_say_the_authorisation_expired() {
+async fn a_token_refused_when_listing_the_organisations_means_the_authorisation_expired() {
     let (server, auth) = setup().await;
+    Mock::given(path("/connect/token"))
+        .respond_with(jwt_token_answer(EVENT))
+        .mount(&server)
+        .await;
     Mock::given(path("/connections"))
         .respond_with(ResponseTemplate::new(401))
         .mount(&server)
         .await;
-    let tokens = tokens("at", "rt", NOW);
     assert!(matches!(
-        auth.organisations(&tokens).await,
+        auth.exchange_code("c", &SecretString::from("v")).await,
         Err(AuthorisationError::Expired(_))
     ));
 }

@@ -1032,13 +1032,14 @@ async fn the_login_goes_through_xero_s_pages_and_the_code_exchange_lists_the_pra
         .exchange_code(&q["code"], &start.pkce_verifier)
         .await
         .unwrap();
-    // /connections lists every practice this user connected the app to.
-    let demo_practice = grant
+    // The practice ticked on the consent page, without a name (the sim
+    // answers `"tenantName": null` for it, as Xero documents for XPM).
+    let ticked: Vec<_> = grant
         .organisations
         .iter()
-        .find(|o| o.tenant == tenant())
-        .unwrap();
-    assert_eq!(demo_practice.name.as_str(), demo::TENANT_NAME);
+        .map(|o| (o.tenant, o.name.clone()))
+        .collect();
+    assert_eq!(ticked, [(tenant(), None)]);
     // The code works once.
     assert!(matches!(
         s.auth.exchange_code(&q["code"], &start.pkce_verifier).await,
@@ -1051,6 +1052,81 @@ async fn the_login_goes_through_xero_s_pages_and_the_code_exchange_lists_the_pra
         .await;
     assert!(matches!(refused, Err(AuthorisationError::Refused(_))));
     let _ = grant.tokens.refresh_token.expose_secret();
+}
+
+/// Walks Xero's login and consent pages on the sim as the demo admin,
+/// ticking `tenants`; answers the redirect's query and the login's verifier.
+async fn consent(s: &Setup, tenants: &[&str]) -> (HashMap<String, String>, SecretString) {
+    let start = s.auth.start().unwrap();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = browser.get(&start.url).send().await.unwrap();
+    let session = hidden(&page.text().await.unwrap(), "session");
+    let login = browser
+        .post(format!(
+            "{}/identity/connect/authorize/login",
+            s.sim.base_url()
+        ))
+        .form(&[("session", session.as_str()), ("user", demo::ADMIN_USER_ID)])
+        .send()
+        .await
+        .unwrap();
+    let session = hidden(&login.text().await.unwrap(), "session");
+    let mut form = vec![
+        ("session".to_owned(), session),
+        ("action".to_owned(), "allow".to_owned()),
+    ];
+    for t in tenants {
+        form.push((format!("tenant_{t}"), "on".to_owned()));
+    }
+    let back = browser
+        .post(format!(
+            "{}/identity/connect/authorize/consent",
+            s.sim.base_url()
+        ))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let location = back.headers()["location"].to_str().unwrap().to_owned();
+    let q = url::Url::parse(&location)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    (q, start.pkce_verifier)
+}
+
+#[tokio::test]
+async fn a_new_consent_for_another_practice_grants_that_practice_only_though_xero_keeps_both() {
+    let s = start().await;
+    let (q, verifier) = consent(&s, &[demo::TENANT_ID]).await;
+    s.auth.exchange_code(&q["code"], &verifier).await.unwrap();
+
+    let (q, verifier) = consent(&s, &[demo::SECOND_TENANT_ID]).await;
+    let grant = s.auth.exchange_code(&q["code"], &verifier).await.unwrap();
+
+    let second: XpmTenantId = demo::SECOND_TENANT_ID.parse().unwrap();
+    let granted: Vec<_> = grant
+        .organisations
+        .iter()
+        .map(|o| (o.tenant, o.name.as_ref().map(|n| n.as_str().to_owned())))
+        .collect();
+    assert_eq!(
+        granted,
+        [(second, Some(demo::SECOND_TENANT_NAME.to_owned()))],
+        "the sim names the second practice in its connections"
+    );
+    let kept: Vec<Uuid> = s.ctl().connections().iter().map(|c| c.tenant_id).collect();
+    assert!(
+        kept.contains(tenant().as_uuid()) && kept.contains(second.as_uuid()),
+        "Xero keeps the earlier connection: {kept:?}"
+    );
+    let asked = s.journal("GET", "/connections");
+    let last = &asked.last().unwrap().path;
+    assert!(last.contains("authEventId="), "{last}");
 }
 
 fn hidden(page: &str, name: &str) -> String {
@@ -1453,6 +1529,38 @@ async fn the_sim_s_minute_limit_answers_rate_limited_when_the_wait_is_too_long()
         s.gateway.get_client(demo_access(), acme).await,
         Err(XpmError::RateLimited { .. })
     ));
+}
+
+#[tokio::test]
+async fn once_xpm_says_the_minute_is_spent_calls_wait_for_its_end_instead_of_being_refused() {
+    let s = start_with(LimitsConfig {
+        per_minute: 3,
+        ..LimitsConfig::default()
+    })
+    .await;
+    let acme: XpmClientUuid = demo::ACME_UUID.parse().unwrap();
+    for _ in 0..3 {
+        s.gateway.get_client(demo_access(), acme).await.unwrap();
+    }
+    // The third answer said X-MinLimit-Remaining: 0. One call goes to find
+    // out when the minute ends; XPM refuses it, saying (on the sim's frozen
+    // clock) longer than the test's 2 s bound.
+    for _ in 0..3 {
+        assert!(matches!(
+            s.gateway.get_client(demo_access(), acme).await,
+            Err(XpmError::RateLimited { .. })
+        ));
+    }
+    let refused = s.ctl().journal(&JournalFilter {
+        status: Some(429),
+        ..JournalFilter::default()
+    });
+    assert_eq!(
+        refused.len(),
+        1,
+        "only the first call past the minute was sent"
+    );
+    assert_eq!(s.journal("GET", "client.api/get").len(), 4);
 }
 
 #[tokio::test]

@@ -1,8 +1,10 @@
-//! The connection to XPM: status, Connect / Reconnect, Disconnect.
+//! The connection to XPM: status, Connect / Reconnect, the choice among
+//! several organisations a login granted, naming the organisation, Disconnect.
 
 use axum::Json;
 use axum::extract::State;
-use domain::connection::{ConnectionState, DisconnectConfirmation};
+use domain::connection::{ConnectionState, DisconnectConfirmation, XpmOrganisation};
+use domain::text::DisplayName;
 use serde::{Deserialize, Serialize};
 
 use crate::api::problem::{FieldProblem, Problem};
@@ -14,9 +16,13 @@ use crate::state::{AppState, AppStore};
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusView {
-    /// Not connected, Connected, Expired, Revoked or Disconnected.
+    /// Not connected, Connected, Expired, Revoked, Disconnected or Choosing organisation.
     pub status: &'static str,
+    /// The organisation connected (or last connected; while choosing, the one before).
     pub organisation: Option<OrganisationView>,
+    /// While choosing: the organisations the latest Xero login granted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<OrganisationView>,
     pub connected_since: Option<String>,
     /// Why the connection stopped working, as Xero said.
     pub last_error: Option<String>,
@@ -39,16 +45,26 @@ pub struct StatusView {
 pub struct OrganisationView {
     pub tenant_id: String,
     pub name: String,
+    /// Xero gave no name and no one has named it: `name` is a placeholder.
+    pub unnamed: bool,
+}
+
+impl From<&XpmOrganisation> for OrganisationView {
+    fn from(o: &XpmOrganisation) -> Self {
+        Self {
+            tenant_id: o.tenant.to_string(),
+            name: o.name.to_string(),
+            unnamed: o.is_unnamed(),
+        }
+    }
 }
 
 impl From<&ConnectionState> for StatusView {
     fn from(state: &ConnectionState) -> Self {
         Self {
             status: state.status().label(),
-            organisation: state.organisation().map(|o| OrganisationView {
-                tenant_id: o.tenant.to_string(),
-                name: o.name.to_string(),
-            }),
+            organisation: state.organisation().map(OrganisationView::from),
+            choices: state.choices().iter().map(OrganisationView::from).collect(),
             connected_since: state.connected_since().map(timestamp),
             last_error: state.problem().map(|p| p.as_str().to_owned()),
             sync_available: state.sync_target().is_ok(),
@@ -114,6 +130,32 @@ pub async fn choose_organisation<S: AppStore>(
     let connection = state
         .app
         .choose_organisation(user.practice, user.id, tenant)
+        .await?;
+    Ok(Json(StatusView::from(&connection)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationName {
+    /// The organisation's name as XPM shows it.
+    pub name: String,
+}
+
+/// Names the connected (or last connected) organisation: Xero may give no name.
+pub async fn name_organisation<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+    ApiJson(input): ApiJson<OrganisationName>,
+) -> Result<Json<StatusView>, Problem> {
+    let name = DisplayName::new(&input.name).map_err(|e| {
+        Problem::invalid(vec![FieldProblem {
+            field: "name".into(),
+            message: e.to_string(),
+        }])
+    })?;
+    let connection = state
+        .app
+        .name_organisation(user.practice, user.id, name)
         .await?;
     Ok(Json(StatusView::from(&connection)))
 }

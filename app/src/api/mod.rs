@@ -40,7 +40,7 @@ pub const OPENAPI: &str = include_str!("../../openapi/openapi.json");
 /// Every route of [`router`], as (method, path): the test
 /// `the_openapi_document_describes_every_route` keeps this list, the router
 /// and the OpenAPI document in step.
-pub const ROUTES: [(&str, &str); 24] = [
+pub const ROUTES: [(&str, &str); 25] = [
     ("get", "/api/clients"),
     ("post", "/api/clients"),
     ("get", "/api/clients/{client}"),
@@ -62,6 +62,7 @@ pub const ROUTES: [(&str, &str); 24] = [
     ("get", "/api/integration"),
     ("post", "/api/integration/connect"),
     ("post", "/api/integration/organisation"),
+    ("post", "/api/integration/organisation/name"),
     ("post", "/api/integration/disconnect"),
     ("get", "/api/activity"),
     ("get", "/api/activity.csv"),
@@ -122,6 +123,10 @@ pub fn router<S: AppStore>() -> Router<AppState<S>> {
         .route(
             "/api/integration/organisation",
             post(integration::choose_organisation::<S>),
+        )
+        .route(
+            "/api/integration/organisation/name",
+            post(integration::name_organisation::<S>),
         )
         .route(
             "/api/integration/disconnect",

@@ -390,6 +390,12 @@ impl From<ConnectionUseCaseError> for Problem {
                 field: "tenant".into(),
                 message: e.to_string(),
             }]),
+            ConnectionUseCaseError::NothingToName => Problem::new(
+                StatusCode::CONFLICT,
+                "connection-state",
+                "Not possible in the connection's state",
+                e.to_string(),
+            ),
         }
     }
 }

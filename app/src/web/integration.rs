@@ -1,5 +1,7 @@
 //! Integrations → Xero Practice Manager: the true status, Connect /
-//! Reconnect, the OAuth callback, and Disconnect with its confirmation.
+//! Reconnect, the OAuth callback, the choice among several organisations a
+//! login granted, naming the organisation (Xero may give no name), and
+//! Disconnect with its confirmation.
 
 use askama::Template;
 use axum::Form;
@@ -7,10 +9,11 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::activity::ActivityKind;
-use domain::connection::{ConnectionState, DisconnectConfirmation};
+use domain::connection::{ConnectionState, ConnectionStatus, DisconnectConfirmation};
 use domain::ports::{ActivityFilter, ActivityPage, XpmError};
 use domain::practice::Role;
-use domain::usecases::{AuthorisationCallback, AuthorisationOutcome};
+use domain::text::DisplayName;
+use domain::usecases::{AuthorisationCallback, AuthorisationOutcome, ConnectionUseCaseError};
 use serde::Deserialize;
 
 use crate::auth::PageUser;
@@ -25,6 +28,10 @@ struct IntegrationPage {
     status: &'static str,
     status_class: String,
     organisation: Option<String>,
+    /// Xero gave no name for it and no one has named it yet.
+    unnamed: bool,
+    /// While choosing: the organisations the latest login granted, (tenant id, name).
+    choices: Vec<(String, String)>,
     connected_since: Option<String>,
     problem: Option<String>,
     /// What XPM last said is left of today's allowance, in words.
@@ -34,6 +41,8 @@ struct IntegrationPage {
     error: Option<String>,
     is_admin: bool,
     can_disconnect: bool,
+    /// An organisation is on record that a person may name.
+    can_name: bool,
     csrf: String,
     sim_url: Option<String>,
 }
@@ -48,6 +57,13 @@ fn integration_page<S>(
         status: connection.status().label(),
         status_class: format!("{:?}", connection.status()).to_lowercase(),
         organisation: connection.organisation().map(|o| o.name.to_string()),
+        unnamed: connection.organisation().is_some_and(|o| o.is_unnamed())
+            && connection.status() != ConnectionStatus::Choosing,
+        choices: connection
+            .choices()
+            .iter()
+            .map(|o| (o.tenant.to_string(), o.name.to_string()))
+            .collect(),
         connected_since: connection.connected_since().map(when),
         problem: connection.problem().map(|p| p.as_str().to_owned()),
         allowance: None,
@@ -60,7 +76,10 @@ fn integration_page<S>(
             ConnectionState::Connected { .. }
                 | ConnectionState::Expired { .. }
                 | ConnectionState::Revoked { .. }
+                | ConnectionState::Choosing { .. }
         ),
+        can_name: connection.organisation().is_some()
+            && connection.status() != ConnectionStatus::Choosing,
         csrf: page.session.csrf.clone(),
         sim_url: state.sim_url.clone(),
     }
@@ -143,10 +162,11 @@ pub async fn page<S: AppStore>(
                 ));
             }
         }
-        Some("disconnected") if connection.status() == domain::connection::ConnectionStatus::Disconnected => view.notices.push(
+        Some("disconnected") if connection.status() == ConnectionStatus::Disconnected => view.notices.push(
             "Disconnected. Everything already synced stays in XPM; the activity log is still here."
                 .into(),
         ),
+        Some("named") => view.notices.push("Saved the organisation's name.".into()),
         _ => {}
     }
     render(&view)
@@ -186,15 +206,6 @@ pub struct CallbackQuery {
     error_description: Option<String>,
 }
 
-#[derive(Template)]
-#[template(path = "choose_organisation.html")]
-struct ChoosePage {
-    nav: Option<Nav>,
-    csrf: String,
-    organisations: Vec<(String, String)>,
-    previous: Option<String>,
-}
-
 /// Where Xero sends the administrator back.
 pub async fn callback<S: AppStore>(
     State(state): State<AppState<S>>,
@@ -230,9 +241,6 @@ pub async fn callback<S: AppStore>(
             );
         }
     };
-    let before = domain::ports::ConnectionStore::connection(state.store(), page.user.practice)
-        .await
-        .ok();
     match state
         .app
         .complete_authorisation(page.user.practice, callback)
@@ -241,18 +249,10 @@ pub async fn callback<S: AppStore>(
         Ok(AuthorisationOutcome::Connected(_)) => {
             Redirect::to("/integrations/xpm?done=connected").into_response()
         }
-        Ok(AuthorisationOutcome::ChooseOrganisation(organisations)) => render(&ChoosePage {
-            nav: Nav::of(&page),
-            csrf: page.session.csrf.clone(),
-            organisations: organisations
-                .iter()
-                .map(|o| (o.tenant.to_string(), o.name.to_string()))
-                .collect(),
-            previous: before
-                .as_ref()
-                .and_then(|b| b.organisation())
-                .map(|o| o.name.to_string()),
-        }),
+        // The integration page asks, for as long as the choice is pending.
+        Ok(AuthorisationOutcome::ChooseOrganisation(_)) => {
+            Redirect::to("/integrations/xpm").into_response()
+        }
         Err(e) => {
             tracing::warn!(practice = %page.user.practice, error = %e, "Xero's login did not connect");
             let connection =
@@ -301,6 +301,52 @@ pub async fn choose<S: AppStore>(
             StatusCode::BAD_REQUEST,
             Nav::of(&page),
             "Cannot connect",
+            &e.to_string(),
+            "/integrations/xpm",
+        ),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NameForm {
+    csrf: String,
+    name: String,
+}
+
+/// Names the organisation as XPM shows it (Xero may give no name).
+pub async fn name<S: AppStore>(
+    State(state): State<AppState<S>>,
+    page: PageUser,
+    Form(form): Form<NameForm>,
+) -> Response {
+    if !page.session.csrf_matches(&form.csrf) {
+        return forged(&page);
+    }
+    let name = match DisplayName::new(&form.name) {
+        Ok(name) => name,
+        Err(e) => {
+            return message_page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Nav::of(&page),
+                "Not named",
+                &format!("{e}: type the organisation's name as XPM shows it."),
+                "/integrations/xpm",
+            );
+        }
+    };
+    match state
+        .app
+        .name_organisation(page.user.practice, page.user.id, name)
+        .await
+    {
+        Ok(_) => Redirect::to("/integrations/xpm?done=named").into_response(),
+        Err(e) => message_page(
+            match e {
+                ConnectionUseCaseError::Permission(_) => StatusCode::FORBIDDEN,
+                _ => StatusCode::CONFLICT,
+            },
+            Nav::of(&page),
+            "Not named",
             &e.to_string(),
             "/integrations/xpm",
         ),

@@ -37,6 +37,10 @@ pub fn router<S: AppStore>() -> Router<AppState<S>> {
             post(integration::choose::<S>),
         )
         .route(
+            "/integrations/xpm/organisation/name",
+            post(integration::name::<S>),
+        )
+        .route(
             "/integrations/xpm/disconnect",
             get(integration::confirm_disconnect::<S>).post(integration::disconnect::<S>),
         )

@@ -1,17 +1,26 @@
-//! Connect, Reconnect, the Xero callback, expiry and revocation, Disconnect.
-//! None of these touches the integration settings or starts a sync (FAQ 1).
+//! Connect, Reconnect, the Xero callback, expiry and revocation, Disconnect,
+//! and naming the organisation. None of these touches the integration
+//! settings or starts a sync (FAQ 1).
+//!
+//! The connection follows what the latest Xero login granted. Xero keeps a
+//! user's earlier connections when they consent again, so the adapter lists
+//! only that login's organisations: one is connected at once (a switch when
+//! it is another organisation than before); several wait for a person's
+//! choice, with nothing syncing meanwhile.
 
-use crate::activity::{ActivityKind, Actor};
+use crate::activity::{ActivityEntry, ActivityKind, Actor};
 use crate::connection::{
     ConnectionError, ConnectionEvent, ConnectionProblem, ConnectionState, DisconnectConfirmation,
     XpmOrganisation,
 };
 use crate::ids::{PracticeId, UserId, XpmTenantId};
 use crate::ports::{
-    AuthorisationError, Clock, ConnectionProblemKind, IdGenerator, PendingAuthorisation,
-    StoreError, XpmAccess, XpmAuthorization, XpmError, XpmGateway,
+    ActivityFilter, ActivityPage, AuthorisationError, Clock, ConnectionProblemKind,
+    GrantedOrganisation, IdGenerator, PendingAuthorisation, StoreError, XpmAccess,
+    XpmAuthorization, XpmError, XpmGateway,
 };
 use crate::practice::PermissionError;
+use crate::text::DisplayName;
 use crate::usecases::{Integration, Stores};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,10 +36,12 @@ pub enum ConnectionUseCaseError {
         "this Xero login was not started here or has already been used; start again with Connect"
     )]
     UnknownState,
-    #[error("XPM organisation {0} was not granted in this login")]
+    #[error("XPM organisation {0} was not granted in the latest Xero login")]
     OrganisationNotGranted(XpmTenantId),
     #[error("there is no Xero login to finish; start again with Connect")]
     NoGrantToChooseFrom,
+    #[error("there is no XPM organisation to name; Connect first")]
+    NothingToName,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -74,8 +85,36 @@ pub enum AuthorisationCallback {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthorisationOutcome {
     Connected(ConnectionState),
-    /// Several XPM organisations were granted: the person picks one.
+    /// Several XPM organisations were granted: the person picks one. The
+    /// connection is [`ConnectionState::Choosing`] until then.
     ChooseOrganisation(Vec<XpmOrganisation>),
+}
+
+/// Connection entries that name organisations, read to find a name Xero no
+/// longer gives (the activity log is kept forever, so names outlive switches).
+const NAMING_KINDS: [&str; 4] = [
+    "connected",
+    "reconnected",
+    "disconnected",
+    "organisation_named",
+];
+
+/// How many of those entries are read for a name: connection events are rare.
+const NAMING_ENTRIES_READ: u32 = 500;
+
+/// The organisations an entry names.
+fn organisations_in(entry: &ActivityEntry) -> Vec<&XpmOrganisation> {
+    match &entry.kind {
+        ActivityKind::Connected { organisation }
+        | ActivityKind::Disconnected { organisation }
+        | ActivityKind::OrganisationNamed { organisation, .. } => vec![organisation],
+        ActivityKind::Reconnected {
+            organisation,
+            previous,
+            ..
+        } => std::iter::once(organisation).chain(previous).collect(),
+        _ => Vec::new(),
+    }
 }
 
 impl<S, G, A, C, I> Integration<S, G, A, C, I>
@@ -144,8 +183,16 @@ where
             },
         };
         let current = self.stores.connection(practice).await?;
-        let organisation = match &grant.organisations[..] {
-            [] => {
+        let mut granted = Vec::with_capacity(grant.organisations.len());
+        for organisation in grant.organisations {
+            granted.push(self.named(practice, &current, organisation).await?);
+        }
+        granted.dedup_by_key(|o| o.tenant);
+        // What this login granted decides, never what Xero kept from before:
+        // one organisation is connected (switched to, if it is another one);
+        // with several the person chooses, even if the previous one is among them.
+        let organisation = match granted.len() {
+            0 => {
                 return Err(self
                     .authorisation_failed(
                         practice,
@@ -154,19 +201,16 @@ where
                     )
                     .await);
             }
-            [only] => only.clone(),
-            several => match current
-                .organisation()
-                .and_then(|o| several.iter().find(|g| g.tenant == o.tenant))
-            {
-                Some(previous) => previous.clone(),
-                None => {
-                    self.stores.save_tokens(practice, &grant.tokens).await?;
-                    return Ok(AuthorisationOutcome::ChooseOrganisation(
-                        grant.organisations,
-                    ));
-                }
-            },
+            1 => granted.remove(0),
+            _ => {
+                let transition = current.apply(ConnectionEvent::SeveralGranted {
+                    granted: granted.clone(),
+                })?;
+                self.stores.save_tokens(practice, &grant.tokens).await?;
+                self.commit(practice, actor, transition.state, transition.activity)
+                    .await?;
+                return Ok(AuthorisationOutcome::ChooseOrganisation(granted));
+            }
         };
         self.stores.save_tokens(practice, &grant.tokens).await?;
         let state = self
@@ -175,7 +219,8 @@ where
         Ok(AuthorisationOutcome::Connected(state))
     }
 
-    /// Finishes a login that granted several organisations, with the one the admin picked.
+    /// Finishes a login that granted several organisations, with the one the
+    /// admin picked among them.
     pub async fn choose_organisation(
         &self,
         practice: PracticeId,
@@ -185,19 +230,88 @@ where
         let user = self
             .admin::<ConnectionUseCaseError>(practice, user, "connect to XPM")
             .await?;
-        let tokens = self
-            .stores
-            .tokens(practice)
-            .await?
-            .ok_or(ConnectionUseCaseError::NoGrantToChooseFrom)?;
-        let granted = self.authorization.organisations(&tokens).await?;
-        let organisation = granted
-            .into_iter()
-            .find(|o| o.tenant == tenant)
-            .ok_or(ConnectionUseCaseError::OrganisationNotGranted(tenant))?;
         let current = self.stores.connection(practice).await?;
+        let ConnectionState::Choosing { granted, .. } = &current else {
+            return Err(ConnectionUseCaseError::NoGrantToChooseFrom);
+        };
+        // The choice is among what the latest login granted, as Xero listed
+        // it then: an organisation Xero kept from an earlier login is refused.
+        let organisation = granted
+            .iter()
+            .find(|o| o.tenant == tenant)
+            .cloned()
+            .ok_or(ConnectionUseCaseError::OrganisationNotGranted(tenant))?;
+        if self.stores.tokens(practice).await?.is_none() {
+            return Err(ConnectionUseCaseError::NoGrantToChooseFrom);
+        }
         self.authorise(practice, Actor::User(user.id), &current, organisation)
             .await
+    }
+
+    /// Names the XPM organisation, as a person sees it in XPM: Xero may give
+    /// no name (it documents none for XPM tenants). The name is kept across
+    /// switches; a name Xero gives at a later login replaces it.
+    pub async fn name_organisation(
+        &self,
+        practice: PracticeId,
+        user: UserId,
+        name: DisplayName,
+    ) -> Result<ConnectionState, ConnectionUseCaseError> {
+        let user = self
+            .admin::<ConnectionUseCaseError>(practice, user, "name the XPM organisation")
+            .await?;
+        let current = self.stores.connection(practice).await?;
+        let transition = match current.apply(ConnectionEvent::Named { name }) {
+            Ok(transition) => transition,
+            Err(ConnectionError::IllegalTransition { .. }) => {
+                return Err(ConnectionUseCaseError::NothingToName);
+            }
+            Err(other) => return Err(other.into()),
+        };
+        self.commit(
+            practice,
+            Actor::User(user.id),
+            transition.state,
+            transition.activity,
+        )
+        .await
+    }
+
+    /// An organisation as a person should see it: Xero's name; else the
+    /// name this practice last knew it by (a person's, or Xero's earlier);
+    /// else a placeholder, for a person to replace.
+    async fn named(
+        &self,
+        practice: PracticeId,
+        current: &ConnectionState,
+        granted: GrantedOrganisation,
+    ) -> Result<XpmOrganisation, StoreError> {
+        let tenant = granted.tenant;
+        if let Some(name) = granted.name {
+            return Ok(XpmOrganisation { tenant, name });
+        }
+        let known = |o: &&XpmOrganisation| o.tenant == tenant && !o.is_unnamed();
+        if let Some(o) = current
+            .organisation()
+            .into_iter()
+            .chain(current.choices())
+            .find(known)
+        {
+            return Ok(o.clone());
+        }
+        let filter = ActivityFilter {
+            kinds: NAMING_KINDS.to_vec(),
+            ..ActivityFilter::default()
+        };
+        let page = ActivityPage {
+            after: None,
+            limit: NAMING_ENTRIES_READ,
+        };
+        let entries = self.stores.read(practice, &filter, page).await?;
+        Ok(entries
+            .iter()
+            .find_map(|e| organisations_in(e).into_iter().find(known).cloned())
+            .unwrap_or_else(|| XpmOrganisation::unnamed(tenant)))
     }
 
     async fn authorise(

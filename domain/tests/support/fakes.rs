@@ -809,7 +809,10 @@ pub struct FakeAuth(pub Arc<Mutex<AuthState>>);
 #[derive(Debug, Default)]
 pub struct AuthState {
     pub started: u32,
+    /// What the next login's consent grants.
     pub organisations: Vec<XpmOrganisation>,
+    /// Xero lists them without names (`"tenantName": null`, as it documents for XPM).
+    pub nameless: bool,
     pub exchange_error: Option<AuthorisationError>,
     pub revoked: Vec<String>,
 }
@@ -851,20 +854,22 @@ impl XpmAuthorization for FakeAuth {
         code: &str,
         _pkce_verifier: &SecretString,
     ) -> impl Future<Output = Result<Grant, AuthorisationError>> + Send {
-        ready(self.with(|s| match s.exchange_error.clone() {
-            Some(err) => Err(err),
-            None => Ok(Grant {
-                tokens: tokens(code),
-                organisations: s.organisations.clone(),
-            }),
+        ready(self.with(|s| {
+            match s.exchange_error.clone() {
+                Some(err) => Err(err),
+                None => Ok(Grant {
+                    tokens: tokens(code),
+                    organisations: s
+                        .organisations
+                        .iter()
+                        .map(|o| GrantedOrganisation {
+                            tenant: o.tenant,
+                            name: (!s.nameless).then(|| o.name.clone()),
+                        })
+                        .collect(),
+                }),
+            }
         }))
-    }
-
-    fn organisations(
-        &self,
-        _tokens: &TokenSet,
-    ) -> impl Future<Output = Result<Vec<XpmOrganisation>, AuthorisationError>> + Send {
-        ready(Ok(self.with(|s| s.organisations.clone())))
     }
 
     fn refresh(

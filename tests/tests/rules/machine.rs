@@ -296,16 +296,7 @@ impl<S: Stores + Clone> Case<S> {
     /// The organisation the app is (or was last) connected to.
     async fn current_org(&self) -> Option<Uuid> {
         let state = self.rig.store().connection(self.rig.practice).await.ok()?;
-        match state {
-            ConnectionState::NotConnected => None,
-            ConnectionState::Connected { organisation, .. }
-            | ConnectionState::Expired { organisation, .. }
-            | ConnectionState::Revoked { organisation, .. }
-            | ConnectionState::Disconnected {
-                last_organisation: organisation,
-                ..
-            } => Some(*organisation.tenant.as_uuid()),
-        }
+        state.organisation().map(|o| *o.tenant.as_uuid())
     }
 
     /// Connect or Reconnect through the real login pages. Checks rule 1 / invariant 5.
@@ -320,7 +311,7 @@ impl<S: Stores + Clone> Case<S> {
         let (granted, pick) = match grant {
             Grant::First => (vec![first_org()], first_org()),
             Grant::Second => (vec![second_org()], second_org()),
-            Grant::Both => (vec![first_org(), second_org()], second_org()),
+            Grant::Both => (vec![first_org(), second_org()], first_org()),
         };
         let state = self
             .rig

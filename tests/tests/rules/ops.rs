@@ -62,7 +62,10 @@ pub enum GoneBy {
     Merge,
 }
 
-/// Which XPM organisations the admin grants in Xero's consent page.
+/// Which XPM organisations the admin grants in Xero's consent page. The app
+/// connects to what that consent granted: Second switches to the second
+/// organisation; Both asks, and the admin picks the first (where the
+/// prologue's clients are, so that most steps still have them to work on).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grant {
     First,

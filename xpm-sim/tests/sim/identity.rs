@@ -167,8 +167,12 @@ async fn login_consent_and_code_exchange_connect_the_app() {
         "only the chosen practice"
     );
     assert_eq!(conns[0]["tenantId"], demo::TENANT_ID);
-    assert_eq!(conns[0]["tenantType"], "PRACTICE");
-    assert_eq!(conns[0]["tenantName"], "Demo Practice");
+    assert_eq!(conns[0]["tenantType"], "PRACTICEMANAGER");
+    assert_eq!(
+        conns[0]["tenantName"],
+        Value::Null,
+        "Xero documents no name for an XPM tenant"
+    );
     assert_eq!(conns[0]["createdDateUtc"], "2026-01-05T09:00:00.0000000");
 
     assert_eq!(
@@ -200,6 +204,173 @@ async fn login_consent_and_code_exchange_connect_the_app() {
         journal.iter().all(|e| !e.response_body.contains(access)),
         "tokens are redacted"
     );
+}
+
+/// The `authentication_event_id` claim of a JWT-shaped access token.
+fn auth_event_id(access: &str) -> String {
+    let payload = access.split('.').nth(1).unwrap();
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    let claims: Value = serde_json::from_slice(&json).unwrap();
+    claims["authentication_event_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn connections(sim: &RunningSim, access: &str, auth_event: Option<&str>) -> Vec<Value> {
+    let mut url = sim.connections_url();
+    if let Some(id) = auth_event {
+        url = format!("{url}?authEventId={id}");
+    }
+    let answer: Value = http()
+        .get(url)
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer.as_array().unwrap().clone()
+}
+
+/// The tenants listed, sorted (on the frozen clock, connections made at
+/// the same moment come in no particular order).
+fn tenants(connections: &[Value]) -> Vec<&str> {
+    let mut tenants: Vec<&str> = connections
+        .iter()
+        .map(|c| c["tenantId"].as_str().unwrap())
+        .collect();
+    tenants.sort_unstable();
+    tenants
+}
+
+#[tokio::test]
+async fn a_second_consent_keeps_earlier_connections_and_its_auth_event_lists_only_its_own() {
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let first = login(&sim, demo::ADMIN_USER_ID, "allow", &[demo::TENANT_ID], true).await;
+    let (_, first) = exchange(&sim, &first["code"]).await;
+    let first_event = auth_event_id(first["access_token"].as_str().unwrap());
+
+    let again = login(
+        &sim,
+        demo::ADMIN_USER_ID,
+        "allow",
+        &[demo::SECOND_TENANT_ID],
+        true,
+    )
+    .await;
+    let (_, again) = exchange(&sim, &again["code"]).await;
+    let access = again["access_token"].as_str().unwrap();
+    let event = auth_event_id(access);
+    assert_ne!(event, first_event, "each consent is its own event");
+
+    let all = connections(&sim, access, None).await;
+    assert_eq!(
+        tenants(&all),
+        [demo::TENANT_ID, demo::SECOND_TENANT_ID],
+        "Xero keeps the earlier connection"
+    );
+    let latest = connections(&sim, access, Some(&event)).await;
+    assert_eq!(tenants(&latest), [demo::SECOND_TENANT_ID]);
+    assert_eq!(latest[0]["authEventId"], event.as_str());
+    assert_eq!(
+        tenants(&connections(&sim, access, Some(&first_event)).await),
+        [demo::TENANT_ID],
+        "the earlier connection keeps its own consent's event"
+    );
+    // Every connection kept may still be used with the new token.
+    for tenant in [demo::TENANT_ID, demo::SECOND_TENANT_ID] {
+        assert_eq!(list_status(&sim, access, Some(tenant)).await.0, 200);
+    }
+
+    // Ticking a practice again moves its connection to the new event, once.
+    let both = login(
+        &sim,
+        demo::ADMIN_USER_ID,
+        "allow",
+        &[demo::TENANT_ID, demo::SECOND_TENANT_ID],
+        true,
+    )
+    .await;
+    let (_, both) = exchange(&sim, &both["code"]).await;
+    let access = both["access_token"].as_str().unwrap();
+    let event = auth_event_id(access);
+    let latest = connections(&sim, access, Some(&event)).await;
+    assert_eq!(tenants(&latest), [demo::TENANT_ID, demo::SECOND_TENANT_ID]);
+    assert_eq!(sim.control().connections().len(), 2);
+}
+
+#[tokio::test]
+async fn xpm_tenants_are_practicemanager_and_named_only_when_the_seed_says_so() {
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let q = login(
+        &sim,
+        demo::ADMIN_USER_ID,
+        "allow",
+        &[demo::TENANT_ID, demo::SECOND_TENANT_ID],
+        true,
+    )
+    .await;
+    let (_, tokens) = exchange(&sim, &q["code"]).await;
+    let mut all = connections(&sim, tokens["access_token"].as_str().unwrap(), None).await;
+    all.sort_by(|a, b| a["tenantId"].as_str().cmp(&b["tenantId"].as_str()));
+    let named: Vec<(&str, &Value, &Value)> = all
+        .iter()
+        .map(|c| {
+            (
+                c["tenantId"].as_str().unwrap(),
+                &c["tenantType"],
+                &c["tenantName"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            (
+                demo::TENANT_ID,
+                &Value::from("PRACTICEMANAGER"),
+                &Value::Null
+            ),
+            (
+                demo::SECOND_TENANT_ID,
+                &Value::from("PRACTICEMANAGER"),
+                &Value::from(demo::SECOND_TENANT_NAME)
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_consent_page_names_every_practice_even_when_connections_do_not() {
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let c = http();
+    let html = c
+        .get(authorize_url(&sim, &[]))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let session = hidden(&html, "session");
+    let consent = c
+        .post(format!(
+            "{}/identity/connect/authorize/login",
+            sim.base_url()
+        ))
+        .form(&[("session", session.as_str()), ("user", demo::ADMIN_USER_ID)])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(consent.contains(demo::TENANT_NAME), "{consent}");
+    assert!(consent.contains(demo::SECOND_TENANT_NAME), "{consent}");
 }
 
 #[tokio::test]

@@ -54,6 +54,7 @@ const CHECKED: &[&str] = &[
     "/api/integration",
     "/api/integration/connect",
     "/api/integration/organisation",
+    "/api/integration/organisation/name", // names one's own practice's organisation only
     "/api/integration/disconnect",
     "/api/activity",
     "/api/activity.csv",
@@ -64,6 +65,7 @@ const CHECKED: &[&str] = &[
     "/integrations/xpm/connect",
     "/integrations/xpm/callback", // security.rs: another practice's state is refused
     "/integrations/xpm/organisation",
+    "/integrations/xpm/organisation/name", // one's own practice's organisation only
     "/integrations/xpm/disconnect",
     "/clients",
     "/clients/{client}",

@@ -184,6 +184,11 @@ async fn staff_cannot_connect_disconnect_or_configure_by_api_or_page() {
             json!({"tenantId": sim_demo::TENANT_ID}),
         ),
         (
+            Method::POST,
+            "/api/integration/organisation/name".to_owned(),
+            json!({"name": "Renamed by staff"}),
+        ),
+        (
             Method::PUT,
             format!(
                 "/api/association-types/{}/mapping",
@@ -222,6 +227,10 @@ async fn staff_cannot_connect_disconnect_or_configure_by_api_or_page() {
         (
             "/integrations/xpm/organisation",
             vec![("csrf", csrf.as_str()), ("tenant", sim_demo::TENANT_ID)],
+        ),
+        (
+            "/integrations/xpm/organisation/name",
+            vec![("csrf", csrf.as_str()), ("name", "Renamed by staff")],
         ),
     ] {
         let r = page.post_form(path, &form).await;
