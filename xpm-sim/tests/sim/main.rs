@@ -5,6 +5,7 @@ mod common;
 mod conformance;
 mod contacts;
 mod control;
+mod custom_fields;
 mod faults;
 mod identity;
 mod limits;
