@@ -400,6 +400,14 @@ impl From<SettingsError> for Problem {
             SettingsError::Permission(p) => p.into(),
             SettingsError::Store(s) => s.into(),
             SettingsError::UnknownAssociationType(_) => Problem::not_found(e.to_string()),
+            SettingsError::NotConnected(c) => c.into(),
+            SettingsError::Xpm(x) => x.into(),
+            SettingsError::UnknownCustomField(_) | SettingsError::NotAClientTextField { .. } => {
+                Problem::invalid(vec![FieldProblem {
+                    field: "fieldUuid".into(),
+                    message: e.to_string(),
+                }])
+            }
         }
     }
 }
