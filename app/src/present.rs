@@ -3,7 +3,9 @@
 
 use domain::activity::{ActivityEntry, ActivityKind, Actor, Operation};
 use domain::ids::AssociationId;
-use domain::sync::{ClientStep, FieldChange, GoneReason, LookAlike, MatchKey, RelationshipStep};
+use domain::sync::{
+    ClientIdPlan, ClientStep, FieldChange, GoneReason, LookAlike, MatchKey, RelationshipStep,
+};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -36,6 +38,7 @@ pub fn operation(op: &Operation, name: NameAssociation<'_>) -> String {
         Operation::LinkClient => "update the linked XPM client".into(),
         Operation::AddRelationship(a) => format!("add the relationship of {}", name(*a)),
         Operation::UpdateRelationship(a) => format!("update the relationship of {}", name(*a)),
+        Operation::WriteClientId => "write PM Hub's id to XPM's custom field".into(),
     }
 }
 
@@ -105,6 +108,18 @@ pub fn describe_named(kind: &ActivityKind, name: NameAssociation<'_>) -> String 
             (None, None) => format!("Association type {association_type} left unmapped"),
         },
         ActivityKind::PushOptionsChanged => "Push options changed".into(),
+        ActivityKind::ClientIdFieldChanged { from, to } => match (from, to) {
+            (None, Some(to)) => format!(
+                "PM Hub's client id is now kept in XPM's custom field '{to}': each Sync that creates or links a client writes it there"
+            ),
+            (Some(from), Some(to)) => format!(
+                "PM Hub's client id is now kept in XPM's custom field '{to}' (was '{from}')"
+            ),
+            (Some(from), None) => format!(
+                "PM Hub's client id is no longer kept in an XPM custom field (was '{from}'); the ids written stay in XPM"
+            ),
+            (None, None) => "PM Hub's client id is kept in no XPM custom field".into(),
+        },
         ActivityKind::SyncRefused { reason } => format!("Sync refused: {reason}"),
         ActivityKind::ClientCreated {
             xpm_client,
@@ -122,9 +137,19 @@ pub fn describe_named(kind: &ActivityKind, name: NameAssociation<'_>) -> String 
         ActivityKind::ClientLinked { xpm_client, .. } => {
             format!("Client linked to the existing XPM client {xpm_client}")
         }
+        ActivityKind::ClientRecovered {
+            xpm_client,
+            by_id_field: Some(field),
+            ..
+        } => format!(
+            "XPM client {xpm_client} holds this client's PM Hub id in XPM's custom field '{field}': linked to it, whatever its name in XPM, no duplicate"
+        ),
         ActivityKind::ClientRecovered { xpm_client, .. } => format!(
             "An interrupted create had made XPM client {xpm_client}: linked to it, no duplicate"
         ),
+        ActivityKind::ClientIdWritten { field_name, .. } => {
+            format!("PM Hub's id written to XPM's custom field '{field_name}'")
+        }
         // Entries written before old values were recorded name the fields only.
         ActivityKind::ClientUpdated {
             fields, changes, ..
@@ -221,14 +246,16 @@ pub fn client_step(step: &ClientStep) -> String {
             changes,
             ..
         } if changes.is_empty() => {
-            format!("Adopt XPM client {xpm_client}, made by an interrupted create")
+            format!(
+                "Adopt XPM client {xpm_client}, this client's own (made by an interrupted create, or holding its PM Hub id)"
+            )
         }
         ClientStep::Recover {
             xpm_client,
             changes,
             ..
         } => format!(
-            "Adopt XPM client {xpm_client}, made by an interrupted create, then write PM Hub's values: {}",
+            "Adopt XPM client {xpm_client}, this client's own (made by an interrupted create, or holding its PM Hub id), then write PM Hub's values: {}",
             field_changes(changes)
         ),
         ClientStep::Update { changes, .. } => {
@@ -248,6 +275,29 @@ pub fn client_step(step: &ClientStep) -> String {
             gone(*xpm_client, *reason)
         ),
     }
+}
+
+/// What the Sync does with the custom field where PM Hub's id is kept, in
+/// words; `None` when it does nothing with it.
+pub fn client_id_plan(plan: &ClientIdPlan) -> Option<String> {
+    match (plan.found_by_id, plan.write) {
+        (true, _) => Some(format!(
+            "Found in XPM by this client's PM Hub id in the custom field '{}'",
+            plan.field_name
+        )),
+        (false, true) => Some(format!(
+            "Write PM Hub's id to XPM's custom field '{}'",
+            plan.field_name
+        )),
+        (false, false) => None,
+    }
+}
+
+/// "holds the PM Hub id of another client (…)": a look-alike that is another's.
+pub fn belongs_to_another(l: &LookAlike, client: &domain::client::Client) -> Option<String> {
+    l.holds_id_of_another(client.id).map(|other| {
+        format!("XPM's custom field holds the PM Hub id of another client ({other}): it is that client's")
+    })
 }
 
 /// "The linked XPM client … was deleted (or merged into another client) in XPM".

@@ -1161,6 +1161,98 @@ async fn the_client_page_unlinks_a_gone_client_once_confirmed_and_saves_terms_wi
     app.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_keeps_pm_hubs_id_in_an_xpm_text_field_and_a_create_writes_it_there() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let path = "/api/integration/client-id-field";
+    // Off by default, and nothing to choose from before connecting.
+    let (status, before) = app.get_json(path, &app.admin_token).await;
+    assert_eq!(status, StatusCode::OK, "{before}");
+    assert!(before["current"].is_null(), "{before}");
+    assert!(
+        before["note"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Connect")
+    );
+    app.connect().await;
+    let (_, offered) = app.get_json(path, &app.admin_token).await;
+    assert_eq!(
+        offered["choices"],
+        json!([{ "fieldUuid": sim_demo::PM_HUB_ID_FIELD_UUID, "fieldName": "PM Hub ID" }]),
+        "only the demo's client Text field: {offered}"
+    );
+    let put =
+        |token: &str, body: serde_json::Value| app.api(Method::PUT, path, token).json(&body).send();
+    let staff = put(
+        &app.staff_token,
+        json!({ "fieldUuid": sim_demo::PM_HUB_ID_FIELD_UUID }),
+    )
+    .await
+    .expect("send");
+    assert_eq!(staff.status(), StatusCode::FORBIDDEN);
+    let date = put(
+        &app.admin_token,
+        json!({ "fieldUuid": sim_demo::ENGAGEMENT_SIGNED_FIELD_UUID }),
+    )
+    .await
+    .expect("send");
+    assert_eq!(date.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let saved = put(
+        &app.admin_token,
+        json!({ "fieldUuid": sim_demo::PM_HUB_ID_FIELD_UUID }),
+    )
+    .await
+    .expect("send");
+    assert_eq!(saved.status(), StatusCode::OK);
+    let saved: serde_json::Value = saved.json().await.expect("json");
+    assert_eq!(saved["current"]["fieldName"], "PM Hub ID");
+    assert_eq!(saved["current"]["inConnectedOrganisation"], true);
+
+    let trust = demo::client_id(4);
+    let (_, preview) = app
+        .get_json(
+            &format!("/api/clients/{trust}/sync-preview"),
+            &app.staff_token,
+        )
+        .await;
+    assert_eq!(preview["plan"]["clientId"]["writesId"], true, "{preview}");
+    let outcome = sync(&app, trust, json!({})).await;
+    let uuid = uuid_of(&outcome);
+    let held = app
+        .sim
+        .control()
+        .client_custom_fields(tenant(), uuid)
+        .expect("in XPM");
+    assert_eq!(held.get("PM Hub ID"), Some(&trust.to_string()));
+    let written = activity_messages(&app, trust, "client_id_written").await;
+    assert_eq!(
+        written,
+        ["PM Hub's id written to XPM's custom field 'PM Hub ID'"]
+    );
+    // The page names the field, and offers the choices only when asked.
+    assert_eq!(
+        app.login(demo::ADMIN_EMAIL, demo::ADMIN_PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+    let (_, page) = app.page("/integrations/xpm").await;
+    assert!(page.contains("<strong>PM Hub ID</strong>"), "{page}");
+    assert!(!page.contains("id=\"id-field-choice\""));
+    let (_, choosing) = app.page("/integrations/xpm?id-field=choose").await;
+    assert!(choosing.contains("id=\"id-field-choice\""), "{choosing}");
+    let csrf = app.csrf().await;
+    let off = app
+        .post_form(
+            "/integrations/xpm/client-id-field",
+            &[("csrf", &csrf), ("field", "")],
+        )
+        .await;
+    assert_eq!(off.status(), StatusCode::SEE_OTHER);
+    let (_, after) = app.get_json(path, &app.staff_token).await;
+    assert!(after["current"].is_null(), "{after}");
+    app.stop().await;
+}
+
 /// Issue 14: the Association Types page and API offer exactly the configured
 /// list, flag a mapping saved earlier to a name XPM lacks (the demo's
 /// "Appointor") without dropping it, refuse to save such a name, and take a

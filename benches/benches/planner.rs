@@ -140,6 +140,7 @@ fn build(n: usize, state: State) -> Built {
                 last_pushed: Some(ClientPayload::new(&pushed, PushOptions::default())),
                 relationships,
                 last_synced_at: datetime!(2026-01-01 0:00 UTC),
+                client_id_written: None,
             })
         }
     };

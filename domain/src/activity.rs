@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use crate::connection::{ConnectionProblem, XpmOrganisation};
 use crate::ids::{
     ActivityEntryId, AssociationId, AssociationTypeId, ClientId, PracticeId, UserId, XpmClientUuid,
-    XpmRelationshipUuid, XpmTenantId,
+    XpmCustomFieldUuid, XpmRelationshipUuid, XpmTenantId,
 };
 use crate::relationship_type::XpmRelationshipType;
 use crate::sync::{FieldChange, GoneReason, SkipReason};
@@ -41,6 +41,8 @@ pub enum Operation {
     LinkClient,
     AddRelationship(AssociationId),
     UpdateRelationship(AssociationId),
+    /// Writing PM Hub's client id into XPM's custom field.
+    WriteClientId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +82,12 @@ pub enum ActivityKind {
         to: Option<XpmRelationshipType>,
     },
     PushOptionsChanged,
+    /// An admin chose (`to`) or turned off (`to: None`) the XPM custom
+    /// field where the Sync keeps PM Hub's client id (fields by XPM's name).
+    ClientIdFieldChanged {
+        from: Option<String>,
+        to: Option<String>,
+    },
 
     // Sync, one entry per operation.
     SyncRefused {
@@ -97,10 +105,22 @@ pub enum ActivityKind {
         tenant: XpmTenantId,
         xpm_client: XpmClientUuid,
     },
-    /// After an interrupted create, the client XPM had made was found and linked.
+    /// After an interrupted create, the client XPM had made was found and
+    /// linked; or a client whose XPM custom field holds this client's PM Hub
+    /// id was (`by_id_field`: that field's name).
     ClientRecovered {
         tenant: XpmTenantId,
         xpm_client: XpmClientUuid,
+        #[serde(default)]
+        by_id_field: Option<String>,
+    },
+    /// PM Hub's client id was written into the XPM custom field where the
+    /// practice keeps it, and XPM confirmed it.
+    ClientIdWritten {
+        tenant: XpmTenantId,
+        xpm_client: XpmClientUuid,
+        field: XpmCustomFieldUuid,
+        field_name: String,
     },
     ClientUpdated {
         tenant: XpmTenantId,
@@ -163,7 +183,7 @@ pub enum ActivityKind {
 
 impl ActivityKind {
     /// Every kind's [`code`](Self::code), for filters.
-    pub const CODES: [&'static str; 24] = [
+    pub const CODES: [&'static str; 26] = [
         "connected",
         "reconnected",
         "authorisation_expired",
@@ -173,10 +193,12 @@ impl ActivityKind {
         "organisation_named",
         "mapping_changed",
         "push_options_changed",
+        "client_id_field_changed",
         "sync_refused",
         "client_created",
         "client_linked",
         "client_recovered",
+        "client_id_written",
         "client_updated",
         "client_unchanged",
         "client_gone_from_xpm",
@@ -202,10 +224,12 @@ impl ActivityKind {
             Self::OrganisationNamed { .. } => "organisation_named",
             Self::MappingChanged { .. } => "mapping_changed",
             Self::PushOptionsChanged => "push_options_changed",
+            Self::ClientIdFieldChanged { .. } => "client_id_field_changed",
             Self::SyncRefused { .. } => "sync_refused",
             Self::ClientCreated { .. } => "client_created",
             Self::ClientLinked { .. } => "client_linked",
             Self::ClientRecovered { .. } => "client_recovered",
+            Self::ClientIdWritten { .. } => "client_id_written",
             Self::ClientUpdated { .. } => "client_updated",
             Self::ClientUnchanged { .. } => "client_unchanged",
             Self::ClientGoneFromXpm { .. } => "client_gone_from_xpm",
@@ -226,6 +250,7 @@ impl ActivityKind {
             self,
             Self::ClientCreated { .. }
                 | Self::ClientUpdated { .. }
+                | Self::ClientIdWritten { .. }
                 | Self::RelationshipAdded { .. }
                 | Self::RelationshipUpdated { .. }
         )

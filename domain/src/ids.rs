@@ -89,6 +89,10 @@ uuid_id!(
     XpmTenantId, "XPM tenant id"
 );
 uuid_id!(
+    /// A custom field's UUID in XPM (one organisation's definition).
+    XpmCustomFieldUuid, "XPM custom field UUID"
+);
+uuid_id!(
     /// One connection (grant) in Xero's /connections list; needed to remove it.
     XeroConnectionId, "Xero connection id"
 );

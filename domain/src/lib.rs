@@ -9,6 +9,7 @@ pub mod activity;
 pub mod association;
 pub mod client;
 pub mod connection;
+pub mod custom_field;
 pub mod ids;
 pub mod ports;
 pub mod practice;

@@ -15,9 +15,10 @@ use crate::activity::{ActivityEntry, ActivityKind};
 use crate::association::{Association, AssociationType};
 use crate::client::Client;
 use crate::connection::{ConnectionProblem, ConnectionState};
+use crate::custom_field::XpmCustomFieldDefinition;
 use crate::ids::{
     ActivityEntryId, AssociationId, AssociationTypeId, ClientId, PracticeId, UserId, XpmClientUuid,
-    XpmRelationshipUuid, XpmTenantId,
+    XpmCustomFieldUuid, XpmRelationshipUuid, XpmTenantId,
 };
 use crate::practice::{Practice, User};
 use crate::relationship_type::{TermsCarried, XpmRelationshipType};
@@ -205,6 +206,43 @@ pub trait XpmGateway: Send + Sync + 'static {
         access: XpmAccess,
         query: &str,
     ) -> impl Future<Output = Result<Vec<LookAlike>, XpmError>> + Send;
+
+    /// The clients XPM says were modified at or after `since` (one list
+    /// call, `modifiedsince`), each as a look-alike: the candidates for the
+    /// client an interrupted create made, when it may have been renamed in
+    /// XPM since.
+    fn clients_modified_since(
+        &self,
+        access: XpmAccess,
+        since: OffsetDateTime,
+    ) -> impl Future<Output = Result<Vec<LookAlike>, XpmError>> + Send;
+
+    /// The organisation's custom field definitions (one call). Reads only.
+    fn custom_field_definitions(
+        &self,
+        access: XpmAccess,
+    ) -> impl Future<Output = Result<Vec<XpmCustomFieldDefinition>, XpmError>> + Send;
+
+    /// The text one client's custom field holds (one call); `None` when it
+    /// holds nothing. A client XPM no longer knows is [`XpmError::NotFound`].
+    fn read_client_custom_field(
+        &self,
+        access: XpmAccess,
+        xpm_client: XpmClientUuid,
+        field: XpmCustomFieldUuid,
+    ) -> impl Future<Output = Result<Option<String>, XpmError>> + Send;
+
+    /// Writes `value` into one Text custom field of a client (one call;
+    /// the client's other fields and custom fields keep their values).
+    /// MUST answer `Ok` only when XPM confirmed it; when the answer is
+    /// lost it looks the field up before answering [`XpmError::Ambiguous`].
+    fn write_client_custom_field(
+        &self,
+        access: XpmAccess,
+        xpm_client: XpmClientUuid,
+        field: XpmCustomFieldUuid,
+        value: &str,
+    ) -> impl Future<Output = Result<(), XpmError>> + Send;
 
     /// What XPM said is left of today's allowance for this organisation,
     /// from its last answer to this process; `None` before any answer.

@@ -1,5 +1,6 @@
 //! Integration settings: which practice association types map to which XPM
-//! relationship types, and push options.
+//! relationship types, push options, and the XPM custom field (if any) where
+//! the Sync keeps PM Hub's client id.
 //!
 //! Settings are a value of their own, stored apart from the connection: no
 //! connection transition takes or returns them, so Connect, Reconnect, expiry
@@ -10,13 +11,30 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::AssociationTypeId;
+use crate::ids::{AssociationTypeId, XpmCustomFieldUuid, XpmTenantId};
 use crate::relationship_type::{RelationshipTypes, XpmRelationshipType};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IntegrationSettings {
     mappings: BTreeMap<AssociationTypeId, XpmRelationshipType>,
     push: PushOptions,
+    /// Off (`None`) unless a practice chooses a field; settings stored
+    /// before it existed read as off.
+    #[serde(default)]
+    client_id_field: Option<ClientIdField>,
+}
+
+/// The XPM client custom field in which the Sync keeps PM Hub's client id
+/// (written on create and link), so the client can be found in XPM by it,
+/// whatever XPM's copy is called.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientIdField {
+    /// The XPM organisation whose field it is: a field's UUID means nothing
+    /// in another organisation, so a Sync to another one does not use it.
+    pub tenant: XpmTenantId,
+    pub field: XpmCustomFieldUuid,
+    /// XPM's name for the field when it was chosen, for people to read.
+    pub name: String,
 }
 
 /// Options that shape what a sync pushes.
@@ -40,7 +58,11 @@ impl IntegrationSettings {
         mappings: BTreeMap<AssociationTypeId, XpmRelationshipType>,
         push: PushOptions,
     ) -> Self {
-        Self { mappings, push }
+        Self {
+            mappings,
+            push,
+            client_id_field: None,
+        }
     }
 
     /// The XPM relationship type an association type syncs as, if mapped.
@@ -84,5 +106,21 @@ impl IntegrationSettings {
             .iter()
             .filter(|(_, name)| types.resolve(name).is_err())
             .map(|(id, name)| (*id, name))
+    }
+
+    /// The field where the Sync keeps PM Hub's client id, if one is chosen.
+    pub fn client_id_field(&self) -> Option<&ClientIdField> {
+        self.client_id_field.as_ref()
+    }
+
+    /// The field, when it belongs to `tenant` (the organisation a Sync targets).
+    pub fn client_id_field_in(&self, tenant: XpmTenantId) -> Option<&ClientIdField> {
+        self.client_id_field.as_ref().filter(|f| f.tenant == tenant)
+    }
+
+    /// Chooses (or, with `None`, turns off) the field. Returns the previous
+    /// choice so the change can be logged.
+    pub fn set_client_id_field(&mut self, field: Option<ClientIdField>) -> Option<ClientIdField> {
+        std::mem::replace(&mut self.client_id_field, field)
     }
 }

@@ -225,7 +225,7 @@ fn several_organisations_granted_let_the_admin_choose() {
 fn a_reconnect_granting_only_another_organisation_switches_to_it_and_keeps_the_settings() {
     let mut w = World::new();
     let director = w.association_type("Director");
-    w.map(director, Some(XpmRelationshipType::Director));
+    w.map(director, Some(XpmRelationshipType::from_static("Director")));
     let acme = w.company("Acme");
     w.connect_to(1);
     w.sync(acme).unwrap();

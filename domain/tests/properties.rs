@@ -253,6 +253,7 @@ fn build(s: &Scenario) -> Built {
             last_pushed: Some(last),
             relationships,
             last_synced_at: datetime!(2026-01-01 0:00 UTC),
+            client_id_written: None,
         }
     });
     let connected = ConnectionState::Connected {
@@ -344,6 +345,7 @@ fn apply(b: &mut Built, plan: &domain::sync::SyncPlan) {
         last_pushed: None,
         relationships: BTreeMap::new(),
         last_synced_at: datetime!(2026-01-01 0:00 UTC),
+        client_id_written: None,
     });
     record.last_pushed = Some(payload);
     let as_terms = |t: RelationshipTerms| AssociationTerms {

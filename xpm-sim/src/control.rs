@@ -88,6 +88,14 @@ pub fn router() -> Router<Arc<Shared>> {
             post(merge_client),
         )
         .route(
+            "/_sim/orgs/{tenant}/custom-fields",
+            get(custom_fields).post(add_custom_field),
+        )
+        .route(
+            "/_sim/orgs/{tenant}/clients/{uuid}/custom-fields",
+            get(client_custom_fields).patch(set_client_custom_fields),
+        )
+        .route(
             "/_sim/orgs/{tenant}/relationships",
             post(add_relationship).patch(update_relationship),
         )
@@ -191,6 +199,33 @@ async fn merge_client(
         uuid(&tenant)
             .and_then(|t| handle(&sh).merge_client(t, uuid(&id)?, uuid(&into)?))
             .map(|_| json!({ "merged": true })),
+    )
+}
+
+async fn custom_fields(State(sh): S, Path(tenant): Path<String>) -> Response {
+    result(uuid(&tenant).and_then(|t| handle(&sh).custom_fields(t)))
+}
+
+async fn add_custom_field(State(sh): S, Path(tenant): Path<String>, bytes: Bytes) -> Response {
+    result(uuid(&tenant).and_then(|t| handle(&sh).add_custom_field(t, &body::<Value>(&bytes)?)))
+}
+
+async fn client_custom_fields(
+    State(sh): S,
+    Path((tenant, id)): Path<(String, String)>,
+) -> Response {
+    result(uuid(&tenant).and_then(|t| handle(&sh).client_custom_fields(t, uuid(&id)?)))
+}
+
+async fn set_client_custom_fields(
+    State(sh): S,
+    Path((tenant, id)): Path<(String, String)>,
+    bytes: Bytes,
+) -> Response {
+    result(
+        uuid(&tenant).and_then(|t| {
+            handle(&sh).set_client_custom_fields(t, uuid(&id)?, &body::<Value>(&bytes)?)
+        }),
     )
 }
 

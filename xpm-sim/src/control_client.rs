@@ -7,10 +7,11 @@ use crate::handle::{ConnectRequest, ConnectionView, OrgState, OrgSummary};
 use crate::journal::{JournalEntry, JournalFilter};
 use crate::limits::LimitsConfig;
 use crate::seed::{Seed, SeedReport};
-use crate::state::Client;
+use crate::state::{Client, CustomFieldDef};
 use crate::tokens::TokenSet;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
@@ -106,6 +107,52 @@ impl ControlClient {
             self.http
                 .patch(self.url(&format!("/orgs/{tenant}/clients/{uuid}")))
                 .json(fields),
+        )
+        .await
+    }
+
+    pub async fn custom_fields(&self, tenant: Uuid) -> R<Vec<CustomFieldDef>> {
+        self.send(
+            self.http
+                .get(self.url(&format!("/orgs/{tenant}/custom-fields"))),
+        )
+        .await
+    }
+
+    /// An XPM administrator adds a custom field (`{"Name", "Type", ...}`).
+    pub async fn add_custom_field(&self, tenant: Uuid, definition: &Value) -> R<CustomFieldDef> {
+        self.send(
+            self.http
+                .post(self.url(&format!("/orgs/{tenant}/custom-fields")))
+                .json(definition),
+        )
+        .await
+    }
+
+    /// A client's custom field values, by field name, as stored.
+    pub async fn client_custom_fields(
+        &self,
+        tenant: Uuid,
+        uuid: Uuid,
+    ) -> R<BTreeMap<String, String>> {
+        self.send(
+            self.http
+                .get(self.url(&format!("/orgs/{tenant}/clients/{uuid}/custom-fields"))),
+        )
+        .await
+    }
+
+    /// A person fills in custom fields of a client in XPM (`{"PM Hub ID": "..."}`).
+    pub async fn set_client_custom_fields(
+        &self,
+        tenant: Uuid,
+        uuid: Uuid,
+        values: &Value,
+    ) -> R<BTreeMap<String, String>> {
+        self.send(
+            self.http
+                .patch(self.url(&format!("/orgs/{tenant}/clients/{uuid}/custom-fields")))
+                .json(values),
         )
         .await
     }

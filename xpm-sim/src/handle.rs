@@ -6,13 +6,14 @@ use crate::faults::{FaultRule, FaultSpec};
 use crate::identity::{NO_ACCESS_MESSAGE, connection_time};
 use crate::journal::{JournalEntry, JournalFilter};
 use crate::limits::LimitsConfig;
-use crate::practice::{clients, relationships};
+use crate::practice::{clients, custom_fields, relationships};
 use crate::seed::{Seed, SeedReport};
 use crate::sim::Shared;
-use crate::state::{Client, Connection, Org, Relationship, SimState};
+use crate::state::{Client, Connection, CustomFieldDef, Org, Relationship, SimState};
 use crate::tokens::{self, TokenSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -312,6 +313,75 @@ impl SimHandle {
         self.with_org(tenant, |org, _, now| {
             relationships::delete(org, now, &doc).map(|_| ())
         })
+    }
+
+    /// The organisation's custom field definitions, in XPM's list order.
+    pub fn custom_fields(&self, tenant: Uuid) -> Result<Vec<CustomFieldDef>, ControlError> {
+        let st = self.sh.lock();
+        let org = st
+            .orgs
+            .get(&tenant)
+            .ok_or_else(|| ControlError::NotFound(format!("organisation {tenant}")))?;
+        Ok(custom_fields::definitions(org)
+            .into_iter()
+            .cloned()
+            .collect())
+    }
+
+    /// An XPM administrator adds a custom field: `{"Name", "Type", "Options"?,
+    /// "LinkUrl"?, "UseClient"?, "UseContact"?, ..., "UUID"?}` (XPM names;
+    /// the same rules as seeds).
+    pub fn add_custom_field(
+        &self,
+        tenant: Uuid,
+        definition: &Value,
+    ) -> Result<CustomFieldDef, ControlError> {
+        let doc = Doc::from_json(definition).map_err(ControlError::Invalid)?;
+        self.with_org(tenant, |org, rng, _| {
+            let id = custom_fields::define(org, rng, &doc)?;
+            org.custom_fields
+                .get(&id)
+                .cloned()
+                .ok_or_else(|| crate::practice::XpmError::new("Custom field not found"))
+        })
+    }
+
+    /// The custom fields a client holds a value in, by field name, as stored
+    /// (dates `yyyy-MM-dd`, booleans `true`/`false`); deleted clients included.
+    pub fn client_custom_fields(
+        &self,
+        tenant: Uuid,
+        uuid: Uuid,
+    ) -> Result<BTreeMap<String, String>, ControlError> {
+        let st = self.sh.lock();
+        let org = st
+            .orgs
+            .get(&tenant)
+            .ok_or_else(|| ControlError::NotFound(format!("organisation {tenant}")))?;
+        if !org.clients.contains_key(&uuid) {
+            return Err(ControlError::NotFound(format!("client {uuid}")));
+        }
+        Ok(custom_fields::values_of(org, uuid)
+            .into_iter()
+            .map(|(d, v)| (d.name.clone(), v.to_owned()))
+            .collect())
+    }
+
+    /// A person fills in (or, with `""`, empties) custom fields of a client
+    /// in XPM: `{"<field name or UUID>": "value", ...}`; the API's rules.
+    /// Answers the client's values, as [`SimHandle::client_custom_fields`].
+    pub fn set_client_custom_fields(
+        &self,
+        tenant: Uuid,
+        uuid: Uuid,
+        values: &Value,
+    ) -> Result<BTreeMap<String, String>, ControlError> {
+        let doc = Doc::from_json(values).map_err(ControlError::Invalid)?;
+        let inputs = custom_fields::parse_edit(&doc).map_err(|e| ControlError::Invalid(e.0))?;
+        self.with_org(tenant, |org, _, now| {
+            custom_fields::write(org, now, uuid, &inputs)
+        })?;
+        self.client_custom_fields(tenant, uuid)
     }
 
     /// Runs an XPM rule on one organisation; "not found" errors become 404s.

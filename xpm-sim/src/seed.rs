@@ -4,7 +4,7 @@
 //! the same validation.
 
 use crate::doc::Doc;
-use crate::practice::{clients, relationships};
+use crate::practice::{clients, custom_fields, relationships};
 use crate::state::{App, Membership, Org, SimState, Staff, User};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -37,6 +37,14 @@ pub mod demo {
     pub const ACME_UUID: &str = "0d5c3a1e-2b4f-4c6d-8e7f-9a0b1c2d3e4f";
     pub const JANE_UUID: &str = "1e6d4b2f-3c5a-4d7e-9f8a-0b1c2d3e4f5a";
     pub const ACCOUNT_MANAGER_UUID: &str = "5a1e0c2b-7d3f-4a8e-9b6c-2e4f6a8b0c1d";
+    /// Demo Practice's client custom fields: a Text one (where an app can
+    /// keep its own id for a client), a Date and a Select (Bronze, Silver,
+    /// Gold). A fourth, "Preferred contact time", is used for contacts only.
+    pub const PM_HUB_ID_FIELD_UUID: &str = "c4a1e7d2-3b5f-4e60-8a9b-0c1d2e3f4a01";
+    pub const PM_HUB_ID_FIELD_NAME: &str = "PM Hub ID";
+    pub const ENGAGEMENT_SIGNED_FIELD_UUID: &str = "c4a1e7d2-3b5f-4e60-8a9b-0c1d2e3f4a02";
+    pub const SERVICE_TIER_FIELD_UUID: &str = "c4a1e7d2-3b5f-4e60-8a9b-0c1d2e3f4a03";
+    pub const CONTACT_ONLY_FIELD_UUID: &str = "c4a1e7d2-3b5f-4e60-8a9b-0c1d2e3f4a04";
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -61,7 +69,12 @@ pub struct OrgSeed {
     pub name_in_connections: bool,
     #[serde(default)]
     pub staff: Vec<StaffSeed>,
-    /// Client objects with XPM field names; `UUID` optional.
+    /// Custom field definitions with XPM names (`{"Name", "Type",
+    /// "Options"?, "UseClient"?, ..., "UUID"?}`), defined before the clients.
+    #[serde(default)]
+    pub custom_fields: Vec<Value>,
+    /// Client objects with XPM field names; `UUID` optional; custom field
+    /// values as `"CustomFields": {"<field name or UUID>": "value"}`.
     #[serde(default)]
     pub clients: Vec<Value>,
     #[serde(default)]
@@ -175,6 +188,7 @@ pub fn apply(st: &mut SimState, now: OffsetDateTime, seed: &Seed) -> Result<Seed
             staff: Vec::new(),
             clients: BTreeMap::new(),
             relationships: BTreeMap::new(),
+            custom_fields: BTreeMap::new(),
         });
         report.orgs.insert(os.name.clone(), id);
         for s in &os.staff {
@@ -187,6 +201,14 @@ pub fn apply(st: &mut SimState, now: OffsetDateTime, seed: &Seed) -> Result<Seed
                     name: s.name.clone(),
                     email: s.email.clone(),
                 });
+            }
+        }
+        for f in &os.custom_fields {
+            let doc = Doc::from_json(f)?;
+            let SimState { orgs, rng, .. } = &mut *st;
+            if let Some(org) = orgs.get_mut(&id) {
+                custom_fields::define(org, rng, &doc)
+                    .map_err(|e| format!("custom field {f}: {e}"))?;
             }
         }
         for c in &os.clients {
@@ -218,6 +240,12 @@ pub fn apply(st: &mut SimState, now: OffsetDateTime, seed: &Seed) -> Result<Seed
                 }
                 None => made,
             };
+            if let Some(values) = doc.obj("customfields") {
+                let inputs =
+                    custom_fields::parse_edit(values).map_err(|e| format!("client {c}: {e}"))?;
+                custom_fields::write(org, now, final_id, &inputs)
+                    .map_err(|e| format!("client {c}: {e}"))?;
+            }
             let name = org
                 .clients
                 .get(&final_id)
@@ -295,5 +323,6 @@ mod tests {
         assert!(report.is_ok(), "{report:?}");
         let tenant = Uuid::parse_str(demo::TENANT_ID).unwrap_or_default();
         assert_eq!(st.orgs.get(&tenant).map(|o| o.relationships.len()), Some(1));
+        assert_eq!(st.orgs.get(&tenant).map(|o| o.custom_fields.len()), Some(4));
     }
 }

@@ -41,6 +41,10 @@ pub struct Client {
     pub created: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub modified: OffsetDateTime,
+    /// Custom field values by definition UUID, normalised (see
+    /// `practice::custom_fields`); only fields holding a value.
+    #[serde(default)]
+    pub custom_fields: BTreeMap<Uuid, String>,
 }
 
 impl Client {
@@ -67,6 +71,88 @@ pub struct Relationship {
     pub end_date: Option<String>,
 }
 
+/// What a custom field holds, by XPM's `Type` name.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum CustomFieldType {
+    Text,
+    #[serde(rename = "Multi-line Text")]
+    MultiLineText,
+    Date,
+    Number,
+    Decimal,
+    Boolean,
+    Select,
+    Link,
+}
+
+impl CustomFieldType {
+    pub const ALL: [CustomFieldType; 8] = [
+        Self::Text,
+        Self::MultiLineText,
+        Self::Date,
+        Self::Number,
+        Self::Decimal,
+        Self::Boolean,
+        Self::Select,
+        Self::Link,
+    ];
+
+    /// XPM's `Type` text.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Text => "Text",
+            Self::MultiLineText => "Multi-line Text",
+            Self::Date => "Date",
+            Self::Number => "Number",
+            Self::Decimal => "Decimal",
+            Self::Boolean => "Boolean",
+            Self::Select => "Select",
+            Self::Link => "Link",
+        }
+    }
+
+    /// The element a value travels in (`ValueElement`): Text, Date, Number, Decimal or Boolean.
+    pub const fn value_element(self) -> &'static str {
+        match self {
+            Self::Text | Self::MultiLineText | Self::Select | Self::Link => "Text",
+            Self::Date => "Date",
+            Self::Number => "Number",
+            Self::Decimal => "Decimal",
+            Self::Boolean => "Boolean",
+        }
+    }
+}
+
+/// One custom field definition of an organisation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CustomFieldDef {
+    pub uuid: Uuid,
+    pub name: String,
+    pub kind: CustomFieldType,
+    /// A Select field's options, in order.
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// A Link field's URL.
+    #[serde(default)]
+    pub link_url: Option<String>,
+    #[serde(default)]
+    pub use_client: bool,
+    #[serde(default)]
+    pub use_contact: bool,
+    #[serde(default)]
+    pub use_job: bool,
+    #[serde(default)]
+    pub use_lead: bool,
+    #[serde(default)]
+    pub use_supplier: bool,
+    #[serde(default)]
+    pub use_job_task: bool,
+    #[serde(default)]
+    pub use_job_cost: bool,
+    #[serde(default)]
+    pub use_job_time: bool,
+}
+
 /// An XPM organisation (a tenant).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Org {
@@ -81,6 +167,9 @@ pub struct Org {
     pub staff: Vec<Staff>,
     pub clients: BTreeMap<Uuid, Client>,
     pub relationships: BTreeMap<Uuid, Relationship>,
+    /// The organisation's custom field definitions (`customfield.api/definition`).
+    #[serde(default)]
+    pub custom_fields: BTreeMap<Uuid, CustomFieldDef>,
 }
 
 impl Org {

@@ -1,12 +1,12 @@
 //! A server-rendered page for people (`/_sim/ui`): each organisation's
-//! clients and relationships as XPM shows them, connections, fault rules,
+//! clients, relationships and custom fields as XPM shows them, connections, fault rules,
 //! the clock and the journal, with buttons for the common interventions.
 
 use crate::fields::mask_tax_number;
 use crate::form;
 use crate::handle::SimHandle;
 use crate::journal::JournalFilter;
-use crate::practice::{clients, relationships};
+use crate::practice::{clients, custom_fields, relationships};
 use crate::sim::Shared;
 use askama::Template;
 use axum::Router;
@@ -40,6 +40,17 @@ struct ClientRow {
     tax: String,
     status: String,
     relationships: Vec<String>,
+    /// "Name: value" for each custom field holding a value.
+    custom_fields: Vec<String>,
+}
+
+#[derive(Debug)]
+struct FieldRow {
+    name: String,
+    uuid: String,
+    kind: String,
+    options: String,
+    used_for: String,
 }
 
 #[derive(Debug)]
@@ -55,6 +66,7 @@ struct OrgView {
     id: String,
     name: String,
     clients: Vec<ClientRow>,
+    custom_fields: Vec<FieldRow>,
     connections: Vec<ConnRow>,
 }
 
@@ -171,6 +183,34 @@ async fn page(State(sh): State<Arc<Shared>>) -> Response {
                                 s
                             })
                             .collect(),
+                        custom_fields: custom_fields::values_of(o, c.uuid)
+                            .into_iter()
+                            .map(|(d, v)| format!("{}: {v}", d.name))
+                            .collect(),
+                    })
+                    .collect(),
+                custom_fields: custom_fields::definitions(o)
+                    .into_iter()
+                    .map(|d| FieldRow {
+                        name: d.name.clone(),
+                        uuid: d.uuid.to_string(),
+                        kind: d.kind.name().to_owned(),
+                        options: d.options.join(", "),
+                        used_for: [
+                            (d.use_client, "clients"),
+                            (d.use_contact, "contacts"),
+                            (d.use_supplier, "suppliers"),
+                            (d.use_job, "jobs"),
+                            (d.use_lead, "leads"),
+                            (d.use_job_task, "job tasks"),
+                            (d.use_job_cost, "job costs"),
+                            (d.use_job_time, "job time"),
+                        ]
+                        .iter()
+                        .filter(|(on, _)| *on)
+                        .map(|(_, what)| *what)
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     })
                     .collect(),
                 connections: conns

@@ -76,6 +76,31 @@ mod tests {
     }
 
     #[test]
+    fn bodies_stored_before_the_client_id_field_existed_still_read() {
+        use domain::settings::IntegrationSettings;
+        use domain::sync::PendingOperation;
+        let settings: IntegrationSettings = decode(
+            "settings",
+            r#"{"mappings":{},"push":{"push_tax_numbers":false}}"#,
+        )
+        .unwrap();
+        assert_eq!(settings.client_id_field(), None, "read as off");
+        assert!(!settings.push_options().push_tax_numbers);
+        let create: PendingOperation = decode(
+            "note",
+            r#"{"CreateClient":{"known_look_alikes":[],"sent_name":"Acme"}}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            create,
+            PendingOperation::CreateClient {
+                started_at: None,
+                ..
+            }
+        ));
+    }
+
+    #[test]
     fn micros_round_trip() {
         let at = time::macros::datetime!(2026-11-27 10:11:12.123456 UTC);
         assert_eq!(from_micros(micros(at)).unwrap(), at);

@@ -121,6 +121,7 @@ async fn intents_and_activity_survive_the_process_going_away() {
     let create = PendingOperation::CreateClient {
         known_look_alikes: vec![],
         sent_name: None,
+        started_at: None,
     };
     store
         .begin_operation(f.practice_id(), f.client_id(1), f.tenant(1), &create)

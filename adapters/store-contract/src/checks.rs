@@ -183,12 +183,17 @@ pub async fn settings_default_until_saved_and_association_types_round_trip<S: St
             .unwrap(),
         Some(kind.clone())
     );
-    let settings = IntegrationSettings::new(
+    let mut settings = IntegrationSettings::new(
         BTreeMap::from([(kind.id, XpmRelationshipType::from_static("Trustee Of"))]),
         PushOptions {
             push_tax_numbers: false,
         },
     );
+    settings.set_client_id_field(Some(domain::settings::ClientIdField {
+        tenant: f.tenant(1),
+        field: domain::ids::XpmCustomFieldUuid::from_uuid(uuid::Uuid::from_u128(80)),
+        name: "PM Hub ID".into(),
+    }));
     store
         .save_settings(f.practice_id(), &settings)
         .await
@@ -299,6 +304,9 @@ fn record(f: &Fixture, client: ClientId, tenant: u128) -> SyncRecord {
             },
         )]),
         last_synced_at: T0,
+        client_id_written: Some(domain::ids::XpmCustomFieldUuid::from_uuid(
+            uuid::Uuid::from_u128(79),
+        )),
     }
 }
 
@@ -363,6 +371,7 @@ pub async fn pending_operations_are_noted_and_finished<S: Stores>(store: &S) {
     let create = PendingOperation::CreateClient {
         known_look_alikes: vec![f.xpm_client(5)],
         sent_name: domain::text::ClientName::new("Acme").ok(),
+        started_at: Some(T0),
     };
     let add = PendingOperation::AddRelationship {
         association: AssociationId::from_uuid(uuid::Uuid::from_u128(5)),

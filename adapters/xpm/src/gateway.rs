@@ -1,5 +1,7 @@
-//! XPM API v3.1 as the domain's [`XpmGateway`]: client add, update, get and
-//! search, relationship add and update. No delete or archive call exists here.
+//! XPM API v3.1 as the domain's [`XpmGateway`]: client add, update, get,
+//! search and list, relationship add and update, custom field definitions
+//! and a client's custom field read and update (`custom_fields`). No delete
+//! or archive call exists here.
 //!
 //! The calls each port method makes: `get_client` one get; `search_clients`
 //! one detailed search; `create_client` one add (no search first: the
@@ -13,11 +15,14 @@
 //! and has a timeout. Reads are retried; writes are never blindly retried:
 //! a write whose answer was lost is looked up in XPM first.
 
+mod custom_fields;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use domain::ids::{XpmClientUuid, XpmRelationshipUuid, XpmTenantId};
+use domain::custom_field::XpmCustomFieldDefinition;
+use domain::ids::{XpmClientUuid, XpmCustomFieldUuid, XpmRelationshipUuid, XpmTenantId};
 use domain::ports::{
     Clock, ConnectionStore, RelationshipWrite, XpmAccess, XpmClientView, XpmError, XpmGateway,
 };
@@ -866,6 +871,41 @@ impl<S: ConnectionStore> XpmGateway for XpmClient<S> {
         query: &str,
     ) -> Result<Vec<LookAlike>, XpmError> {
         self.search(access, query).await
+    }
+
+    async fn clients_modified_since(
+        &self,
+        access: XpmAccess,
+        since: time::OffsetDateTime,
+    ) -> Result<Vec<LookAlike>, XpmError> {
+        self.modified_since(access, since).await
+    }
+
+    async fn custom_field_definitions(
+        &self,
+        access: XpmAccess,
+    ) -> Result<Vec<XpmCustomFieldDefinition>, XpmError> {
+        self.definitions(access).await
+    }
+
+    async fn read_client_custom_field(
+        &self,
+        access: XpmAccess,
+        xpm_client: XpmClientUuid,
+        field: XpmCustomFieldUuid,
+    ) -> Result<Option<String>, XpmError> {
+        self.read_custom_field(access, xpm_client, field).await
+    }
+
+    async fn write_client_custom_field(
+        &self,
+        access: XpmAccess,
+        xpm_client: XpmClientUuid,
+        field: XpmCustomFieldUuid,
+        value: &str,
+    ) -> Result<(), XpmError> {
+        self.write_custom_field(access, xpm_client, field, value)
+            .await
     }
 
     fn allowance(&self, access: XpmAccess) -> Option<domain::ports::XpmAllowance> {

@@ -1715,3 +1715,156 @@ async fn error_answers_at_4xx_and_5xx_are_refusals_never_unconfirmed_writes() {
         );
     }
 }
+
+// ------------------------------------------------------------ custom fields
+
+fn pm_hub_field() -> domain::ids::XpmCustomFieldUuid {
+    demo::PM_HUB_ID_FIELD_UUID.parse().unwrap()
+}
+
+#[tokio::test]
+async fn the_demo_practice_s_client_text_field_is_offered_and_the_others_are_not() {
+    let s = start().await;
+    let defs = s
+        .gateway
+        .custom_field_definitions(demo_access())
+        .await
+        .unwrap();
+    let can: Vec<&str> = defs
+        .iter()
+        .filter(|d| d.can_hold_client_id())
+        .map(|d| d.name.as_str())
+        .collect();
+    assert_eq!(can, ["PM Hub ID"], "{defs:?}");
+    assert_eq!(defs.len(), 4);
+    assert_eq!(s.journal("GET", "customfield.api/definition").len(), 1);
+}
+
+#[tokio::test]
+async fn a_custom_field_is_written_and_read_back_in_one_call_each() {
+    let s = start().await;
+    let acme: XpmClientUuid = demo::ACME_UUID.parse().unwrap();
+    assert_eq!(
+        s.gateway
+            .read_client_custom_field(demo_access(), acme, pm_hub_field())
+            .await,
+        Ok(None),
+        "Acme holds other fields, not this one"
+    );
+    s.gateway
+        .write_client_custom_field(demo_access(), acme, pm_hub_field(), "pm-hub-acme")
+        .await
+        .unwrap();
+    let held = s
+        .ctl()
+        .client_custom_fields(*tenant().as_uuid(), *acme.as_uuid())
+        .unwrap();
+    assert_eq!(
+        held.get("PM Hub ID").map(String::as_str),
+        Some("pm-hub-acme")
+    );
+    assert_eq!(
+        held.get("Service tier").map(String::as_str),
+        Some("Gold"),
+        "the other fields keep their values"
+    );
+    assert_eq!(
+        s.gateway
+            .read_client_custom_field(demo_access(), acme, pm_hub_field())
+            .await,
+        Ok(Some("pm-hub-acme".into()))
+    );
+    assert_eq!(s.journal("PUT", "/customfield").len(), 1);
+    assert_eq!(s.journal("GET", "/customfield").len(), 2);
+    let gone = Uuid::from_u128(42);
+    assert!(matches!(
+        s.gateway
+            .read_client_custom_field(
+                demo_access(),
+                XpmClientUuid::from_uuid(gone),
+                pm_hub_field()
+            )
+            .await,
+        Err(XpmError::NotFound(_))
+    ));
+    let date: domain::ids::XpmCustomFieldUuid = demo::ENGAGEMENT_SIGNED_FIELD_UUID.parse().unwrap();
+    let refused = s
+        .gateway
+        .write_client_custom_field(demo_access(), acme, date, "not a date")
+        .await;
+    assert!(
+        matches!(&refused, Err(XpmError::Rejected(m)) if m.contains("takes a Date value")),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_custom_field_write_committed_then_dropped_is_confirmed_by_one_read() {
+    let s = start().await;
+    let acme: XpmClientUuid = demo::ACME_UUID.parse().unwrap();
+    s.fault(
+        "PUT",
+        &format!("update/{}/customfield", demo::ACME_UUID),
+        FaultAction::CommitThenDrop,
+        1,
+    );
+    s.gateway
+        .write_client_custom_field(demo_access(), acme, pm_hub_field(), "pm-hub-1")
+        .await
+        .unwrap();
+    assert_eq!(s.journal("PUT", "/customfield").len(), 1, "not sent twice");
+    assert_eq!(s.journal("GET", "/customfield").len(), 1);
+}
+
+#[tokio::test]
+async fn a_custom_field_write_dropped_before_it_ran_is_sent_once_more() {
+    let s = start().await;
+    let acme: XpmClientUuid = demo::ACME_UUID.parse().unwrap();
+    s.fault(
+        "PUT",
+        &format!("update/{}/customfield", demo::ACME_UUID),
+        FaultAction::CloseBeforeAnswer,
+        1,
+    );
+    s.gateway
+        .write_client_custom_field(demo_access(), acme, pm_hub_field(), "pm-hub-2")
+        .await
+        .unwrap();
+    assert_eq!(s.journal("PUT", "/customfield").len(), 2);
+    let held = s
+        .ctl()
+        .client_custom_fields(*tenant().as_uuid(), *acme.as_uuid())
+        .unwrap();
+    assert_eq!(held.get("PM Hub ID").map(String::as_str), Some("pm-hub-2"));
+}
+
+#[tokio::test]
+async fn clients_modified_since_answers_those_changed_at_or_after_it() {
+    let s = start().await;
+    s.ctl().advance_clock(time::Duration::hours(2));
+    let since = s.ctl().now();
+    s.ctl().advance_clock(time::Duration::minutes(5));
+    let jane: Uuid = demo::JANE_UUID.parse().unwrap();
+    s.ctl()
+        .edit_client(
+            *tenant().as_uuid(),
+            jane,
+            &serde_json::json!({ "Name": "Jane Q Citizen" }),
+        )
+        .unwrap();
+    let made = s
+        .gateway
+        .create_client(demo_access(), &company("Fresh Ltd"), OwnedField::ALL, &[])
+        .await
+        .unwrap();
+    let found = s
+        .gateway
+        .clients_modified_since(demo_access(), since)
+        .await
+        .unwrap();
+    let mut names: Vec<&str> = found.iter().map(|l| l.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Fresh Ltd", "Jane Q Citizen"]);
+    assert!(found.iter().any(|l| l.xpm_client == made));
+    assert_eq!(s.journal("GET", "client.api/list?modifiedsince=").len(), 1);
+}

@@ -1192,3 +1192,149 @@ async fn a_404_for_a_client_is_not_found_whatever_its_body() {
         Err(XpmError::NotFound(_))
     ));
 }
+
+// ------------------------------------------------------------ custom fields
+
+const FIELD: &str = "00000000-0000-0000-0000-0000000000f1";
+
+fn status_answer() -> String {
+    r#"<Response api-method="Update"><Status>OK</Status></Response>"#.to_owned()
+}
+
+#[tokio::test]
+async fn a_custom_field_write_puts_one_text_field_by_its_uuid() {
+    let s = setup().await;
+    Mock::given(method("PUT"))
+        .and(path(format!("{API}/update/{A}/customfield")))
+        .and(header("content-type", "application/xml; charset=utf-8"))
+        .and(body_string(format!(
+            "<CustomFields><CustomField><UUID>{FIELD}</UUID><Text>pm-hub-7</Text></CustomField></CustomFields>"
+        )))
+        .respond_with(xml(200, status_answer()))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    assert_eq!(
+        s.gateway
+            .write_client_custom_field(access(), uuid(A), FIELD.parse().unwrap(), "pm-hub-7")
+            .await,
+        Ok(())
+    );
+}
+
+#[tokio::test]
+async fn a_custom_field_write_without_answer_is_read_back_not_resent() {
+    let s = setup().await;
+    Mock::given(method("PUT"))
+        .and(path(format!("{API}/update/{A}/customfield")))
+        .respond_with(ResponseTemplate::new(504))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/get/{A}/customfield")))
+        .respond_with(xml(
+            200,
+            r#"<Response><Status>OK</Status><CustomFields /></Response>"#.to_owned(),
+        ))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    assert!(matches!(
+        s.gateway
+            .write_client_custom_field(access(), uuid(A), FIELD.parse().unwrap(), "pm-hub-7")
+            .await,
+        Err(XpmError::Ambiguous(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_refused_custom_field_write_is_rejected_in_xpm_s_words() {
+    let s = setup().await;
+    Mock::given(method("PUT"))
+        .and(path(format!("{API}/update/{A}/customfield")))
+        .respond_with(xml(
+            200,
+            error_answer("Custom field 'PM Hub ID' is not used for clients"),
+        ))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    assert_eq!(
+        s.gateway
+            .write_client_custom_field(access(), uuid(A), FIELD.parse().unwrap(), "x")
+            .await,
+        Err(XpmError::Rejected(
+            "Custom field 'PM Hub ID' is not used for clients".into()
+        ))
+    );
+}
+
+#[tokio::test]
+async fn definitions_and_values_are_read_from_xpm_s_documented_shapes() {
+    let s = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/practicemanager/3.1/customfield.api/definition"))
+        .respond_with(xml(200, format!(
+            r#"<Response><Status>OK</Status><CustomFieldDefinitions>
+            <CustomFieldDefinition><UUID>{FIELD}</UUID><Name>PM Hub ID</Name><Type>Text</Type><LinkUrl /><Options />
+              <UseClient>true</UseClient><UseContact>false</UseContact><ValueElement>Text</ValueElement></CustomFieldDefinition>
+            <CustomFieldDefinition><UUID>{B}</UUID><Name>Tier</Name><Type>Select</Type><Options>Gold
+Silver</Options><UseClient>false</UseClient><SomethingNew>1</SomethingNew><ValueElement>Text</ValueElement></CustomFieldDefinition>
+            </CustomFieldDefinitions></Response>"#
+        )))
+        .mount(&s.server)
+        .await;
+    let defs = s.gateway.custom_field_definitions(access()).await.unwrap();
+    assert_eq!(defs.len(), 2);
+    assert!(defs[0].can_hold_client_id(), "{defs:?}");
+    assert_eq!(
+        defs[1].kind,
+        domain::custom_field::XpmCustomFieldKind::Select
+    );
+    assert!(!defs[1].use_client);
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/get/{A}/customfield")))
+        .respond_with(xml(200, format!(
+            r#"<Response><Status>OK</Status><CustomFields>
+            <CustomField><UUID>{B}</UUID><Name>Signed</Name><Date>2010-10-11T00:00:00</Date></CustomField>
+            <CustomField><UUID>{FIELD}</UUID><Name>PM Hub ID</Name><Text> pm-hub-7 </Text></CustomField>
+            </CustomFields></Response>"#
+        )))
+        .mount(&s.server)
+        .await;
+    let field: domain::ids::XpmCustomFieldUuid = FIELD.parse().unwrap();
+    assert_eq!(
+        s.gateway
+            .read_client_custom_field(access(), uuid(A), field)
+            .await,
+        Ok(Some("pm-hub-7".into()))
+    );
+    let other: domain::ids::XpmCustomFieldUuid = OLD.parse().unwrap();
+    assert_eq!(
+        s.gateway
+            .read_client_custom_field(access(), uuid(A), other)
+            .await,
+        Ok(None)
+    );
+}
+
+#[tokio::test]
+async fn clients_modified_since_lists_with_xpm_s_time_form_in_utc() {
+    let s = setup().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/list")))
+        .and(query_param("modifiedsince", "2026-11-26T20:30:00"))
+        .respond_with(xml(200, clients_answer(&[(A, "Renamed Ltd")])))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let since = time::macros::datetime!(2026-11-27 09:30 +13:00);
+    let found = s
+        .gateway
+        .clients_modified_since(access(), since)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].name, "Renamed Ltd");
+}

@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod client_dto;
+pub mod client_id_field;
 pub mod clients;
 pub mod integration;
 pub mod mappings;
@@ -40,7 +41,7 @@ pub const OPENAPI: &str = include_str!("../../openapi/openapi.json");
 /// Every route of [`router`], as (method, path): the test
 /// `the_openapi_document_describes_every_route` keeps this list, the router
 /// and the OpenAPI document in step.
-pub const ROUTES: [(&str, &str); 25] = [
+pub const ROUTES: [(&str, &str); 27] = [
     ("get", "/api/clients"),
     ("post", "/api/clients"),
     ("get", "/api/clients/{client}"),
@@ -64,6 +65,8 @@ pub const ROUTES: [(&str, &str); 25] = [
     ("post", "/api/integration/organisation"),
     ("post", "/api/integration/organisation/name"),
     ("post", "/api/integration/disconnect"),
+    ("get", "/api/integration/client-id-field"),
+    ("put", "/api/integration/client-id-field"),
     ("get", "/api/activity"),
     ("get", "/api/activity.csv"),
 ];
@@ -131,6 +134,10 @@ pub fn router<S: AppStore>() -> Router<AppState<S>> {
         .route(
             "/api/integration/disconnect",
             post(integration::disconnect::<S>),
+        )
+        .route(
+            "/api/integration/client-id-field",
+            get(client_id_field::show::<S>).put(client_id_field::set::<S>),
         )
         .route("/api/activity", get(activity::list::<S>))
         .route("/api/activity.csv", get(activity::csv::<S>))

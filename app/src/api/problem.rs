@@ -412,6 +412,14 @@ impl From<SettingsError> for Problem {
                     message: e.to_string(),
                 }])
             }
+            SettingsError::NotConnected(c) => c.into(),
+            SettingsError::Xpm(x) => x.into(),
+            SettingsError::UnknownCustomField(_) | SettingsError::NotAClientTextField { .. } => {
+                Problem::invalid(vec![FieldProblem {
+                    field: "fieldUuid".into(),
+                    message: e.to_string(),
+                }])
+            }
         }
     }
 }

@@ -78,6 +78,22 @@ pub struct PlanView {
     pub changes: Vec<ChangeView>,
     pub relationships: Vec<RelationshipPlanView>,
     pub writes: usize,
+    /// What the Sync does with the XPM custom field where the practice
+    /// keeps PM Hub's client id; absent when it keeps it in none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<ClientIdPlanView>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientIdPlanView {
+    pub field_uuid: String,
+    pub field_name: String,
+    /// The Sync writes PM Hub's id there (one of `writes`).
+    pub writes_id: bool,
+    /// The XPM client adopted was found because the field holds this client's id.
+    pub found_by_id: bool,
+    pub message: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -94,6 +110,10 @@ pub struct LookAlikeView {
     pub date_of_birth: Option<String>,
     /// In words: `same name`, `same business number`...
     pub matched_on: Vec<&'static str>,
+    /// XPM's custom field for PM Hub's id holds another PM Hub client's id:
+    /// that client (its id), whose XPM client this is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub belongs_to_client: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -167,6 +187,7 @@ impl LookAlikeView {
                 .into_iter()
                 .map(|k| k.describe())
                 .collect(),
+            belongs_to_client: l.holds_id_of_another(client.id).map(|c| c.to_string()),
         }
     }
 }
@@ -207,6 +228,13 @@ impl PlanView {
                 })
                 .collect(),
             writes: plan.write_count(),
+            client_id: plan.client_id.as_ref().map(|c| ClientIdPlanView {
+                field_uuid: c.field.to_string(),
+                field_name: c.field_name.clone(),
+                writes_id: c.write,
+                found_by_id: c.found_by_id,
+                message: crate::present::client_id_plan(c),
+            }),
         }
     }
 }

@@ -133,6 +133,8 @@ pub struct LookAlikeRow {
     client_code: String,
     /// "same name, same business number".
     matched_on: String,
+    /// XPM's custom field holds another PM Hub client's id: whose it is.
+    belongs_to_another: Option<String>,
 }
 
 pub struct RelationshipRow {
@@ -159,6 +161,8 @@ pub struct GoneSection {
 
 pub struct PreviewSection {
     client_step: String,
+    /// What the Sync does with PM Hub's id in XPM's custom field, if anything.
+    client_id: Option<String>,
     gone: Option<GoneSection>,
     look_alikes: Vec<LookAlikeRow>,
     /// A first sync found look-alikes: link or create.
@@ -318,6 +322,7 @@ fn preview_section(
             company_number: l.company_number.clone().unwrap_or_default(),
             client_code: l.client_code.clone().unwrap_or_default(),
             matched_on: match_keys(&l.matches(client)),
+            belongs_to_another: crate::present::belongs_to_another(l, client),
         })
         .collect();
     let gone = match &preview.plan.client {
@@ -350,6 +355,11 @@ fn preview_section(
         .collect();
     PreviewSection {
         client_step: client_step(&preview.plan.client),
+        client_id: preview
+            .plan
+            .client_id
+            .as_ref()
+            .and_then(crate::present::client_id_plan),
         needs_decision: matches!(preview.plan.client, ClientStep::NeedsDecision { .. }),
         can_sync: !preview.plan.client.awaits_a_person(),
         gone,

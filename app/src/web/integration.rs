@@ -45,6 +45,22 @@ struct IntegrationPage {
     can_name: bool,
     csrf: String,
     sim_url: Option<String>,
+    id_field: IdFieldSection,
+}
+
+/// "PM Hub's client id in XPM": the setting and, for admins when connected, the choices.
+#[derive(Debug, Default)]
+struct IdFieldSection {
+    /// The field chosen, by XPM's name; `None` when off.
+    current: Option<String>,
+    /// The field belongs to an organisation other than the connected one.
+    elsewhere: bool,
+    /// (field UUID, name, chosen now), read from XPM.
+    choices: Vec<(String, String, bool)>,
+    /// Why there is nothing to choose from, or what went wrong reading XPM.
+    note: Option<String>,
+    /// An admin asked to choose: the choices were read from XPM.
+    choosing: bool,
 }
 
 fn integration_page<S>(
@@ -82,12 +98,80 @@ fn integration_page<S>(
             && connection.status() != ConnectionStatus::Choosing,
         csrf: page.session.csrf.clone(),
         sim_url: state.sim_url.clone(),
+        id_field: IdFieldSection::default(),
     }
+}
+
+/// The setting as it stands, and (admins, connected) the fields to choose from.
+async fn id_field_section<S: AppStore>(
+    state: &AppState<S>,
+    page: &PageUser,
+    connection: &ConnectionState,
+    choosing: bool,
+) -> IdFieldSection {
+    let settings = domain::ports::SettingsStore::settings(state.store(), page.user.practice)
+        .await
+        .unwrap_or_default();
+    let chosen = settings.client_id_field().cloned();
+    let connected = connection.sync_target().ok().map(|t| t.tenant());
+    let mut section = IdFieldSection {
+        current: chosen.as_ref().map(|f| f.name.clone()),
+        elsewhere: chosen
+            .as_ref()
+            .is_some_and(|f| connected.is_some_and(|t| t != f.tenant)),
+        ..IdFieldSection::default()
+    };
+    if page.user.role != Role::Admin {
+        return section;
+    }
+    section.choosing = choosing;
+    if !choosing {
+        return section;
+    }
+    if connected.is_none() {
+        section.note = Some(
+            "Connect to XPM to choose a field: the choices are read from the connected XPM organisation."
+                .into(),
+        );
+        return section;
+    }
+    match state
+        .app
+        .client_id_field_choices(page.user.practice, page.user.id)
+        .await
+    {
+        Ok(choices) => {
+            section.choices = choices
+                .fields
+                .iter()
+                .map(|f| {
+                    let on = chosen.as_ref().is_some_and(|c| c.field == f.uuid);
+                    (f.uuid.to_string(), f.name.clone(), on)
+                })
+                .collect();
+            if section.choices.is_empty() {
+                section.note = Some(
+                    "The connected XPM organisation has no client custom field of type Text: an XPM administrator can add one in XPM's settings, then choose it here."
+                        .into(),
+                );
+            }
+        }
+        Err(e) => {
+            section.note = Some(format!(
+                "XPM's custom fields could not be read just now ({e}); try again later."
+            ));
+        }
+    }
+    section
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PageQuery {
     done: Option<String>,
+    /// `choose`: read XPM's custom fields to offer them (one XPM call, so
+    /// only when an admin asks, not on every view of the page).
+    #[serde(rename = "id-field")]
+    id_field: Option<String>,
 }
 
 /// The status is true, not cached: it asks Xero (refreshing the token if due).
@@ -116,6 +200,13 @@ pub async fn page<S: AppStore>(
         }
     };
     let mut view = integration_page(&state, &page, &connection);
+    view.id_field = id_field_section(
+        &state,
+        &page,
+        &connection,
+        query.id_field.as_deref() == Some("choose"),
+    )
+    .await;
     view.allowance = allowance.map(|a| crate::present::allowance(&a));
     if let Some(e) = unreachable {
         tracing::warn!(practice = %page.user.practice, error = %e, "the status page could not reach Xero");
@@ -162,6 +253,12 @@ pub async fn page<S: AppStore>(
                 ));
             }
         }
+        Some("id-field") => view.notices.push(match &view.id_field.current {
+            Some(name) => format!(
+                "Saved. Syncs that create or link a client now write PM Hub's client id into XPM's custom field '{name}'."
+            ),
+            None => "Saved. PM Hub's client id is no longer written into an XPM custom field; the ids already there stay.".into(),
+        }),
         Some("disconnected") if connection.status() == ConnectionStatus::Disconnected => view.notices.push(
             "Disconnected. Everything already synced stays in XPM; the activity log is still here."
                 .into(),
@@ -414,6 +511,53 @@ pub async fn disconnect<S: AppStore>(
             StatusCode::CONFLICT,
             Nav::of(&page),
             "Not disconnected",
+            &e.to_string(),
+            "/integrations/xpm",
+        ),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IdFieldForm {
+    csrf: String,
+    /// An XPM custom field's UUID; empty for off.
+    field: String,
+}
+
+/// Chooses (or turns off) the XPM custom field where the Sync keeps PM Hub's client id.
+pub async fn client_id_field<S: AppStore>(
+    State(state): State<AppState<S>>,
+    page: PageUser,
+    Form(form): Form<IdFieldForm>,
+) -> Response {
+    if !page.session.csrf_matches(&form.csrf) {
+        return forged(&page);
+    }
+    let field = match form.field.trim() {
+        "" => None,
+        raw => match raw.parse() {
+            Ok(f) => Some(f),
+            Err(_) => {
+                return message_page(
+                    StatusCode::BAD_REQUEST,
+                    Nav::of(&page),
+                    "Not saved",
+                    "That is not an XPM custom field.",
+                    "/integrations/xpm",
+                );
+            }
+        },
+    };
+    match state
+        .app
+        .configure_client_id_field(page.user.practice, page.user.id, field)
+        .await
+    {
+        Ok(_) => Redirect::to("/integrations/xpm?done=id-field").into_response(),
+        Err(e) => message_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Nav::of(&page),
+            "Not saved",
             &e.to_string(),
             "/integrations/xpm",
         ),

@@ -29,6 +29,10 @@ pub fn router<S: AppStore>() -> Router<AppState<S>> {
         .route("/integrations/xpm", get(integration::page::<S>))
         .route("/integrations/xpm/connect", post(integration::connect::<S>))
         .route(
+            "/integrations/xpm/client-id-field",
+            post(integration::client_id_field::<S>),
+        )
+        .route(
             crate::config::CALLBACK_PATH,
             get(integration::callback::<S>),
         )

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::client::{Client, ClientKind};
-use crate::ids::XpmClientUuid;
+use crate::ids::{ClientId, XpmClientUuid};
 use crate::ports::XpmClientView;
 
 /// An XPM client as a search answers it: enough to tell whether it looks
@@ -28,11 +28,22 @@ pub struct LookAlike {
     /// XPM's text (`yyyy-MM-dd`, possibly with a time).
     #[serde(default)]
     pub date_of_birth: Option<String>,
+    /// What the XPM custom field where the practice keeps PM Hub's client
+    /// ids holds for this client, when the Sync read it (`None`: empty, or
+    /// not read).
+    #[serde(default)]
+    pub pm_hub_id: Option<String>,
+    /// XPM shows the client as archived (IsArchived Yes).
+    #[serde(default)]
+    pub archived: bool,
 }
 
 /// A key on which an XPM client looks like a PM Hub client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MatchKey {
+    /// XPM's custom field for PM Hub's id holds this client's id: the
+    /// strongest key, listed first.
+    PmHubId,
     Name,
     Email,
     BusinessNumber,
@@ -46,6 +57,7 @@ impl MatchKey {
     /// How a person reads it: "same business number".
     pub const fn describe(self) -> &'static str {
         match self {
+            Self::PmHubId => "holds this client's PM Hub id in XPM's custom field",
             Self::Name => "same name",
             Self::Email => "same email",
             Self::BusinessNumber => "same business number",
@@ -100,6 +112,8 @@ impl LookAlike {
             first_name: None,
             last_name: None,
             date_of_birth: None,
+            pm_hub_id: None,
+            archived: false,
         }
     }
 
@@ -120,6 +134,11 @@ impl LookAlike {
                     look_alike.name = value.to_owned();
                     continue;
                 }
+                "IsArchived" => {
+                    look_alike.archived =
+                        value.eq_ignore_ascii_case("yes") || value.eq_ignore_ascii_case("true");
+                    continue;
+                }
                 "Email" => &mut look_alike.email,
                 "BusinessNumber" => &mut look_alike.business_number,
                 "CompanyNumber" => &mut look_alike.company_number,
@@ -136,10 +155,29 @@ impl LookAlike {
 
     /// An XPM client as a get answers it, judged as a search answer would be.
     pub fn from_view(view: &XpmClientView) -> Self {
-        Self::from_fields(
-            view.xpm_client,
-            view.fields.iter().map(|(f, v)| (f.as_str(), v.as_str())),
-        )
+        Self {
+            archived: view.archived,
+            ..Self::from_fields(
+                view.xpm_client,
+                view.fields.iter().map(|(f, v)| (f.as_str(), v.as_str())),
+            )
+        }
+    }
+
+    /// Whether XPM's field for PM Hub's id holds `client`'s id.
+    pub fn holds_id_of(&self, client: ClientId) -> bool {
+        self.held_id() == Some(client)
+    }
+
+    /// The other PM Hub client whose id XPM's field holds, if it holds another's.
+    pub fn holds_id_of_another(&self, client: ClientId) -> Option<ClientId> {
+        self.held_id().filter(|held| *held != client)
+    }
+
+    /// The PM Hub client id the field holds; text that is no id (typed by a
+    /// person) names no client.
+    fn held_id(&self) -> Option<ClientId> {
+        self.pm_hub_id.as_deref()?.trim().parse().ok()
     }
 
     /// The keys on which this XPM client looks like `client`; empty when it does not.
@@ -163,6 +201,7 @@ impl LookAlike {
                 keys.push(key);
             }
         };
+        check(self.holds_id_of(client.id), MatchKey::PmHubId);
         check(
             normalise(&self.name) == normalise(d.name.as_str()),
             MatchKey::Name,

@@ -12,8 +12,8 @@ pub use look_alike::{LookAlike, MatchKey, look_alike_queries};
 pub use owned::{FieldChange, OwnedField, field_changes};
 pub use payload::{ClientPayload, RelationshipTerms};
 pub use planner::{
-    ClientStep, GoneReason, PlanError, PlanInput, RelatedClientView, RelationshipStep, SkipReason,
-    SyncPlan, XpmClientRead, XpmRelationshipSeen, plan_sync,
+    ClientIdPlan, ClientStep, GoneReason, PlanError, PlanInput, RelatedClientView,
+    RelationshipStep, SkipReason, SyncPlan, XpmClientRead, XpmRelationshipSeen, plan_sync,
 };
 pub use record::{PendingOperation, PushedRelationship, SyncRecord};
 pub use request::{FirstSyncDecision, ManualSyncRequest};

@@ -12,11 +12,12 @@ use crate::association::{Association, AssociationTerms};
 use crate::client::{Client, ClientStatus};
 use crate::connection::SyncTarget;
 use crate::ids::{
-    AssociationId, AssociationTypeId, ClientId, XpmClientUuid, XpmRelationshipUuid, XpmTenantId,
+    AssociationId, AssociationTypeId, ClientId, XpmClientUuid, XpmCustomFieldUuid,
+    XpmRelationshipUuid, XpmTenantId,
 };
 use crate::ports::XpmClientView;
 use crate::relationship_type::{RelationshipTypes, TermsCarried, XpmRelationshipType};
-use crate::settings::IntegrationSettings;
+use crate::settings::{ClientIdField, IntegrationSettings};
 use crate::sync::look_alike::{LookAlike, normalise};
 use crate::sync::owned::{FieldChange, OwnedField, field_changes};
 use crate::sync::payload::{ClientPayload, RelationshipTerms};
@@ -320,6 +321,25 @@ pub struct SyncPlan {
     pub tenant: XpmTenantId,
     pub client: ClientStep,
     pub relationships: Vec<RelationshipStep>,
+    /// What the Sync does with the XPM custom field where the practice
+    /// keeps PM Hub's client id; `None` when it keeps it in none (in this
+    /// organisation).
+    #[serde(default)]
+    pub client_id: Option<ClientIdPlan>,
+}
+
+/// PM Hub's client id in XPM's custom field, for one Sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientIdPlan {
+    pub field: XpmCustomFieldUuid,
+    /// XPM's name for the field, for people to read.
+    pub field_name: String,
+    /// The Sync writes the id there: one call, after the create or link
+    /// (or once, at the next Sync, when it is not known to be there).
+    pub write: bool,
+    /// The XPM client this Sync adopts was found because the field holds
+    /// this client's id (whatever XPM's copy is called now).
+    pub found_by_id: bool,
 }
 
 impl SyncPlan {
@@ -329,6 +349,7 @@ impl SyncPlan {
             return 0;
         }
         usize::from(self.client.writes_client())
+            + usize::from(self.client_id.as_ref().is_some_and(|c| c.write))
             + self.relationships.iter().filter(|r| r.is_write()).count()
     }
 }
@@ -351,11 +372,66 @@ pub fn plan_sync(input: PlanInput<'_>) -> Result<SyncPlan, PlanError> {
     } else {
         plan_relationships(&input, &client_step)?
     };
+    let client_id = id_field(&input).map(|field| plan_client_id(&input, field, &client_step));
     Ok(SyncPlan {
         tenant: input.target.tenant(),
         client: client_step,
         relationships,
+        client_id,
     })
+}
+
+/// The field where the practice keeps PM Hub's client ids in the target organisation.
+fn id_field<'a>(input: &PlanInput<'a>) -> Option<&'a ClientIdField> {
+    input.settings.client_id_field_in(input.target.tenant())
+}
+
+/// Whether the Sync writes PM Hub's id into the field: after a create or
+/// link (unless the client adopted was read holding it already), and on
+/// any later Sync until XPM has confirmed it for this link.
+fn plan_client_id(input: &PlanInput<'_>, field: &ClientIdField, step: &ClientStep) -> ClientIdPlan {
+    let holds_it = |xpm_client: XpmClientUuid| {
+        input
+            .search_results
+            .iter()
+            .any(|l| l.xpm_client == xpm_client && l.holds_id_of(input.client.id))
+    };
+    let (write, found_by_id) = match step {
+        ClientStep::NeedsDecision { .. } | ClientStep::GoneFromXpm { .. } => (false, false),
+        ClientStep::Create { .. } => (true, false),
+        ClientStep::Link { xpm_client, .. } => (!holds_it(*xpm_client), false),
+        ClientStep::Recover { xpm_client, .. } => (!holds_it(*xpm_client), holds_it(*xpm_client)),
+        ClientStep::Update { .. } | ClientStep::Unchanged { .. } => (
+            input
+                .record
+                .is_none_or(|r| r.client_id_written != Some(field.field)),
+            false,
+        ),
+    };
+    ClientIdPlan {
+        field: field.field,
+        field_name: field.name.clone(),
+        write,
+        found_by_id,
+    }
+}
+
+/// The one live XPM client (not archived, not the one gone) whose field
+/// holds this client's PM Hub id, when the practice keeps ids in a field.
+/// Several (a person copied the id) cannot be told apart: none is chosen.
+fn own_by_id(input: &PlanInput<'_>, gone: Option<XpmClientUuid>) -> Option<XpmClientUuid> {
+    id_field(input)?;
+    let mut holders: Vec<XpmClientUuid> = input
+        .search_results
+        .iter()
+        .filter(|c| c.holds_id_of(input.client.id) && !c.archived && Some(c.xpm_client) != gone)
+        .map(|c| c.xpm_client)
+        .collect();
+    holders.dedup();
+    match holders.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
 }
 
 /// XPM's copy of `xpm_client`, when it was read and is there.
@@ -392,6 +468,8 @@ fn look_alikes_of(input: &PlanInput<'_>, except: Option<XpmClientUuid>) -> Vec<L
             out.push(c.clone());
         }
     }
+    // The strongest key first: the one holding this client's PM Hub id.
+    out.sort_by_key(|c| !c.holds_id_of(input.client.id));
     out
 }
 
@@ -429,6 +507,19 @@ fn plan_client(input: &PlanInput<'_>, payload: ClientPayload) -> Result<ClientSt
         let changes = changes(input, &payload, recovered);
         return Ok(ClientStep::Recover {
             xpm_client: recovered,
+            payload,
+            changes,
+        });
+    }
+
+    // XPM's custom field holds this client's PM Hub id: that client is its
+    // own, whatever it is called, unless a person chose otherwise.
+    if input.request.decision().is_none()
+        && let Some(own) = own_by_id(input, gone.map(|(x, _)| x))
+    {
+        let changes = changes(input, &payload, own);
+        return Ok(ClientStep::Recover {
+            xpm_client: own,
             payload,
             changes,
         });
@@ -478,8 +569,10 @@ fn plan_client(input: &PlanInput<'_>, payload: ClientPayload) -> Result<ClientSt
     }
 }
 
-/// After an interrupted create, a client bearing the name the create sent
-/// that was not among the look-alikes known before it must be the one it made.
+/// After an interrupted create, the client whose field holds this client's
+/// PM Hub id (when the practice keeps ids in one) is the one it made; else a
+/// client bearing the name the create sent that was not among the
+/// look-alikes known before it must be.
 fn recover_lost_create(
     input: &PlanInput<'_>,
     gone: Option<XpmClientUuid>,
@@ -488,12 +581,18 @@ fn recover_lost_create(
         PendingOperation::CreateClient {
             known_look_alikes,
             sent_name,
+            ..
         } => Some((
             known_look_alikes.iter().copied().collect::<BTreeSet<_>>(),
             sent_name.as_ref(),
         )),
         PendingOperation::AddRelationship { .. } => None,
     })?;
+    // The create's id write reached XPM: the field names the client it
+    // made, even one renamed in XPM since.
+    if let Some(own) = own_by_id(input, gone) {
+        return Some(own);
+    }
     let name = sent_name.unwrap_or(&input.client.details.name);
     let made: Vec<&LookAlike> = input
         .search_results
@@ -502,6 +601,8 @@ fn recover_lost_create(
             normalise(&c.name) == normalise(name.as_str())
                 && !known.contains(&c.xpm_client)
                 && Some(c.xpm_client) != gone
+                // One holding another PM Hub client's id is that client's.
+                && c.holds_id_of_another(input.client.id).is_none()
         })
         .collect();
     // Several new clients of that name (a person may have added one since):

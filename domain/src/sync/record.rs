@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::ids::{
-    AssociationId, ClientId, PracticeId, XpmClientUuid, XpmRelationshipUuid, XpmTenantId,
+    AssociationId, ClientId, PracticeId, XpmClientUuid, XpmCustomFieldUuid, XpmRelationshipUuid,
+    XpmTenantId,
 };
 use crate::relationship_type::XpmRelationshipType;
 use crate::sync::payload::{ClientPayload, RelationshipTerms};
@@ -22,6 +23,11 @@ pub struct SyncRecord {
     pub last_pushed: Option<ClientPayload>,
     pub relationships: BTreeMap<AssociationId, PushedRelationship>,
     pub last_synced_at: OffsetDateTime,
+    /// The XPM custom field into which PM Hub's client id was written (and
+    /// XPM confirmed it) for this link; `None` until then, so a Sync writes
+    /// it once the practice keeps the id in a field.
+    #[serde(default)]
+    pub client_id_written: Option<XpmCustomFieldUuid>,
 }
 
 /// A relationship as it was last pushed.
@@ -46,6 +52,11 @@ pub enum PendingOperation {
         /// Hub since, and recovery must look for it under this name.
         #[serde(default)]
         sent_name: Option<ClientName>,
+        /// When the create was decided: the client it made was modified in
+        /// XPM at or after this, which bounds the search for it by PM Hub's
+        /// id (`None` in notes written before it was recorded).
+        #[serde(default)]
+        started_at: Option<OffsetDateTime>,
     },
     AddRelationship {
         association: AssociationId,

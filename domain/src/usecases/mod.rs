@@ -12,8 +12,8 @@ pub use connection::{
     AuthorisationCallback, AuthorisationOutcome, CheckedConnection, ConnectionUseCaseError,
 };
 pub use records::RecordsError;
-pub use settings::SettingsError;
-pub use sync::{SyncError, SyncOutcome, SyncPreview};
+pub use settings::{ClientIdFieldChoices, SettingsError};
+pub use sync::{MAX_ID_FIELD_READS, SyncError, SyncOutcome, SyncPreview};
 
 use std::sync::Arc;
 

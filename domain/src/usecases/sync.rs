@@ -2,14 +2,15 @@
 //! XPM feed the planner and the preview only (FAQ 4); writes are the plan's
 //! creates, updates and relationship adds/updates, nothing else (FAQ 6).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
+use time::Duration;
 
 use crate::activity::{ActivityEntry, ActivityKind, Actor, Operation};
 use crate::client::{Client, ClientStatus};
 use crate::connection::{ConnectionError, SyncTarget};
-use crate::ids::{AssociationId, ClientId, PracticeId, UserId, XpmClientUuid};
+use crate::ids::{AssociationId, ClientId, PracticeId, UserId, XpmClientUuid, XpmCustomFieldUuid};
 use crate::ports::{
     Clock, IdGenerator, RelationshipWrite, StoreError, XpmAccess, XpmAuthorization, XpmClientView,
     XpmError, XpmGateway,
@@ -17,12 +18,22 @@ use crate::ports::{
 use crate::practice::PermissionError;
 use crate::relationship_type::RelationshipTypes;
 use crate::sync::{
-    ClientPayload, ClientStep, FieldChange, FirstSyncDecision, GoneReason, LookAlike,
+    ClientIdPlan, ClientPayload, ClientStep, FieldChange, FirstSyncDecision, GoneReason, LookAlike,
     ManualSyncRequest, OwnedField, PendingOperation, PlanError, PlanInput, PushedRelationship,
     RelatedClientView, RelationshipStep, SyncPlan, SyncRecord, XpmClientRead, look_alike_queries,
     plan_sync,
 };
 use crate::usecases::{Integration, Stores};
+
+/// Most custom field reads one Sync makes to find XPM clients by PM Hub's
+/// id (the look-alikes first, then, after an interrupted create, the
+/// clients modified since): with one list call, the bound on the extra
+/// calls the id field costs a Sync that searches (docs/xpm-adapter.md).
+pub const MAX_ID_FIELD_READS: usize = 20;
+
+/// XPM may read `modifiedsince` in the organisation's own time zone
+/// (undocumented): looking back a day more cannot miss the client.
+const MODIFIED_SINCE_MARGIN: Duration = Duration::days(1);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SyncError {
@@ -380,7 +391,14 @@ where
             Some(XpmClientRead::Found(view)) => vec![LookAlike::from_view(view)],
             Some(XpmClientRead::Gone { .. }) => Vec::new(),
             None if record.is_none() || linked_is_gone => {
-                self.search_look_alikes(xpm, &client, &pending).await?
+                let found = self.search_look_alikes(xpm, &client, &pending).await?;
+                match settings.client_id_field_in(tenant) {
+                    Some(field) => {
+                        self.read_client_ids(xpm, &client, &pending, found, field.field)
+                            .await?
+                    }
+                    None => found,
+                }
             }
             None => Vec::new(),
         };
@@ -463,6 +481,84 @@ where
         for look_alike in answers.into_iter().flatten() {
             if !found.iter().any(|f| f.xpm_client == look_alike.xpm_client) {
                 found.push(look_alike);
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl<S, G, A, C, I> Integration<S, G, A, C, I>
+where
+    S: Stores,
+    G: XpmGateway,
+    A: XpmAuthorization,
+    C: Clock,
+    I: IdGenerator,
+{
+    /// Reads what XPM's custom field for PM Hub's id holds on the XPM
+    /// clients that may be this one: each look-alike found, and, after an
+    /// interrupted create, each client modified since it (one list call)
+    /// that was no look-alike before it, so the client it made is found
+    /// even when renamed in XPM. Clients linked to another PM Hub client
+    /// are that client's and are not read; at most [`MAX_ID_FIELD_READS`]
+    /// reads, sent together.
+    async fn read_client_ids(
+        &self,
+        xpm: XpmAccess,
+        client: &Client,
+        pending: &[PendingOperation],
+        mut found: Vec<LookAlike>,
+        field: XpmCustomFieldUuid,
+    ) -> Result<Vec<LookAlike>, SyncError> {
+        let linked_elsewhere: BTreeSet<XpmClientUuid> = self
+            .stores
+            .records_in(xpm.practice, xpm.tenant)
+            .await?
+            .into_iter()
+            .filter(|r| r.client != client.id)
+            .map(|r| r.xpm_client)
+            .collect();
+        let mut to_read: Vec<XpmClientUuid> = found
+            .iter()
+            .filter(|l| l.resembles(client) && !linked_elsewhere.contains(&l.xpm_client))
+            .map(|l| l.xpm_client)
+            .collect();
+        let interrupted = pending.iter().find_map(|p| match p {
+            PendingOperation::CreateClient {
+                known_look_alikes,
+                started_at: Some(at),
+                ..
+            } => Some((known_look_alikes, *at)),
+            _ => None,
+        });
+        if let Some((known, at)) = interrupted {
+            let since = at - MODIFIED_SINCE_MARGIN;
+            for candidate in self.xpm.clients_modified_since(xpm, since).await? {
+                let id = candidate.xpm_client;
+                if known.contains(&id) || linked_elsewhere.contains(&id) {
+                    continue;
+                }
+                if !to_read.contains(&id) {
+                    to_read.push(id);
+                }
+                if !found.iter().any(|f| f.xpm_client == id) {
+                    found.push(candidate);
+                }
+            }
+        }
+        to_read.truncate(MAX_ID_FIELD_READS);
+        let reads = futures::future::try_join_all(to_read.iter().map(|&x| async move {
+            match self.xpm.read_client_custom_field(xpm, x, field).await {
+                Ok(held) => Ok((x, held)),
+                // Gone since it was listed: it holds nothing of ours.
+                Err(XpmError::NotFound(_)) => Ok((x, None)),
+                Err(err) => Err(err),
+            }
+        }))
+        .await?;
+        for (x, held) in reads {
+            if let Some(l) = found.iter_mut().find(|l| l.xpm_client == x) {
+                l.pm_hub_id = held;
             }
         }
         Ok(found)
@@ -570,6 +666,7 @@ where
             last_pushed: None,
             relationships: BTreeMap::new(),
             last_synced_at: now,
+            client_id_written: None,
         };
         let mut record = match (&plan.client, g.record.clone()) {
             (ClientStep::NeedsDecision { .. }, _) => return Ok(None),
@@ -597,6 +694,7 @@ where
                 self.begin(&PendingOperation::CreateClient {
                     known_look_alikes: known_look_alikes.clone(),
                     sent_name: Some(payload.details().name.clone()),
+                    started_at: Some(now),
                 })
                 .await?;
                 let known: Vec<XpmClientUuid> =
@@ -608,8 +706,20 @@ where
                     .await
                 {
                     Ok(xpm_client) => {
+                        // PM Hub's id goes into XPM before the create is
+                        // recorded: if this process dies in between, the
+                        // next Sync finds the client by it, even renamed.
+                        let id_write = match &plan.client_id {
+                            Some(cid) if cid.write => {
+                                Some(self.write_client_id(xpm_client, cid).await)
+                            }
+                            _ => None,
+                        };
                         let mut record = new_record(xpm_client);
                         record.last_pushed = Some(payload.clone());
+                        if let (Some(Ok(())), Some(cid)) = (&id_write, &plan.client_id) {
+                            record.client_id_written = Some(cid.field);
+                        }
                         self.stores().save_record(&record).await?;
                         self.finish().await?;
                         self.log(ActivityKind::ClientCreated {
@@ -618,6 +728,9 @@ where
                             passed_over: known_look_alikes.clone(),
                         })
                         .await?;
+                        if let (Some(result), Some(cid)) = (id_write, &plan.client_id) {
+                            self.logged_client_id(xpm_client, cid, result).await?;
+                        }
                         record
                     }
                     Err(err) => {
@@ -655,11 +768,18 @@ where
                     _ => ActivityKind::ClientRecovered {
                         tenant,
                         xpm_client: *xpm_client,
+                        by_id_field: plan
+                            .client_id
+                            .as_ref()
+                            .filter(|c| c.found_by_id)
+                            .map(|c| c.field_name.clone()),
                     },
                 };
                 self.log(kind).await?;
-                self.update(record, payload, changes, Operation::LinkClient)
-                    .await?
+                let record = self
+                    .update(record, payload, changes, Operation::LinkClient)
+                    .await?;
+                self.client_id(plan, record).await?
             }
             (
                 ClientStep::Update {
@@ -667,8 +787,10 @@ where
                 },
                 Some(record),
             ) => {
-                self.update(record, payload, changes, Operation::UpdateClient)
-                    .await?
+                let record = self
+                    .update(record, payload, changes, Operation::UpdateClient)
+                    .await?;
+                self.client_id(plan, record).await?
             }
             (ClientStep::Unchanged { xpm_client }, Some(mut record)) => {
                 self.log(ActivityKind::ClientUnchanged {
@@ -681,7 +803,7 @@ where
                     &g.client.details,
                     g.settings.push_options(),
                 ));
-                record
+                self.client_id(plan, record).await?
             }
             // The planner only plans an update of a client it has a record of.
             (ClientStep::Update { .. } | ClientStep::Unchanged { .. }, None) => return Ok(None),
@@ -694,6 +816,71 @@ where
         record.last_synced_at = now;
         self.stores().save_record(&record).await?;
         Ok(Some(record.xpm_client))
+    }
+
+    /// PM Hub's id into XPM's custom field, on a client already linked:
+    /// written when the plan says so (unless an earlier failure stopped the
+    /// Sync), noted in the record once XPM holds it.
+    async fn client_id(
+        &mut self,
+        plan: &SyncPlan,
+        mut record: SyncRecord,
+    ) -> Result<SyncRecord, StoreError> {
+        let Some(cid) = &plan.client_id else {
+            return Ok(record);
+        };
+        if !cid.write {
+            // Read holding it already, or written at an earlier Sync.
+            record.client_id_written = Some(cid.field);
+            return Ok(record);
+        }
+        if self.broken.is_some() || self.allowance_spent {
+            self.log(ActivityKind::OperationNotAttempted {
+                operation: Operation::WriteClientId,
+            })
+            .await?;
+            return Ok(record);
+        }
+        let result = self.write_client_id(record.xpm_client, cid).await;
+        if result.is_ok() {
+            record.client_id_written = Some(cid.field);
+            self.stores().save_record(&record).await?;
+        }
+        self.logged_client_id(record.xpm_client, cid, result)
+            .await?;
+        Ok(record)
+    }
+
+    /// The one call that writes PM Hub's id (the client's own id, as text).
+    async fn write_client_id(
+        &self,
+        xpm_client: XpmClientUuid,
+        cid: &ClientIdPlan,
+    ) -> Result<(), XpmError> {
+        self.integration
+            .xpm
+            .write_client_custom_field(self.access, xpm_client, cid.field, &self.client.to_string())
+            .await
+    }
+
+    async fn logged_client_id(
+        &mut self,
+        xpm_client: XpmClientUuid,
+        cid: &ClientIdPlan,
+        result: Result<(), XpmError>,
+    ) -> Result<(), StoreError> {
+        match result {
+            Ok(()) => {
+                self.log(ActivityKind::ClientIdWritten {
+                    tenant: self.access.tenant,
+                    xpm_client,
+                    field: cid.field,
+                    field_name: cid.field_name.clone(),
+                })
+                .await
+            }
+            Err(err) => self.failed(Operation::WriteClientId, &err).await,
+        }
     }
 
     async fn finish(&self) -> Result<(), StoreError> {

@@ -8,6 +8,7 @@ use domain::association::AssociationTerms;
 use domain::association::{Association, AssociationType};
 use domain::client::Client;
 use domain::connection::{ConnectionState, XpmOrganisation};
+use domain::custom_field::XpmCustomFieldDefinition;
 use domain::ids::*;
 use domain::ports::*;
 use domain::practice::{Practice, User};
@@ -452,13 +453,17 @@ pub enum XpmCall {
     Get(XpmClientUuid),
     Search(String),
     Check,
+    ListModifiedSince(OffsetDateTime),
+    Definitions,
+    ReadField(XpmClientUuid),
+    WriteField(XpmClientUuid, String),
 }
 
 impl XpmCall {
     pub fn is_write(&self) -> bool {
         matches!(
             self,
-            Self::Create(_) | Self::Update(..) | Self::Relationship(..)
+            Self::Create(_) | Self::Update(..) | Self::Relationship(..) | Self::WriteField(..)
         )
     }
 }
@@ -468,6 +473,10 @@ impl XpmCall {
 pub struct FakeClient {
     pub fields: BTreeMap<String, String>,
     pub archived: bool,
+    /// Custom field values by field.
+    pub custom: BTreeMap<XpmCustomFieldUuid, String>,
+    /// When XPM last saw it change (`None`: before the fake had a clock).
+    pub modified: Option<OffsetDateTime>,
 }
 
 impl FakeClient {
@@ -513,6 +522,13 @@ pub struct XpmState {
     pub pause_in_create: bool,
     /// What XPM last said is left of today's allowance.
     pub allowance: Option<XpmAllowance>,
+    /// The organisation's custom field definitions.
+    pub definitions: Vec<XpmCustomFieldDefinition>,
+    /// Errors to answer the next custom field writes with, in order (an
+    /// Ambiguous one after writing the value).
+    pub field_failures: VecDeque<XpmError>,
+    /// The clock XPM stamps modifications with (the world's).
+    pub clock: Option<FixedClock>,
     next: u128,
 }
 
@@ -544,6 +560,31 @@ impl XpmState {
         self.write_failures.pop_front()
     }
 
+    fn now(&self) -> Option<OffsetDateTime> {
+        self.clock.as_ref().map(Clock::now)
+    }
+
+    /// A person changes a client's field in XPM (or, with `None`, empties it).
+    pub fn edit_client(&mut self, id: XpmClientUuid, field: &str, value: Option<&str>) {
+        let now = self.now();
+        if let Some(c) = self.clients.get_mut(&id) {
+            match value {
+                Some(v) => c.fields.insert(field.to_owned(), v.to_owned()),
+                None => c.fields.remove(field),
+            };
+            c.modified = now;
+        }
+    }
+
+    /// A person fills in a client's custom field in XPM.
+    pub fn set_custom(&mut self, id: XpmClientUuid, field: XpmCustomFieldUuid, value: &str) {
+        let now = self.now();
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.custom.insert(field, value.to_owned());
+            c.modified = now;
+        }
+    }
+
     /// Adds a client as a person would in XPM.
     pub fn add_client(&mut self, fields: &[(&str, &str)]) -> XpmClientUuid {
         let id = XpmClientUuid::from_uuid(self.uuid());
@@ -552,7 +593,8 @@ impl XpmState {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
-            archived: false,
+            modified: self.now(),
+            ..FakeClient::default()
         };
         self.clients.insert(id, client);
         id
@@ -615,7 +657,10 @@ impl XpmGateway for FakeXpm {
             s.calls
                 .push(XpmCall::Create(payload.details().name.to_string()));
             let id = XpmClientUuid::from_uuid(s.uuid());
-            let client = FakeClient::from_payload(payload, owned);
+            let client = FakeClient {
+                modified: s.now(),
+                ..FakeClient::from_payload(payload, owned)
+            };
             match s.fail() {
                 // An ambiguous failure: XPM made the client, the answer was lost.
                 Some(XpmError::Ambiguous(m)) => {
@@ -649,11 +694,13 @@ impl XpmGateway for FakeXpm {
             if let Some(err) = s.fail() {
                 return Err(err);
             }
+            let now = s.now();
             let client = s
                 .clients
                 .get_mut(&xpm_client)
                 .ok_or_else(|| XpmError::NotFound(xpm_client.to_string()))?;
             client.write(payload, fields);
+            client.modified = now;
             Ok(())
         }))
     }
@@ -787,6 +834,89 @@ impl XpmGateway for FakeXpm {
                     }),
             );
             Ok(found)
+        }))
+    }
+
+    fn clients_modified_since(
+        &self,
+        _: XpmAccess,
+        since: OffsetDateTime,
+    ) -> impl Future<Output = Result<Vec<LookAlike>, XpmError>> + Send {
+        ready(self.with(|s| {
+            s.calls.push(XpmCall::ListModifiedSince(since));
+            if let Some(err) = s.search_error.clone() {
+                return Err(err);
+            }
+            Ok(s.clients
+                .iter()
+                .filter(|(_, c)| c.modified.is_none_or(|m| m >= since))
+                .map(|(id, c)| LookAlike {
+                    archived: c.archived,
+                    ..LookAlike::from_fields(
+                        *id,
+                        c.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                    )
+                })
+                .collect())
+        }))
+    }
+
+    fn custom_field_definitions(
+        &self,
+        _: XpmAccess,
+    ) -> impl Future<Output = Result<Vec<XpmCustomFieldDefinition>, XpmError>> + Send {
+        ready(self.with(|s| {
+            s.calls.push(XpmCall::Definitions);
+            s.search_error
+                .clone()
+                .map_or(Ok(s.definitions.clone()), Err)
+        }))
+    }
+
+    fn read_client_custom_field(
+        &self,
+        _: XpmAccess,
+        xpm_client: XpmClientUuid,
+        field: XpmCustomFieldUuid,
+    ) -> impl Future<Output = Result<Option<String>, XpmError>> + Send {
+        ready(self.with(|s| {
+            s.calls.push(XpmCall::ReadField(xpm_client));
+            if let Some(err) = s.search_error.clone() {
+                return Err(err);
+            }
+            let client = s
+                .clients
+                .get(&xpm_client)
+                .ok_or_else(|| XpmError::NotFound(xpm_client.to_string()))?;
+            Ok(client.custom.get(&field).cloned())
+        }))
+    }
+
+    fn write_client_custom_field(
+        &self,
+        _: XpmAccess,
+        xpm_client: XpmClientUuid,
+        field: XpmCustomFieldUuid,
+        value: &str,
+    ) -> impl Future<Output = Result<(), XpmError>> + Send {
+        ready(self.with(|s| {
+            s.calls
+                .push(XpmCall::WriteField(xpm_client, value.to_owned()));
+            let failure = s.field_failures.pop_front();
+            if let Some(err) = failure
+                .clone()
+                .filter(|e| !matches!(e, XpmError::Ambiguous(_)))
+            {
+                return Err(err);
+            }
+            let now = s.now();
+            let client = s
+                .clients
+                .get_mut(&xpm_client)
+                .ok_or_else(|| XpmError::NotFound(xpm_client.to_string()))?;
+            client.custom.insert(field, value.to_owned());
+            client.modified = now;
+            failure.map_or(Ok(()), Err)
         }))
     }
 

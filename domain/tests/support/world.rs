@@ -63,12 +63,15 @@ impl World {
                 );
             }
         });
+        let clock = FixedClock::default();
+        let xpm = FakeXpm::default();
+        xpm.with(|s| s.clock = Some(clock.clone()));
         let app = Integration::new(
             super::shipped_relationship_types(),
             stores,
-            FakeXpm::default(),
+            xpm,
             FakeAuth::granting(vec![organisation(1)]),
-            FixedClock::default(),
+            clock,
             CountingIds::default(),
         );
         Self {
@@ -224,6 +227,27 @@ impl World {
         decision: FirstSyncDecision,
     ) -> Result<SyncOutcome, SyncError> {
         block_on(self.app.sync_client(&self.request(client, Some(decision))))
+    }
+
+    /// XPM defines a client Text field, and the admin chooses it as where
+    /// the Sync keeps PM Hub's client ids (the practice must be connected).
+    pub fn keep_ids_in_xpm(&mut self, name: &str) -> XpmCustomFieldUuid {
+        let field = XpmCustomFieldUuid::from_uuid(self.uuid());
+        self.xpm().with(|s| {
+            s.definitions
+                .push(domain::custom_field::XpmCustomFieldDefinition {
+                    uuid: field,
+                    name: name.to_owned(),
+                    kind: domain::custom_field::XpmCustomFieldKind::Text,
+                    use_client: true,
+                })
+        });
+        block_on(
+            self.app
+                .configure_client_id_field(self.practice, self.admin, Some(field)),
+        )
+        .unwrap();
+        field
     }
 
     pub fn activity(&self) -> Vec<ActivityEntry> {

@@ -20,6 +20,8 @@ use uuid::Uuid;
 pub struct ApiCtx {
     pub tenant: Uuid,
     pub client_id: String,
+    /// The token's scopes, for endpoints the spec grants to fewer scopes.
+    pub scopes: Vec<String>,
 }
 
 /// Scopes that allow reads; writes need one of [`WRITE_SCOPES`].
@@ -179,6 +181,7 @@ pub fn admit(sh: &Arc<Shared>, req: &Request) -> Result<(ApiCtx, AdmitGuard), Re
             ApiCtx {
                 tenant,
                 client_id: token.client_id.clone(),
+                scopes: token.scopes.clone(),
             },
             AdmitGuard {
                 sh: sh.clone(),

@@ -1,9 +1,10 @@
-//! The XPM API v3.1 (`/practicemanager/3.1/...`): clients and relationships,
+//! The XPM API v3.1 (`/practicemanager/3.1/...`): clients, relationships and custom fields,
 //! in XML (default) or JSON (when `Accept` or `Content-Type` asks for it).
 
 pub mod auth;
 pub mod clients;
 pub mod contacts;
+pub mod custom_fields;
 pub mod paging;
 pub mod relationships;
 pub mod render;
@@ -52,6 +53,7 @@ pub fn router() -> Router<Arc<Shared>> {
             &format!("{base}/deleterelationship"),
             post(relationships::delete),
         )
+        .merge(custom_fields::router())
 }
 
 /// How to answer one call: XML or JSON, and the `api-method` name.

@@ -148,6 +148,7 @@ pub fn add(
             deleted: false,
             created: now,
             modified: now,
+            custom_fields: BTreeMap::new(),
         },
     );
     Ok(uuid)

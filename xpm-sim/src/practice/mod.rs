@@ -4,6 +4,7 @@
 
 pub mod clients;
 pub mod contacts;
+pub mod custom_fields;
 pub mod relationships;
 
 /// A refusal, worded as the `ErrorDescription` of an ERROR answer.

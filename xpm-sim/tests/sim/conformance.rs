@@ -16,6 +16,7 @@
 //! against an in-process sim. They create their own clients and, on a
 //! foreign target, archive and delete nothing.
 
+use crate::common::start;
 use crate::conformance_target::Target;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
@@ -570,4 +571,51 @@ async fn the_round_trips_run_against_any_base_url_and_delete_nothing_there() {
         );
     }
     assert!(after.iter().all(|c| !c.archived && !c.deleted));
+}
+
+#[tokio::test]
+async fn custom_field_answers_and_requests_validate() {
+    let spec = spec();
+    let t = start().await;
+    let call = |method: Method, path: String, body: Option<Value>| {
+        let mut r = t
+            .http
+            .request(method, format!("{}/{path}", t.sim.xpm_base_url()))
+            .bearer_auth(&t.token)
+            .header("xero-tenant-id", &t.tenant)
+            .header("accept", "application/json");
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        async move { r.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let defs = call(Method::GET, "customfield.api/definition".into(), None).await;
+    assert_eq!(defs["status"], "OK", "{defs}");
+    check(&spec, "CustomFieldDefinitionListResponseDto", &defs);
+
+    let update = json!({ "customFields": [
+        { "uuid": demo::PM_HUB_ID_FIELD_UUID, "name": "PM Hub ID", "text": "pmhub-1" },
+        { "uuid": demo::ENGAGEMENT_SIGNED_FIELD_UUID, "date": "20240105" },
+        { "uuid": demo::SERVICE_TIER_FIELD_UUID, "text": "Silver" },
+    ]});
+    check(&spec, "CustomFieldValuesUpdateRequestDto", &update);
+    let path = |verb: &str| format!("client.api/{verb}/{}/customfield", demo::JANE_UUID);
+    let written = call(Method::PUT, path("update"), Some(update)).await;
+    assert_eq!(written["status"], "OK", "{written}");
+    check(&spec, "StatusResponseDto", &written);
+    let read = call(Method::GET, path("get"), None).await;
+    assert_eq!(
+        read["customFields"].as_array().map(Vec::len),
+        Some(3),
+        "{read}"
+    );
+    check(&spec, "CustomFieldValueListResponseDto", &read);
+    let refused = call(
+        Method::PUT,
+        path("update"),
+        Some(json!({ "customFields": [{ "uuid": demo::SERVICE_TIER_FIELD_UUID, "text": "Tin" }] })),
+    )
+    .await;
+    assert_eq!(refused["status"], "ERROR");
+    check(&spec, "ResponseErrorDto", &refused);
 }

@@ -7,6 +7,7 @@ mod conformance;
 mod conformance_target;
 mod contacts;
 mod control;
+mod custom_fields;
 mod faults;
 mod identity;
 mod limits;

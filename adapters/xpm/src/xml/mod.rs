@@ -11,8 +11,13 @@
 mod read;
 mod write;
 
-pub(crate) use read::{error_envelope, parse_client, parse_clients, parse_relationship};
-pub(crate) use write::{client_add, client_update, relationship_add, relationship_update};
+pub(crate) use read::{
+    error_envelope, parse_client, parse_clients, parse_custom_field_definitions,
+    parse_custom_field_values, parse_relationship, parse_status,
+};
+pub(crate) use write::{
+    client_add, client_update, custom_field_text, relationship_add, relationship_update,
+};
 
 /// Why an answer could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,9 +1,11 @@
-//! Answers: the envelope, one client, a list of clients, one relationship.
+//! Answers: the envelope, one client, a list of clients, one relationship,
+//! custom field definitions and a client's custom field values.
 
 use std::str::FromStr;
 
 use domain::association::{AssociationTerms, Percentage, ShareCount};
-use domain::ids::{XpmClientUuid, XpmRelationshipUuid};
+use domain::custom_field::{XpmCustomFieldDefinition, XpmCustomFieldKind};
+use domain::ids::{XpmClientUuid, XpmCustomFieldUuid, XpmRelationshipUuid};
 use domain::ports::XpmClientView;
 use domain::relationship_type::XpmRelationshipType;
 use domain::sync::{LookAlike, XpmRelationshipSeen};
@@ -338,6 +340,7 @@ impl ClientIn {
             first_name: non_empty(&self.first_name),
             last_name: non_empty(&self.last_name),
             date_of_birth: non_empty(&self.date_of_birth),
+            archived: flag(&self.is_archived),
             ..LookAlike::named(xpm_client, name)
         })
     }
@@ -472,4 +475,124 @@ pub(crate) fn error_envelope(body: &str) -> Option<String> {
         Ok(Answer::Error(message)) => Some(message),
         _ => None,
     }
+}
+
+/// An answer carrying nothing but its Status (a custom field write).
+pub(crate) fn parse_status(body: &str) -> Result<Answer<()>, XmlError> {
+    Ok(match parse::<Envelope>(body)? {
+        Answer::Ok(_) => Answer::Ok(()),
+        Answer::Error(msg) => Answer::Error(msg),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct DefinitionIn {
+    #[serde(rename = "UUID")]
+    uuid: Option<String>,
+    #[serde(rename = "Name")]
+    name: Option<String>,
+    #[serde(rename = "Type", default)]
+    kind: Option<String>,
+    #[serde(rename = "UseClient", default)]
+    use_client: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DefinitionsIn {
+    #[serde(rename = "CustomFieldDefinition", default)]
+    items: Vec<DefinitionIn>,
+}
+
+#[derive(Debug, Deserialize)]
+struct DefinitionsEnvelope {
+    #[serde(rename = "CustomFieldDefinitions")]
+    definitions: Option<DefinitionsIn>,
+}
+
+/// Reads `customfield.api/definition`: each definition's UUID, Name, Type
+/// and UseClient (the only members the integration uses; the others,
+/// Options, LinkUrl, the other Use... flags, ValueElement, are tolerated).
+pub(crate) fn parse_custom_field_definitions(
+    body: &str,
+) -> Result<Answer<Vec<XpmCustomFieldDefinition>>, XmlError> {
+    Ok(match parse::<DefinitionsEnvelope>(body)? {
+        Answer::Ok(e) => {
+            let items = e
+                .definitions
+                .ok_or(XmlError::Missing("CustomFieldDefinitions"))?
+                .items;
+            let out = items
+                .iter()
+                .map(|d| {
+                    let uuid: XpmCustomFieldUuid =
+                        uuid("UUID", d.uuid.as_deref().ok_or(XmlError::Missing("UUID"))?)?;
+                    Ok(XpmCustomFieldDefinition {
+                        uuid,
+                        name: non_empty(&d.name).ok_or(XmlError::Missing("Name"))?,
+                        kind: XpmCustomFieldKind::from_xpm_name(
+                            d.kind.as_deref().unwrap_or_default(),
+                        ),
+                        use_client: flag(&d.use_client),
+                    })
+                })
+                .collect::<Result<_, XmlError>>()?;
+            Answer::Ok(out)
+        }
+        Answer::Error(msg) => Answer::Error(msg),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct CustomValueIn {
+    #[serde(rename = "UUID")]
+    uuid: Option<String>,
+    #[serde(rename = "Text", default)]
+    text: Option<String>,
+    #[serde(rename = "Date", default)]
+    date: Option<String>,
+    #[serde(rename = "Number", default)]
+    number: Option<String>,
+    #[serde(rename = "Decimal", default)]
+    decimal: Option<String>,
+    #[serde(rename = "Boolean", default)]
+    boolean: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CustomValuesIn {
+    #[serde(rename = "CustomField", default)]
+    items: Vec<CustomValueIn>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CustomValuesEnvelope {
+    #[serde(rename = "CustomFields")]
+    values: Option<CustomValuesIn>,
+}
+
+/// Reads `client.api/get/{uuid}/customfield` (only the fields holding a
+/// value): each field's UUID and its value's text, whatever its value
+/// element. An item without a readable UUID is an error.
+pub(crate) fn parse_custom_field_values(
+    body: &str,
+) -> Result<Answer<Vec<(XpmCustomFieldUuid, String)>>, XmlError> {
+    Ok(match parse::<CustomValuesEnvelope>(body)? {
+        Answer::Ok(e) => {
+            let items = e.values.ok_or(XmlError::Missing("CustomFields"))?.items;
+            let out = items
+                .iter()
+                .map(|v| {
+                    let field: XpmCustomFieldUuid =
+                        uuid("UUID", v.uuid.as_deref().ok_or(XmlError::Missing("UUID"))?)?;
+                    let value = [&v.text, &v.date, &v.number, &v.decimal, &v.boolean]
+                        .into_iter()
+                        .find_map(non_empty)
+                        .unwrap_or_default();
+                    Ok((field, value))
+                })
+                .collect::<Result<_, XmlError>>()?;
+            Answer::Ok(out)
+        }
+        Answer::Error(msg) => Answer::Error(msg),
+    })
 }

@@ -817,6 +817,8 @@ fn a_detailed_search_fills_every_look_alike_field() {
             first_name: some("Jo"),
             last_name: some("Bloggs"),
             date_of_birth: some("1975-03-14T00:00:00"),
+            pm_hub_id: None,
+            archived: false,
         }]
     );
     // A get of the same client carries the same look-alike fields.

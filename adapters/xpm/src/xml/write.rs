@@ -1,4 +1,5 @@
-//! Request bodies: `<Client>` for add and update, `<Relationship>` for add and update.
+//! Request bodies: `<Client>` for add and update, `<Relationship>` for add
+//! and update, `<CustomFields>` for a client's custom field update.
 //!
 //! A `<Client>` body is made of the domain's owned fields
 //! ([`OwnedField`], XPM's element names, PM Hub's text from
@@ -14,7 +15,7 @@
 //!   2026-12"); it is the natural way for client fields too, and the sim
 //!   does the same.
 
-use domain::ids::{XpmClientUuid, XpmRelationshipUuid};
+use domain::ids::{XpmClientUuid, XpmCustomFieldUuid, XpmRelationshipUuid};
 use domain::relationship_type::{TermsCarried, XpmRelationshipType};
 use domain::sync::{ClientPayload, OwnedField, RelationshipTerms};
 use quick_xml::se::{EmptyElementHandling, Serializer as XmlSerializer};
@@ -229,5 +230,37 @@ pub(crate) fn relationship_update(
         percentage: if_carried(carries.percentage, t.percentage),
         start_date: empty_if_none(t.start_date),
         end_date: empty_if_none(t.end_date),
+    })
+}
+
+#[derive(Debug, Serialize)]
+struct CustomFieldXml {
+    #[serde(rename = "UUID")]
+    uuid: String,
+    #[serde(rename = "Text")]
+    text: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename = "CustomFields")]
+struct CustomFieldsXml {
+    #[serde(rename = "CustomField")]
+    fields: Vec<CustomFieldXml>,
+}
+
+/// The body of `PUT /client.api/update/{uuid}/customfield` for one Text
+/// field: `<CustomFields><CustomField><UUID/><Text/></CustomField></CustomFields>`
+/// (XPM's documented form; an empty `<Text>` would clear it). Only the
+/// given field is sent, so the client's other custom fields keep their values.
+pub(crate) fn custom_field_text(
+    field: XpmCustomFieldUuid,
+    value: &str,
+) -> Result<String, WriteError> {
+    check_chars("Text", value)?;
+    serialise(&CustomFieldsXml {
+        fields: vec![CustomFieldXml {
+            uuid: field.to_string(),
+            text: value.to_owned(),
+        }],
     })
 }

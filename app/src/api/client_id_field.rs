@@ -1,0 +1,136 @@
+//! Where the Sync keeps PM Hub's client id in XPM: the integration setting
+//! naming an XPM client custom field (off by default), and the choices.
+
+use axum::Json;
+use axum::extract::State;
+use domain::ids::XpmCustomFieldUuid;
+use domain::practice::Role;
+use domain::settings::IntegrationSettings;
+use serde::{Deserialize, Serialize};
+
+use crate::api::ApiJson;
+use crate::api::problem::{FieldProblem, Problem};
+use crate::auth::ApiUser;
+use crate::state::{AppState, AppStore};
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientIdFieldView {
+    /// The field chosen; `null` when off (the default).
+    pub current: Option<ChosenFieldView>,
+    /// For administrators, when connected: the connected organisation's
+    /// client custom fields of type Text, read from XPM just now.
+    pub choices: Vec<FieldChoiceView>,
+    pub note: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChosenFieldView {
+    pub field_uuid: String,
+    pub field_name: String,
+    /// The XPM organisation the field belongs to.
+    pub tenant_id: String,
+    /// False after a Reconnect to another organisation: Syncs there do not use it.
+    pub in_connected_organisation: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldChoiceView {
+    pub field_uuid: String,
+    pub field_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClientIdFieldInput {
+    /// An XPM client custom field of type Text, or `null` to stop using one.
+    pub field_uuid: Option<String>,
+}
+
+const NOTE: &str = "When set, each Sync that creates a client in XPM or links it to one writes PM Hub's client id into this XPM field (one extra call), and finds the client by it after an interrupted create, even one renamed in XPM. Off by default.";
+
+async fn view<S: AppStore>(
+    state: &AppState<S>,
+    user: &domain::practice::User,
+    settings: &IntegrationSettings,
+) -> Result<ClientIdFieldView, Problem> {
+    let connection =
+        domain::ports::ConnectionStore::connection(state.store(), user.practice).await?;
+    let connected = connection.sync_target().ok().map(|t| t.tenant());
+    let current = settings.client_id_field().map(|f| ChosenFieldView {
+        field_uuid: f.field.to_string(),
+        field_name: f.name.clone(),
+        tenant_id: f.tenant.to_string(),
+        in_connected_organisation: connected == Some(f.tenant),
+    });
+    let (choices, note) = match (connected, user.role) {
+        (None, _) => (
+            Vec::new(),
+            format!("{NOTE} Connect to XPM to choose a field: the choices are read from XPM."),
+        ),
+        (Some(_), Role::Admin) => {
+            let choices = state
+                .app
+                .client_id_field_choices(user.practice, user.id)
+                .await?;
+            let fields = choices
+                .fields
+                .into_iter()
+                .map(|f| FieldChoiceView {
+                    field_uuid: f.uuid.to_string(),
+                    field_name: f.name,
+                })
+                .collect::<Vec<_>>();
+            let note = if fields.is_empty() {
+                format!(
+                    "{NOTE} The connected XPM organisation has no client custom field of type Text: an XPM administrator can add one in XPM's settings, then choose it here."
+                )
+            } else {
+                NOTE.to_owned()
+            };
+            (fields, note)
+        }
+        (Some(_), _) => (
+            Vec::new(),
+            format!("{NOTE} Only an administrator can change it."),
+        ),
+    };
+    Ok(ClientIdFieldView {
+        current,
+        choices,
+        note,
+    })
+}
+
+pub async fn show<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<ClientIdFieldView>, Problem> {
+    let settings = domain::ports::SettingsStore::settings(state.store(), user.practice).await?;
+    Ok(Json(view(&state, &user, &settings).await?))
+}
+
+/// Chooses the field (admins); `{"fieldUuid": null}` turns it off.
+pub async fn set<S: AppStore>(
+    State(state): State<AppState<S>>,
+    ApiUser(user): ApiUser,
+    ApiJson(input): ApiJson<ClientIdFieldInput>,
+) -> Result<Json<ClientIdFieldView>, Problem> {
+    let field: Option<XpmCustomFieldUuid> = match input.field_uuid.as_deref() {
+        None => None,
+        Some(raw) => Some(raw.parse().map_err(|_| {
+            Problem::invalid(vec![FieldProblem {
+                field: "fieldUuid".into(),
+                message: format!("`{raw}` is not a UUID"),
+            }])
+        })?),
+    };
+    // Not connected: 409 `not-connected` (the choices are read from XPM).
+    let settings = state
+        .app
+        .configure_client_id_field(user.practice, user.id, field)
+        .await?;
+    Ok(Json(view(&state, &user, &settings).await?))
+}
