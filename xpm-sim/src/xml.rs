@@ -165,6 +165,23 @@ impl XmlOut {
     }
 }
 
+/// The character an entity or character reference stands for: the five XML
+/// predefined entities only (no DOCTYPE, so no others can be declared).
+pub(crate) fn entity(r: &BytesRef<'_>) -> Result<char, String> {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => match r.as_ref() {
+            "lt" => Ok('<'),
+            "gt" => Ok('>'),
+            "amp" => Ok('&'),
+            "quot" => Ok('"'),
+            "apos" => Ok('\''),
+            other => Err(format!("unknown entity &{other};")),
+        },
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,22 +205,5 @@ mod tests {
         assert!(parse("<a>&bogus;</a>").is_err());
         let deep = "<a>".repeat(100) + &"</a>".repeat(100);
         assert!(parse(&deep).is_err());
-    }
-}
-
-/// The character an entity or character reference stands for: the five XML
-/// predefined entities only (no DOCTYPE, so no others can be declared).
-pub(crate) fn entity(r: &BytesRef<'_>) -> Result<char, String> {
-    match r.resolve_char_ref() {
-        Ok(Some(c)) => Ok(c),
-        Ok(None) => match r.as_ref() {
-            "lt" => Ok('<'),
-            "gt" => Ok('>'),
-            "amp" => Ok('&'),
-            "quot" => Ok('"'),
-            "apos" => Ok('\''),
-            other => Err(format!("unknown entity &{other};")),
-        },
-        Err(e) => Err(e.to_string()),
     }
 }
