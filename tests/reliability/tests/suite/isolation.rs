@@ -55,6 +55,7 @@ const CHECKED: &[&str] = &[
     "/api/integration/connect",
     "/api/integration/organisation",
     "/api/integration/organisation/name", // names one's own practice's organisation only
+    "/api/integration/client-id-field", // one's own practice's setting, read from its own XPM organisation
     "/api/integration/disconnect",
     "/api/activity",
     "/api/activity.csv",
@@ -66,6 +67,7 @@ const CHECKED: &[&str] = &[
     "/integrations/xpm/callback", // security.rs: another practice's state is refused
     "/integrations/xpm/organisation",
     "/integrations/xpm/organisation/name", // one's own practice's organisation only
+    "/integrations/xpm/client-id-field",   // one's own practice's setting only
     "/integrations/xpm/disconnect",
     "/clients",
     "/clients/{client}",
@@ -231,6 +233,7 @@ async fn practice_a_cannot_read_sync_or_configure_practice_b_through_any_route()
         "/api/activity.csv".to_owned(),
         format!("/api/activity.csv?client={b0}"),
         "/api/integration".to_owned(),
+        "/api/integration/client-id-field".to_owned(),
     ] {
         let r = a.get(&path).await;
         assert_eq!(r.status, 200, "{path}: {}", r.text);
