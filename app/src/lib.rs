@@ -5,7 +5,6 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod demo;
-pub mod ids;
 pub mod ops;
 pub mod present;
 pub mod preview;

@@ -7,9 +7,8 @@ use axum_extra::extract::cookie::Key;
 use domain::ports::AccountStore;
 use domain::usecases::{Integration, Stores};
 use metrics_exporter_prometheus::PrometheusHandle;
-use xpm_adapter::{SystemClock, XeroAuthorization, XpmClient};
-
-use crate::ids::RandomIds;
+use system_adapter::{RandomIds, SystemClock};
+use xpm_adapter::{XeroAuthorization, XpmClient};
 
 /// A store the app can run on: every domain store port, plus logins.
 pub trait AppStore: Stores + AccountStore + Clone {}

@@ -11,9 +11,9 @@ use postgres_store::PostgresStore;
 use secrecy::ExposeSecret;
 use sqlite_store::SqliteStore;
 use store_row_format::TokenKey;
-use xpm_adapter::{SystemClock, XeroAuthorization, XpmClient, XpmConfig};
+use system_adapter::{RandomIds, SystemClock};
+use xpm_adapter::{XeroAuthorization, XpmClient, XpmConfig};
 
-use crate::ids::RandomIds;
 use crate::state::{AppState, AppStore};
 
 #[derive(Debug, thiserror::Error)]

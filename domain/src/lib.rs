@@ -16,5 +16,7 @@ pub mod practice;
 pub mod relationship_type;
 pub mod settings;
 pub mod sync;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod text;
 pub mod usecases;

@@ -25,6 +25,7 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use system_adapter::SystemClock;
 use uuid::Uuid;
 
 use crate::config::{ConfigError, Resilience, XpmConfig};
@@ -39,16 +40,6 @@ const DEFAULT_ACCESS_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
 /// The longest access-token lifetime believed.
 const MAX_ACCESS_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> time::OffsetDateTime {
-        time::OffsetDateTime::now_utc()
-    }
-}
 
 /// Xero identity: the domain's [`XpmAuthorization`]. Cheap to clone.
 #[derive(Clone)]

@@ -35,5 +35,5 @@ pub mod fuzzing;
 
 pub use config::{ConfigError, DEFAULT_SCOPES, Resilience, XeroEndpoints, XpmConfig};
 pub use gateway::XpmClient;
-pub use identity::{SystemClock, XeroAuthorization};
+pub use identity::XeroAuthorization;
 pub use xml::{WriteError, XmlError};

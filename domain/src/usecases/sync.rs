@@ -10,18 +10,21 @@ use time::Duration;
 use crate::activity::{ActivityEntry, ActivityKind, Actor, Operation};
 use crate::client::{Client, ClientStatus};
 use crate::connection::{ConnectionError, SyncTarget};
-use crate::ids::{AssociationId, ClientId, PracticeId, UserId, XpmClientUuid, XpmCustomFieldUuid};
+use crate::ids::{
+    AssociationId, ClientId, PracticeId, UserId, XpmClientUuid, XpmCustomFieldUuid,
+    XpmRelationshipUuid,
+};
 use crate::ports::{
     Clock, IdGenerator, RelationshipWrite, StoreError, XpmAccess, XpmAuthorization, XpmClientView,
     XpmError, XpmGateway,
 };
 use crate::practice::PermissionError;
-use crate::relationship_type::RelationshipTypes;
+use crate::relationship_type::{RelationshipTypes, XpmRelationshipType};
 use crate::sync::{
     ClientIdPlan, ClientPayload, ClientStep, FieldChange, FirstSyncDecision, GoneReason, LookAlike,
     ManualSyncRequest, OwnedField, PendingOperation, PlanError, PlanInput, PushedRelationship,
-    RelatedClientView, RelationshipStep, SyncPlan, SyncRecord, XpmClientRead, look_alike_queries,
-    plan_sync,
+    RelatedClientView, RelationshipStep, RelationshipTerms, SyncPlan, SyncRecord, XpmClientRead,
+    look_alike_queries, plan_sync,
 };
 use crate::usecases::{Integration, Stores};
 
@@ -594,6 +597,41 @@ fn access(g: &Gathered) -> XpmAccess {
     }
 }
 
+/// A relationship write sent to XPM in one batch, and what the record
+/// holds once XPM confirms it.
+struct SentWrite {
+    association: AssociationId,
+    kind: WriteKind,
+    related_xpm_client: XpmClientUuid,
+    xpm_type: XpmRelationshipType,
+    terms: RelationshipTerms,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WriteKind {
+    Add,
+    Update,
+}
+
+impl SentWrite {
+    fn operation(&self) -> Operation {
+        match self.kind {
+            WriteKind::Add => Operation::AddRelationship(self.association),
+            WriteKind::Update => Operation::UpdateRelationship(self.association),
+        }
+    }
+
+    /// The relationship as XPM now holds it.
+    fn confirmed(self, xpm_relationship: XpmRelationshipUuid) -> PushedRelationship {
+        PushedRelationship {
+            xpm_relationship,
+            related_xpm_client: self.related_xpm_client,
+            xpm_type: self.xpm_type,
+            terms: self.terms,
+        }
+    }
+}
+
 /// One sync being executed.
 struct Run<'i, S, G, A, C, I> {
     integration: &'i Integration<S, G, A, C, I>,
@@ -655,19 +693,6 @@ where
         plan: &SyncPlan,
         g: &Gathered,
     ) -> Result<Option<XpmClientUuid>, StoreError> {
-        let now = self.integration.now();
-        let tenant = self.access.tenant;
-        let owned = OwnedField::owned(g.settings.push_options());
-        let new_record = |xpm_client| SyncRecord {
-            practice: self.access.practice,
-            client: self.client,
-            tenant,
-            xpm_client,
-            last_pushed: None,
-            relationships: BTreeMap::new(),
-            last_synced_at: now,
-            client_id_written: None,
-        };
         let mut record = match (&plan.client, g.record.clone()) {
             (ClientStep::NeedsDecision { .. }, _) => return Ok(None),
             (
@@ -677,7 +702,7 @@ where
                 _,
             ) => {
                 self.log(ActivityKind::ClientGoneFromXpm {
-                    tenant,
+                    tenant: self.access.tenant,
                     xpm_client: *xpm_client,
                     reason: *reason,
                 })
@@ -690,60 +715,10 @@ where
                     known_look_alikes,
                 },
                 _,
-            ) => {
-                self.begin(&PendingOperation::CreateClient {
-                    known_look_alikes: known_look_alikes.clone(),
-                    sent_name: Some(payload.details().name.clone()),
-                    started_at: Some(now),
-                })
-                .await?;
-                let known: Vec<XpmClientUuid> =
-                    g.search_results.iter().map(|l| l.xpm_client).collect();
-                match self
-                    .integration
-                    .xpm
-                    .create_client(self.access, payload, &owned, &known)
-                    .await
-                {
-                    Ok(xpm_client) => {
-                        // PM Hub's id goes into XPM before the create is
-                        // recorded: if this process dies in between, the
-                        // next Sync finds the client by it, even renamed.
-                        let id_write = match &plan.client_id {
-                            Some(cid) if cid.write => {
-                                Some(self.write_client_id(xpm_client, cid).await)
-                            }
-                            _ => None,
-                        };
-                        let mut record = new_record(xpm_client);
-                        record.last_pushed = Some(payload.clone());
-                        if let (Some(Ok(())), Some(cid)) = (&id_write, &plan.client_id) {
-                            record.client_id_written = Some(cid.field);
-                        }
-                        self.stores().save_record(&record).await?;
-                        self.finish().await?;
-                        self.log(ActivityKind::ClientCreated {
-                            tenant,
-                            xpm_client,
-                            passed_over: known_look_alikes.clone(),
-                        })
-                        .await?;
-                        if let (Some(result), Some(cid)) = (id_write, &plan.client_id) {
-                            self.logged_client_id(xpm_client, cid, result).await?;
-                        }
-                        record
-                    }
-                    Err(err) => {
-                        // An ambiguous create stays pending so the next sync looks for it.
-                        if !matches!(err, XpmError::Ambiguous(_)) {
-                            self.finish().await?;
-                        }
-                        self.failed(Operation::CreateClient, &err).await?;
-                        self.not_attempted(plan).await?;
-                        return Ok(None);
-                    }
-                }
-            }
+            ) => match self.create(plan, g, payload, known_look_alikes).await? {
+                Some(record) => record,
+                None => return Ok(None),
+            },
             (
                 ClientStep::Link {
                     xpm_client,
@@ -756,31 +731,7 @@ where
                     changes,
                 },
                 _,
-            ) => {
-                let record = new_record(*xpm_client);
-                self.stores().save_record(&record).await?;
-                self.finish().await?;
-                let kind = match plan.client {
-                    ClientStep::Link { .. } => ActivityKind::ClientLinked {
-                        tenant,
-                        xpm_client: *xpm_client,
-                    },
-                    _ => ActivityKind::ClientRecovered {
-                        tenant,
-                        xpm_client: *xpm_client,
-                        by_id_field: plan
-                            .client_id
-                            .as_ref()
-                            .filter(|c| c.found_by_id)
-                            .map(|c| c.field_name.clone()),
-                    },
-                };
-                self.log(kind).await?;
-                let record = self
-                    .update(record, payload, changes, Operation::LinkClient)
-                    .await?;
-                self.client_id(plan, record).await?
-            }
+            ) => self.link(plan, *xpm_client, payload, changes).await?,
             (
                 ClientStep::Update {
                     payload, changes, ..
@@ -794,7 +745,7 @@ where
             }
             (ClientStep::Unchanged { xpm_client }, Some(mut record)) => {
                 self.log(ActivityKind::ClientUnchanged {
-                    tenant,
+                    tenant: self.access.tenant,
                     xpm_client: *xpm_client,
                 })
                 .await?;
@@ -813,9 +764,114 @@ where
         } else {
             self.relationships(plan, &mut record).await?;
         }
-        record.last_synced_at = now;
+        record.last_synced_at = self.integration.now();
         self.stores().save_record(&record).await?;
         Ok(Some(record.xpm_client))
+    }
+
+    /// A record of a client just linked to `xpm_client`, with nothing pushed yet.
+    fn new_record(&self, xpm_client: XpmClientUuid) -> SyncRecord {
+        SyncRecord {
+            practice: self.access.practice,
+            client: self.client,
+            tenant: self.access.tenant,
+            xpm_client,
+            last_pushed: None,
+            relationships: BTreeMap::new(),
+            last_synced_at: self.integration.now(),
+            client_id_written: None,
+        }
+    }
+
+    /// Adds the client to XPM and records it; `None` when the add failed
+    /// (an ambiguous add stays pending, so the next sync looks for it).
+    async fn create(
+        &mut self,
+        plan: &SyncPlan,
+        g: &Gathered,
+        payload: &ClientPayload,
+        known_look_alikes: &[XpmClientUuid],
+    ) -> Result<Option<SyncRecord>, StoreError> {
+        self.begin(&PendingOperation::CreateClient {
+            known_look_alikes: known_look_alikes.to_vec(),
+            sent_name: Some(payload.details().name.clone()),
+            started_at: Some(self.integration.now()),
+        })
+        .await?;
+        let known: Vec<XpmClientUuid> = g.search_results.iter().map(|l| l.xpm_client).collect();
+        let owned = OwnedField::owned(g.settings.push_options());
+        let xpm_client = match self
+            .integration
+            .xpm
+            .create_client(self.access, payload, &owned, &known)
+            .await
+        {
+            Ok(xpm_client) => xpm_client,
+            Err(err) => {
+                if !matches!(err, XpmError::Ambiguous(_)) {
+                    self.finish().await?;
+                }
+                self.failed(Operation::CreateClient, &err).await?;
+                self.not_attempted(plan).await?;
+                return Ok(None);
+            }
+        };
+        // PM Hub's id goes into XPM before the create is recorded: if this
+        // process dies in between, the next Sync finds the client by it,
+        // even renamed.
+        let id_write = match &plan.client_id {
+            Some(cid) if cid.write => Some(self.write_client_id(xpm_client, cid).await),
+            _ => None,
+        };
+        let mut record = self.new_record(xpm_client);
+        record.last_pushed = Some(payload.clone());
+        if let (Some(Ok(())), Some(cid)) = (&id_write, &plan.client_id) {
+            record.client_id_written = Some(cid.field);
+        }
+        self.stores().save_record(&record).await?;
+        self.finish().await?;
+        self.log(ActivityKind::ClientCreated {
+            tenant: self.access.tenant,
+            xpm_client,
+            passed_over: known_look_alikes.to_vec(),
+        })
+        .await?;
+        if let (Some(result), Some(cid)) = (id_write, &plan.client_id) {
+            self.logged_client_id(xpm_client, cid, result).await?;
+        }
+        Ok(Some(record))
+    }
+
+    /// Links the client to `xpm_client` (chosen by a person, or recovered
+    /// after a lost create), then pushes the fields that differ.
+    async fn link(
+        &mut self,
+        plan: &SyncPlan,
+        xpm_client: XpmClientUuid,
+        payload: &ClientPayload,
+        changes: &[FieldChange],
+    ) -> Result<SyncRecord, StoreError> {
+        let record = self.new_record(xpm_client);
+        self.stores().save_record(&record).await?;
+        self.finish().await?;
+        let tenant = self.access.tenant;
+        let kind = match plan.client {
+            ClientStep::Link { .. } => ActivityKind::ClientLinked { tenant, xpm_client },
+            _ => ActivityKind::ClientRecovered {
+                tenant,
+                xpm_client,
+                by_id_field: plan
+                    .client_id
+                    .as_ref()
+                    .filter(|c| c.found_by_id)
+                    .map(|c| c.field_name.clone()),
+            },
+        };
+        self.log(kind).await?;
+        let record = self
+            .update(record, payload, changes, Operation::LinkClient)
+            .await?;
+        self.client_id(plan, record).await
     }
 
     /// PM Hub's id into XPM's custom field, on a client already linked:
@@ -950,7 +1006,7 @@ where
         record: &mut SyncRecord,
     ) -> Result<(), StoreError> {
         let mut writes = Vec::new();
-        let mut planned: Vec<(AssociationId, PushedRelationship, bool)> = Vec::new();
+        let mut planned: Vec<SentWrite> = Vec::new();
         for step in &plan.relationships {
             match step {
                 RelationshipStep::Skipped {
@@ -996,15 +1052,13 @@ where
                         xpm_type: xpm_type.clone(),
                         terms: *terms,
                     });
-                    let pushed = PushedRelationship {
-                        xpm_relationship: crate::ids::XpmRelationshipUuid::from_uuid(
-                            uuid::Uuid::nil(),
-                        ),
+                    planned.push(SentWrite {
+                        association: *association,
+                        kind: WriteKind::Add,
                         related_xpm_client: *related_xpm_client,
                         xpm_type: xpm_type.clone(),
                         terms: *terms,
-                    };
-                    planned.push((*association, pushed, true));
+                    });
                 }
                 RelationshipStep::Update {
                     association,
@@ -1017,14 +1071,13 @@ where
                         carries: *carries,
                         terms: *terms,
                     });
-                    planned.push((
-                        *association,
-                        PushedRelationship {
-                            terms: *terms,
-                            ..pushed.clone()
-                        },
-                        false,
-                    ));
+                    planned.push(SentWrite {
+                        association: *association,
+                        kind: WriteKind::Update,
+                        related_xpm_client: pushed.related_xpm_client,
+                        xpm_type: pushed.xpm_type.clone(),
+                        terms: *terms,
+                    });
                 }
             }
         }
@@ -1039,35 +1092,31 @@ where
             .write_relationships(self.access, record.xpm_client, writes)
             .await;
         let mut still_ambiguous = Vec::new();
-        for ((association, mut pushed, is_add), result) in planned.into_iter().zip(results) {
-            let operation = if is_add {
-                Operation::AddRelationship(association)
-            } else {
-                Operation::UpdateRelationship(association)
-            };
+        for (sent, result) in planned.into_iter().zip(results) {
+            let association = sent.association;
             match result {
                 Ok(xpm_relationship) => {
-                    pushed.xpm_relationship = xpm_relationship;
-                    let kind = if is_add {
-                        ActivityKind::RelationshipAdded {
+                    let kind = match sent.kind {
+                        WriteKind::Add => ActivityKind::RelationshipAdded {
                             association,
-                            xpm_type: pushed.xpm_type.clone(),
+                            xpm_type: sent.xpm_type.clone(),
                             xpm_relationship,
-                        }
-                    } else {
-                        ActivityKind::RelationshipUpdated {
+                        },
+                        WriteKind::Update => ActivityKind::RelationshipUpdated {
                             association,
                             xpm_relationship,
-                        }
+                        },
                     };
-                    record.relationships.insert(association, pushed);
+                    record
+                        .relationships
+                        .insert(association, sent.confirmed(xpm_relationship));
                     self.log(kind).await?;
                 }
                 Err(err) => {
-                    if is_add && matches!(err, XpmError::Ambiguous(_)) {
+                    if sent.kind == WriteKind::Add && matches!(err, XpmError::Ambiguous(_)) {
                         still_ambiguous.push(association);
                     }
-                    self.failed(operation, &err).await?;
+                    self.failed(sent.operation(), &err).await?;
                 }
             }
         }

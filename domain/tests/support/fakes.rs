@@ -1,6 +1,5 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use domain::activity::ActivityEntry;
@@ -1043,14 +1042,7 @@ impl Clock for FixedClock {
     }
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct CountingIds(pub Arc<AtomicU64>);
-
-impl IdGenerator for CountingIds {
-    fn next_uuid(&self) -> Uuid {
-        Uuid::from_u128(0x1_0000_0000 + u128::from(self.0.fetch_add(1, Ordering::SeqCst)))
-    }
-}
+pub use domain::testing::CountingIds;
 
 /// A future that is pending once, then ready.
 struct YieldOnce(bool);

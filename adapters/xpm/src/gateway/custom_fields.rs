@@ -17,7 +17,8 @@ use reqwest::{Method, StatusCode};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use super::{Mode, SendError, XpmClient, answer_error, unreadable, write_error};
+use super::retry::{Mode, SendError};
+use super::{XpmClient, answer_error, unreadable, write_error};
 use crate::xml::{self, Answer};
 
 impl<S: ConnectionStore> XpmClient<S> {
