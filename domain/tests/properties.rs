@@ -52,18 +52,39 @@ fn related_xpm(i: usize) -> XpmClientUuid {
     XpmClientUuid::from_uuid(Uuid::from_u128(400 + i as u128))
 }
 
-/// (association index, mapped type index, pushed with the same terms)
-type Pushed = (usize, usize, bool);
+/// A related client as the scenario draws it.
+#[derive(Debug, Clone)]
+struct RelatedDraw {
+    status: ClientStatus,
+    has_structure: bool,
+    in_xpm: bool,
+}
+
+/// An association as the scenario draws it.
+#[derive(Debug, Clone)]
+struct AssociationDraw {
+    related: usize,
+    mapped_type: usize,
+    percentage_hundredths: Option<u16>,
+}
+
+/// A relationship the record says was pushed.
+#[derive(Debug, Clone, Copy)]
+struct PushedDraw {
+    association: usize,
+    mapped_type: usize,
+    same_terms: bool,
+}
 
 #[derive(Debug, Clone)]
 struct Scenario {
     client_has_structure: bool,
     client_name: String,
-    related: Vec<(ClientStatus, bool, bool)>, // status, has structure, in XPM
+    related: Vec<RelatedDraw>,
     mappings: Vec<Option<XpmRelationshipType>>,
-    associations: Vec<(usize, usize, Option<u16>)>, // related, type, percentage hundredths
-    record: Option<(bool, Vec<Pushed>)>, // last pushed equals now; pushed (association, type, same terms)
-    removed_pushed: Vec<usize>,          // pushed associations that no longer exist
+    associations: Vec<AssociationDraw>,
+    record: Option<(bool, Vec<PushedDraw>)>, // last pushed equals now; what was pushed
+    removed_pushed: Vec<usize>,              // pushed associations that no longer exist
 }
 
 fn status() -> impl Strategy<Value = ClientStatus> {
@@ -82,18 +103,42 @@ fn scenario() -> impl Strategy<Value = Scenario> {
     (
         any::<bool>(),
         "[A-Za-z&<> ]{1,20}",
-        prop::collection::vec((status(), any::<bool>(), any::<bool>()), 1..5),
+        prop::collection::vec(
+            (status(), any::<bool>(), any::<bool>()).prop_map(|(status, has_structure, in_xpm)| {
+                RelatedDraw {
+                    status,
+                    has_structure,
+                    in_xpm,
+                }
+            }),
+            1..5,
+        ),
         prop::collection::vec(prop::option::of(xpm_type()), 1..4),
     )
         .prop_flat_map(|(client_has_structure, client_name, related, mappings)| {
             let (n_related, n_types) = (related.len(), mappings.len());
             let associations = prop::collection::vec(
-                (0..n_related, 0..n_types, prop::option::of(0u16..=10_000)),
+                (0..n_related, 0..n_types, prop::option::of(0u16..=10_000)).prop_map(
+                    |(related, mapped_type, percentage_hundredths)| AssociationDraw {
+                        related,
+                        mapped_type,
+                        percentage_hundredths,
+                    },
+                ),
                 0..8,
             );
             let record = prop::option::of((
                 any::<bool>(),
-                prop::collection::vec((0..8usize, 0..n_types, any::<bool>()), 0..4),
+                prop::collection::vec(
+                    (0..8usize, 0..n_types, any::<bool>()).prop_map(
+                        |(association, mapped_type, same_terms)| PushedDraw {
+                            association,
+                            mapped_type,
+                            same_terms,
+                        },
+                    ),
+                    0..4,
+                ),
             ));
             let removed = prop::collection::vec(8..12usize, 0..3);
             (
@@ -171,17 +216,19 @@ fn build(s: &Scenario) -> Built {
         .associations
         .iter()
         .enumerate()
-        .map(|(i, (r, t, pct))| {
+        .map(|(i, a)| {
             let terms = AssociationTerms {
-                percentage: pct.map(|p| Percentage::from_hundredths(u64::from(p)).unwrap()),
+                percentage: a
+                    .percentage_hundredths
+                    .map(|p| Percentage::from_hundredths(u64::from(p)).unwrap()),
                 ..Default::default()
             };
             Association::new(
                 association_id(i),
                 PRACTICE,
                 CLIENT,
-                related_id(*r),
-                type_id(*t),
+                related_id(a.related),
+                type_id(a.mapped_type),
                 terms,
             )
             .unwrap()
@@ -191,13 +238,13 @@ fn build(s: &Scenario) -> Built {
         .related
         .iter()
         .enumerate()
-        .map(|(i, (status, structure, in_xpm))| {
+        .map(|(i, r)| {
             (
                 related_id(i),
                 RelatedClientView {
-                    status: *status,
-                    has_business_structure: *structure,
-                    xpm_client: in_xpm.then(|| related_xpm(i)),
+                    status: r.status,
+                    has_business_structure: r.has_structure,
+                    xpm_client: r.in_xpm.then(|| related_xpm(i)),
                     pushed_towards_this_client: Vec::new(),
                 },
             )
@@ -206,15 +253,25 @@ fn build(s: &Scenario) -> Built {
     let record = s.record.as_ref().map(|(same, pushed)| {
         let payload = ClientPayload::new(&client.details, PushOptions::default());
         let mut relationships = BTreeMap::new();
-        let all_pushed = pushed
-            .iter()
-            .copied()
-            .chain(s.removed_pushed.iter().map(|&a| (a, 0, true)));
-        for (a, t, same_terms) in all_pushed {
+        let all_pushed =
+            pushed
+                .iter()
+                .copied()
+                .chain(s.removed_pushed.iter().map(|&association| PushedDraw {
+                    association,
+                    mapped_type: 0,
+                    same_terms: true,
+                }));
+        for PushedDraw {
+            association: a,
+            mapped_type: t,
+            same_terms,
+        } in all_pushed
+        {
             let (related_index, percentage) = s
                 .associations
                 .get(a)
-                .map_or((0, None), |(r, _, p)| (*r, *p));
+                .map_or((0, None), |d| (d.related, d.percentage_hundredths));
             let xpm_type = s.mappings[t % s.mappings.len()]
                 .clone()
                 .unwrap_or(XpmRelationshipType::from_static("Spouse"));
