@@ -42,6 +42,16 @@ pub struct SqlStore<B> {
 }
 
 impl<B: Backend> SqlStore<B> {
+    /// Opens the database at `url` (`postgres://...` or `sqlite://path`,
+    /// as `B` is), sealing tokens with `key`.
+    pub async fn connect(url: &str, key: &TokenKey) -> Result<Self, StoreError> {
+        let backend = B::connect(url).await?;
+        Ok(Self {
+            backend,
+            sealer: TokenSealer::new(key),
+        })
+    }
+
     /// Applies the embedded migrations that have not run yet.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         self.backend.migrate().await
@@ -107,6 +117,7 @@ pub trait Backend: Clone + Send + Sync + 'static {
         &self,
         lock: Lock,
     ) -> impl Future<Output = Result<(Self::Guard, bool), StoreError>> + Send;
+    fn connect(url: &str) -> impl Future<Output = Result<Self, StoreError>> + Send;
     fn migrate(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     fn text(row: &Self::Row, column: &str) -> Result<String, StoreError>;

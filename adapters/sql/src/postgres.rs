@@ -12,9 +12,7 @@ use sqlx::{AssertSqlSafe, PgPool, Postgres, Row};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::{
-    Arg, Backend, Lock, SqlStore, Statement, TokenKey, TokenSealer, store_error, unreadable,
-};
+use crate::{Arg, Backend, Lock, SqlStore, Statement, store_error, unreadable};
 
 pub type PostgresStore = SqlStore<PgBackend>;
 
@@ -129,6 +127,25 @@ impl Backend for PgBackend {
         Ok((PgSyncGuard(Some(tx)), !got))
     }
 
+    /// Connects to `url` (`postgres://user@host:port/database`).
+    async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(format!("bad PostgreSQL URL: {e}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.clone())
+            .await
+            .map_err(store_error)?;
+        // Opened lazily: a lock connection is made only when a sync needs one.
+        let lock_pool = PgPoolOptions::new()
+            .max_connections(64)
+            .min_connections(0)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_lazy_with(options);
+        Ok(Self { pool, lock_pool })
+    }
+
     async fn migrate(&self) -> Result<(), StoreError> {
         MIGRATOR.run(&self.pool).await.map_err(|e| {
             StoreError::Unavailable(format!("migrating the PostgreSQL store failed: {e}"))
@@ -150,29 +167,6 @@ impl Backend for PgBackend {
 }
 
 impl PostgresStore {
-    /// Connects to `url` (`postgres://user@host:port/database`).
-    pub async fn connect(url: &str, key: &TokenKey) -> Result<Self, StoreError> {
-        let options = PgConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Unavailable(format!("bad PostgreSQL URL: {e}")))?;
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options.clone())
-            .await
-            .map_err(store_error)?;
-        // Opened lazily: a lock connection is made only when a sync needs one.
-        let lock_pool = PgPoolOptions::new()
-            .max_connections(64)
-            .min_connections(0)
-            .acquire_timeout(Duration::from_secs(60))
-            .connect_lazy_with(options);
-        let backend = PgBackend { pool, lock_pool };
-        Ok(Self {
-            backend,
-            sealer: TokenSealer::new(key),
-        })
-    }
-
     pub fn pool(&self) -> &PgPool {
         &self.backend.pool
     }

@@ -18,8 +18,7 @@ use tokio::sync::OwnedMutexGuard;
 use uuid::Uuid;
 
 use crate::{
-    Arg, Backend, Lock, SqlStore, Statement, TokenKey, TokenSealer, from_micros, micros,
-    store_error, unreadable,
+    Arg, Backend, Lock, SqlStore, Statement, from_micros, micros, store_error, unreadable,
 };
 
 pub type SqliteStore = SqlStore<SqliteBackend>;
@@ -84,6 +83,25 @@ impl Backend for SqliteBackend {
         }
     }
 
+    /// Opens (creating if missing) the database at `url` (`sqlite://path`).
+    async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(format!("bad SQLite URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(store_error)?;
+        Ok(Self {
+            pool,
+            locks: Arc::default(),
+        })
+    }
+
     async fn migrate(&self) -> Result<(), StoreError> {
         MIGRATOR
             .run(&self.pool)
@@ -107,29 +125,6 @@ impl Backend for SqliteBackend {
 }
 
 impl SqliteStore {
-    /// Opens (creating if missing) the database at `url` (`sqlite://path`).
-    pub async fn connect(url: &str, key: &TokenKey) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Unavailable(format!("bad SQLite URL: {e}")))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await
-            .map_err(store_error)?;
-        let backend = SqliteBackend {
-            pool,
-            locks: Arc::default(),
-        };
-        Ok(Self {
-            backend,
-            sealer: TokenSealer::new(key),
-        })
-    }
-
     pub fn pool(&self) -> &SqlitePool {
         &self.backend.pool
     }

@@ -62,7 +62,7 @@ macro_rules! store_contract_tests {
 
 impl TestDatabase for test_db::PgDatabase {
     async fn remove(self) {
-        test_db::PgDatabase::remove(self).await;
+        test_db::PgDatabase::remove(&self).await;
     }
 }
 

@@ -14,6 +14,7 @@ use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
@@ -67,7 +68,7 @@ async fn run(admin: &mut PgConnection, statement: String) -> sqlx::Result<()> {
 pub struct PgDatabase {
     pub name: String,
     pub url: String,
-    removed: bool,
+    removed: AtomicBool,
 }
 
 impl PgDatabase {
@@ -101,7 +102,7 @@ impl PgDatabase {
         Self {
             name,
             url,
-            removed: false,
+            removed: AtomicBool::new(false),
         }
     }
 
@@ -119,8 +120,8 @@ impl PgDatabase {
         .expect("terminate backends")
     }
 
-    /// Drops the database now, while its users may still run.
-    pub async fn drop_now(&self) {
+    /// Drops the database now (with FORCE), while its users may still run.
+    pub async fn remove(&self) {
         let mut admin = admin().await;
         run(
             &mut admin,
@@ -128,18 +129,13 @@ impl PgDatabase {
         )
         .await
         .expect("drop the test database");
-    }
-
-    /// Drops the database at the end of a test.
-    pub async fn remove(mut self) {
-        self.drop_now().await;
-        self.removed = true;
+        self.removed.store(true, Ordering::Relaxed);
     }
 }
 
 impl Drop for PgDatabase {
     fn drop(&mut self) {
-        if self.removed {
+        if self.removed.load(Ordering::Relaxed) {
             return;
         }
         let name = self.name.clone();
