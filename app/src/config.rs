@@ -8,7 +8,7 @@ use std::path::Path;
 use domain::relationship_type::RelationshipTypes;
 use secrecy::SecretString;
 use serde::Deserialize;
-use store_row_format::TokenKey;
+use sql_store::TokenKey;
 use xpm_adapter::{XeroEndpoints, XpmConfig};
 
 /// Where the OAuth callback lives, below the public URL.

@@ -18,7 +18,7 @@ use domain::practice::{Practice, Role, User};
 use domain::relationship_type::XpmRelationshipType;
 use domain::settings::{IntegrationSettings, PushOptions};
 use domain::text::*;
-use store_row_format::TokenKey;
+use sql_store::TokenKey;
 use time::macros::date;
 use uuid::Uuid;
 use xpm_adapter::{XeroEndpoints, XpmConfig};

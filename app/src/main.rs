@@ -11,9 +11,9 @@ use domain::practice::{Practice, Role, User};
 use domain::text::{DisplayName, EmailAddress};
 use pmhub_xpm::config::{Config, LogFormat, RawConfig};
 use pmhub_xpm::state::AppStore;
-use pmhub_xpm::wiring::{self, StoreKind};
+use pmhub_xpm::wiring::{self, WithStore};
 use pmhub_xpm::{auth, demo, server};
-use store_row_format::TokenKey;
+use sql_store::TokenKey;
 
 /// pmhub-xpm pushes PM Hub's clients and the relationships between them to
 /// Xero Practice Manager: one way, one client at a time, when a person presses Sync.
@@ -117,11 +117,7 @@ async fn main() -> anyhow::Result<()> {
                 .context("PMHUB_XPM_DATABASE_URL (database_url) is not set")?;
             // Migrations touch no token: any key opens the store for them.
             let key = TokenKey::generate();
-            match StoreKind::of(&url) {
-                Some(StoreKind::Sqlite) => drop(wiring::open_sqlite(&url, &key, true).await?),
-                Some(StoreKind::Postgres) => drop(wiring::open_postgres(&url, &key, true).await?),
-                None => bail!("PMHUB_XPM_DATABASE_URL must be a postgres:// or sqlite: URL"),
-            }
+            wiring::with_store(&url, &key, true, Opened).await?;
             println!("migrations applied to {}", redact(&url));
             Ok(())
         }
@@ -207,14 +203,21 @@ async fn with_store(config: Option<PathBuf>, command: Account) -> anyhow::Result
         .context("PMHUB_XPM_DATABASE_URL (database_url) is not set")?;
     // These commands touch no Xero token: any key opens the store for them.
     let key = TokenKey::generate();
-    match StoreKind::of(&url) {
-        Some(StoreKind::Sqlite) => {
-            run_account(wiring::open_sqlite(&url, &key, false).await?, command).await
-        }
-        Some(StoreKind::Postgres) => {
-            run_account(wiring::open_postgres(&url, &key, false).await?, command).await
-        }
-        None => bail!("PMHUB_XPM_DATABASE_URL must be a postgres:// or sqlite: URL"),
+    wiring::with_store(&url, &key, false, command).await?
+}
+
+/// Opening is the whole work (`migrate` migrates as it opens).
+struct Opened;
+
+impl WithStore for Opened {
+    type Output = ();
+    async fn run<S: AppStore>(self, _store: S) {}
+}
+
+impl WithStore for Account {
+    type Output = anyhow::Result<()>;
+    async fn run<S: AppStore>(self, store: S) -> anyhow::Result<()> {
+        run_account(store, self).await
     }
 }
 
@@ -253,27 +256,16 @@ async fn run_account<S: AppStore>(store: S, command: Account) -> anyhow::Result<
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let kind = StoreKind::of(&config.database_url)
-        .context("PMHUB_XPM_DATABASE_URL must be a postgres:// or sqlite: URL")?;
-    match kind {
-        StoreKind::Sqlite => {
-            let store = wiring::open_sqlite(
-                &config.database_url,
-                &config.token_key,
-                config.migrate_on_start,
-            )
-            .await?;
-            serve_with(store, config).await
-        }
-        StoreKind::Postgres => {
-            let store = wiring::open_postgres(
-                &config.database_url,
-                &config.token_key,
-                config.migrate_on_start,
-            )
-            .await?;
-            serve_with(store, config).await
-        }
+    let (url, key) = (config.database_url.clone(), config.token_key.clone());
+    wiring::with_store(&url, &key, config.migrate_on_start, Serve(config)).await?
+}
+
+struct Serve(Config);
+
+impl WithStore for Serve {
+    type Output = anyhow::Result<()>;
+    async fn run<S: AppStore>(self, store: S) -> anyhow::Result<()> {
+        serve_with(store, self.0).await
     }
 }
 

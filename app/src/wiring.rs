@@ -7,10 +7,10 @@ use domain::relationship_type::RelationshipTypes;
 
 use axum_extra::extract::cookie::Key;
 use domain::usecases::Integration;
-use postgres_store::PostgresStore;
 use secrecy::ExposeSecret;
-use sqlite_store::SqliteStore;
-use store_row_format::TokenKey;
+use sql_store::postgres::PgBackend;
+use sql_store::sqlite::SqliteBackend;
+use sql_store::{Backend, PostgresStore, SqlStore, SqliteStore, TokenKey};
 use system_adapter::{RandomIds, SystemClock};
 use xpm_adapter::{XeroAuthorization, XpmClient, XpmConfig};
 
@@ -20,6 +20,8 @@ use crate::state::{AppState, AppStore};
 pub enum WiringError {
     #[error("the database could not be opened: {0}")]
     Store(#[from] domain::ports::StoreError),
+    #[error("PMHUB_XPM_DATABASE_URL must be a postgres:// or sqlite: URL")]
+    UnknownStore,
     #[error("the Xero settings cannot work: {0}")]
     Xero(#[from] xpm_adapter::ConfigError),
 }
@@ -43,28 +45,59 @@ impl StoreKind {
     }
 }
 
-pub async fn open_sqlite(
+/// Opens the `B` store at `url`, migrating it first when asked.
+pub async fn open_store<B: Backend>(
     url: &str,
     key: &TokenKey,
     migrate: bool,
-) -> Result<SqliteStore, WiringError> {
-    let store = SqliteStore::connect(url, key).await?;
+) -> Result<SqlStore<B>, WiringError> {
+    let store = SqlStore::<B>::connect(url, key).await?;
     if migrate {
         store.migrate().await?;
     }
     Ok(store)
 }
 
+/// The SQLite store at `url`, for callers that know their store.
+pub async fn open_sqlite(
+    url: &str,
+    key: &TokenKey,
+    migrate: bool,
+) -> Result<SqliteStore, WiringError> {
+    open_store(url, key, migrate).await
+}
+
+/// The Postgres store at `url`, for callers that know their store.
 pub async fn open_postgres(
     url: &str,
     key: &TokenKey,
     migrate: bool,
 ) -> Result<PostgresStore, WiringError> {
-    let store = PostgresStore::connect(url, key).await?;
-    if migrate {
-        store.migrate().await?;
+    open_store(url, key, migrate).await
+}
+
+/// Work to do on whichever store a database URL names (a generic closure,
+/// which Rust has not).
+pub trait WithStore {
+    type Output;
+    fn run<S: AppStore>(self, store: S) -> impl Future<Output = Self::Output>;
+}
+
+/// Opens the store `url` names and runs `work` on it.
+pub async fn with_store<W: WithStore>(
+    url: &str,
+    key: &TokenKey,
+    migrate: bool,
+    work: W,
+) -> Result<W::Output, WiringError> {
+    match StoreKind::of(url).ok_or(WiringError::UnknownStore)? {
+        StoreKind::Sqlite => Ok(work
+            .run(open_store::<SqliteBackend>(url, key, migrate).await?)
+            .await),
+        StoreKind::Postgres => Ok(work
+            .run(open_store::<PgBackend>(url, key, migrate).await?)
+            .await),
     }
-    Ok(store)
 }
 
 /// The session cookie key, derived from the token key so that one secret

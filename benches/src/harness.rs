@@ -5,7 +5,6 @@
 //! binary), and the Connect through the sim's login and consent pages.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -15,13 +14,12 @@ use domain::text::{DisplayName, EmailAddress};
 use pmhub_xpm::state::AppStore;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use store_row_format::TokenKey;
+use sql_store::TokenKey;
 use uuid::Uuid;
 use xpm_adapter::{Resilience, XeroEndpoints, XpmConfig};
 use xpm_sim::seed::{MembershipSeed, OrgSeed, UserSeed};
 use xpm_sim::{ClockMode, LimitsConfig, RunningSim, Seed, Sim, SimConfig};
 
-pub const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
 pub const PASSWORD: &str = "bench-password-123";
 pub const CLIENT_ID: &str = "pmhub-bench";
 pub const CLIENT_SECRET: &str = "pmhub-bench-secret";
@@ -161,49 +159,30 @@ pub struct StoreSpec {
 
 #[derive(Debug)]
 enum Cleanup {
-    File(PathBuf),
-    Database(String),
-}
-
-async fn admin_connection() -> anyhow::Result<sqlx::PgConnection> {
-    use sqlx::Connection;
-    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| POSTGRES.to_owned());
-    sqlx::PgConnection::connect(&url).await.with_context(|| {
-        format!(
-            "PostgreSQL is not reachable at {url}. Start it with \
-             `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, or set DATABASE_URL."
-        )
-    })
+    File(test_db::SqliteFile),
+    Database(test_db::PgDatabase),
 }
 
 impl StoreSpec {
     /// A new, empty store for one run.
     pub async fn create(backend: Backend) -> anyhow::Result<Self> {
-        let name = format!("pmhub_bench_{}", Uuid::new_v4().simple());
         match backend {
             Backend::Sqlite => {
-                let dir = std::env::temp_dir();
-                let path = dir.join(format!("{name}.db"));
+                let file = test_db::SqliteFile::new("pmhub_bench");
                 Ok(Self {
                     backend,
-                    url: format!("sqlite://{}", path.display()),
-                    cleanup: Cleanup::File(path),
+                    url: file.url(),
+                    cleanup: Cleanup::File(file),
                 })
             }
             Backend::Postgres => {
-                let mut admin = admin_connection().await?;
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-                    .execute(&mut admin)
-                    .await?;
-                let base = std::env::var("DATABASE_URL").unwrap_or_else(|_| POSTGRES.to_owned());
-                let url = format!(
-                    "{}/{name}",
-                    base.rsplit_once('/').map_or(base.as_str(), |(b, _)| b)
-                );
+                let database =
+                    test_db::PgDatabase::migrated("pmhub_bench", &sql_store::postgres::MIGRATOR)
+                        .await;
                 Ok(Self {
                     backend,
-                    url,
-                    cleanup: Cleanup::Database(name),
+                    url: database.url.clone(),
+                    cleanup: Cleanup::Database(database),
                 })
             }
         }
@@ -211,22 +190,8 @@ impl StoreSpec {
 
     pub async fn drop_store(&self) {
         match &self.cleanup {
-            Cleanup::File(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let mut p = path.clone().into_os_string();
-                    p.push(suffix);
-                    let _ = std::fs::remove_file(p);
-                }
-            }
-            Cleanup::Database(name) => {
-                if let Ok(mut admin) = admin_connection().await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                    )))
-                    .execute(&mut admin)
-                    .await;
-                }
-            }
+            Cleanup::File(file) => file.remove(),
+            Cleanup::Database(database) => database.remove().await,
         }
     }
 }

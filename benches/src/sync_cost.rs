@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use futures::StreamExt;
 use serde_json::{Value, json};
-use store_row_format::TokenKey;
+use sql_store::TokenKey;
 use xpm_adapter::Resilience;
 use xpm_sim::{FaultAction, FaultSpec, LimitsConfig, RunningSim};
 

@@ -20,7 +20,7 @@ use futures::StreamExt;
 use pmhub_xpm::state::AppStore;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
-use store_row_format::TokenKey;
+use sql_store::TokenKey;
 use xpm_adapter::Resilience;
 
 use crate::harness::{self, Api, Backend, InProcessApp, PracticeLogin, StoreSpec};

@@ -116,6 +116,16 @@ text_type!(
     /// An email address.
     EmailAddress, "Email", max = 254, multiline = false, check = check_email
 );
+impl EmailAddress {
+    /// The one spelling every casing of this address shares: logins are
+    /// found by it, so `Anna@Example.com` and `anna@example.com` are one
+    /// login. The address itself keeps the casing it was given (XPM is sent
+    /// a client's email as typed).
+    pub fn normalised(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
 text_type!(
     /// A phone or fax number.
     PhoneNumber, "Phone", max = 50, multiline = false, check = check_phone
@@ -381,6 +391,23 @@ mod tests {
         ] {
             assert_eq!(ClientName::new(name).unwrap().as_str(), name);
         }
+    }
+
+    #[test]
+    fn every_casing_of_an_email_normalises_to_one_spelling() {
+        let typed = EmailAddress::new("Anna.Smith@Example.COM").unwrap();
+        assert_eq!(typed.normalised(), "anna.smith@example.com");
+        assert_eq!(
+            typed.normalised(),
+            EmailAddress::new("anna.smith@example.com")
+                .unwrap()
+                .normalised()
+        );
+        assert_eq!(
+            typed.as_str(),
+            "Anna.Smith@Example.COM",
+            "the address keeps its casing"
+        );
     }
 
     #[test]

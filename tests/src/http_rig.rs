@@ -11,7 +11,7 @@ use domain::practice::{Practice, Role, User};
 use domain::text::{DisplayName, EmailAddress};
 use domain::usecases::ConnectionUseCaseError;
 use pmhub_xpm::state::{AppState, AppStore};
-use store_row_format::TokenKey;
+use sql_store::TokenKey;
 use tower::ServiceExt;
 use uuid::Uuid;
 use xpm_sim::{RunningSim, Sim, SimHandle};

@@ -59,3 +59,15 @@ macro_rules! store_contract_tests {
         )+
     };
 }
+
+impl TestDatabase for test_db::PgDatabase {
+    async fn remove(self) {
+        test_db::PgDatabase::remove(&self).await;
+    }
+}
+
+impl TestDatabase for test_db::SqliteFile {
+    async fn remove(self) {
+        test_db::SqliteFile::remove(&self);
+    }
+}

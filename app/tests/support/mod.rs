@@ -11,12 +11,10 @@ use domain::ports::{AccountStore, PracticeStore};
 use pmhub_xpm::demo;
 use pmhub_xpm::state::AppStore;
 use reqwest::StatusCode;
-use store_row_format::TokenKey;
+use sql_store::TokenKey;
 use xpm_adapter::{XeroEndpoints, XpmConfig};
 use xpm_sim::seed::demo as sim_demo;
 use xpm_sim::{RunningSim, Sim, SimConfig};
-
-pub const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 /// Which store a test runs on.
 #[derive(Debug, Clone, Copy)]
@@ -36,23 +34,12 @@ pub struct TestApp {
 }
 
 enum Cleanup {
-    File(std::path::PathBuf),
-    Database(String),
+    File(test_db::SqliteFile),
+    Database(test_db::PgDatabase),
 }
 
 pub fn tenant() -> uuid::Uuid {
     uuid::Uuid::parse_str(sim_demo::TENANT_ID).expect("uuid")
-}
-
-async fn admin_connection() -> sqlx::PgConnection {
-    use sqlx::Connection;
-    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| POSTGRES.to_owned());
-    sqlx::PgConnection::connect(&url).await.unwrap_or_else(|e| {
-        panic!(
-            "PostgreSQL is not reachable at {url} ({e}). Start it with \
-             `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, or set DATABASE_URL."
-        )
-    })
 }
 
 impl TestApp {
@@ -80,36 +67,24 @@ impl TestApp {
             secrecy::SecretString::from(sim_demo::CLIENT_SECRET),
             redirect,
         );
-        let name = format!("pmhub_xpm_app_test_{}", uuid::Uuid::new_v4().simple());
+        let name = "pmhub_xpm_app_test";
         let (shutdown, cleanup, admin_token, staff_token) = match backend {
             Backend::Sqlite => {
-                let path = std::env::temp_dir().join(format!("{name}.db"));
-                let store = pmhub_xpm::wiring::open_sqlite(
-                    &format!("sqlite://{}", path.display()),
-                    &key,
-                    true,
-                )
-                .await
-                .expect("sqlite");
+                let file = test_db::SqliteFile::new(name);
+                let store = pmhub_xpm::wiring::open_sqlite(&file.url(), &key, true)
+                    .await
+                    .expect("sqlite");
                 let (tx, a, s) = serve(store, &xero, &key, listener).await;
-                (tx, Cleanup::File(path), a, s)
+                (tx, Cleanup::File(file), a, s)
             }
             Backend::Postgres => {
-                let mut admin = admin_connection().await;
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-                    .execute(&mut admin)
-                    .await
-                    .expect("create database");
-                let base = std::env::var("DATABASE_URL").unwrap_or_else(|_| POSTGRES.to_owned());
-                let db_url = format!(
-                    "{}/{name}",
-                    base.rsplit_once('/').map_or(base.as_str(), |(b, _)| b)
-                );
-                let store = pmhub_xpm::wiring::open_postgres(&db_url, &key, true)
+                let database =
+                    test_db::PgDatabase::migrated(name, &sql_store::postgres::MIGRATOR).await;
+                let store = pmhub_xpm::wiring::open_postgres(&database.url, &key, true)
                     .await
                     .expect("postgres");
                 let (tx, a, s) = serve(store, &xero, &key, listener).await;
-                (tx, Cleanup::Database(name), a, s)
+                (tx, Cleanup::Database(database), a, s)
             }
         };
         let browser = reqwest::Client::builder()
@@ -133,21 +108,8 @@ impl TestApp {
             let _ = tx.send(());
         }
         match &self.cleanup {
-            Cleanup::File(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let mut p = path.clone().into_os_string();
-                    p.push(suffix);
-                    let _ = std::fs::remove_file(p);
-                }
-            }
-            Cleanup::Database(name) => {
-                let mut admin = admin_connection().await;
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                )))
-                .execute(&mut admin)
-                .await;
-            }
+            Cleanup::File(file) => file.remove(),
+            Cleanup::Database(database) => database.remove().await,
         }
     }
 

@@ -8,7 +8,6 @@ pub mod binary;
 pub mod browser;
 pub mod checks;
 pub mod fixtures;
-pub mod pg;
 pub mod proxy;
 pub mod served;
 pub mod world;

@@ -4,17 +4,17 @@
 
 use std::path::PathBuf;
 
-use postgres_store::PostgresStore;
 use secrecy::ExposeSecret;
-use store_row_format::TokenKey;
+use sql_store::PostgresStore;
+use sql_store::TokenKey;
 use xpm_sim::seed::demo as sim_demo;
 use xpm_sim::{RunningSim, Sim, SimConfig};
 
 use crate::binary::{AppProcess, ServeConfig, free_port};
 use crate::browser::Browser;
 use crate::fixtures::{self, Fixtures};
-use crate::pg::FreshDatabase;
 use crate::world::{Api, seed_with_redirect};
+use test_db::PgDatabase;
 
 #[derive(Debug, Clone, Default)]
 pub struct ServedOptions {
@@ -34,12 +34,12 @@ pub struct Served {
     pub app: AppProcess,
     pub dir: PathBuf,
     pub http: reqwest::Client,
-    pub db: FreshDatabase,
+    pub db: PgDatabase,
 }
 
 impl Served {
     pub async fn start(options: ServedOptions) -> Self {
-        let db = FreshDatabase::create().await;
+        let db = PgDatabase::migrated("pmhub_rel", &sql_store::postgres::MIGRATOR).await;
         let key = TokenKey::generate();
         let store = pmhub_xpm::wiring::open_postgres(&db.url, &key, true)
             .await

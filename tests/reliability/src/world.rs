@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
-use postgres_store::PostgresStore;
 use reqwest::Method;
 use secrecy::SecretString;
 use serde_json::Value;
-use sqlite_store::SqliteStore;
-use store_row_format::TokenKey;
+use sql_store::PostgresStore;
+use sql_store::SqliteStore;
+use sql_store::TokenKey;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use xpm_adapter::{Resilience, XeroEndpoints, XpmConfig};
@@ -21,7 +21,7 @@ use pmhub_xpm::state::AppStore;
 
 use crate::browser::Browser;
 use crate::fixtures::{self, Fixtures};
-use crate::pg::FreshDatabase;
+use test_db::PgDatabase;
 
 /// Resilience with short waits, so fault tests finish quickly; the shape
 /// (retries, backoff, pacing) is the adapter's own.
@@ -72,7 +72,7 @@ pub struct World<S> {
     pub key: TokenKey,
     pub fx: Fixtures,
     pub http: reqwest::Client,
-    pub db: Option<FreshDatabase>,
+    pub db: Option<PgDatabase>,
     pub dir: Option<std::path::PathBuf>,
     shutdown: Option<oneshot::Sender<()>>,
 }
@@ -83,7 +83,7 @@ impl World<PostgresStore> {
     }
 
     pub async fn postgres_with(options: Options) -> Self {
-        let db = FreshDatabase::create().await;
+        let db = PgDatabase::migrated("pmhub_rel", &sql_store::postgres::MIGRATOR).await;
         let key = TokenKey::generate();
         let store = pmhub_xpm::wiring::open_postgres(&db.url, &key, true)
             .await
@@ -133,7 +133,7 @@ impl<S: AppStore> World<S> {
         store: S,
         key: TokenKey,
         options: Options,
-        db: Option<FreshDatabase>,
+        db: Option<PgDatabase>,
         dir: Option<std::path::PathBuf>,
     ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -193,7 +193,7 @@ async fn the_database_going_away_mid_sync_is_a_clear_error_and_a_later_sync_conv
         tokio::spawn(async move { admin.sync(&trust, None).await })
     };
     tokio::time::sleep(Duration::from_millis(250)).await;
-    s.db.drop_now().await;
+    s.db.remove().await;
     let r = sync.await.expect("sync task");
     println!(
         "database dropped mid-sync: the sync answered {} {}",
@@ -513,7 +513,7 @@ async fn a_lost_database_is_named_on_the_pages_with_a_503() {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    s.db.drop_now().await;
+    s.db.remove().await;
     let (status, page) = pressed.await.expect("sync press");
     ctl.clear_faults();
     println!(

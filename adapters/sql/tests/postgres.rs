@@ -1,66 +1,20 @@
-//! The store contract, and what only Postgres can show, each test on a
-//! fresh database of its own (created here, dropped after), so tests run in
-//! parallel and leave nothing behind.
+//! The store contract on PostgreSQL, and what only Postgres can show, each
+//! test on a database of its own (cloned from the migrated template, dropped
+//! after), so tests run in parallel and leave nothing behind.
 
 use domain::ports::{ActivityLog, ConnectionStore, PracticeStore, TokenSet};
-use postgres_store::PostgresStore;
 use secrecy::SecretString;
-use sqlx::Connection;
-use store_contract::{Fixture, TestDatabase};
-use store_row_format::TokenKey;
+use sql_store::{PostgresStore, TokenKey};
+use store_contract::Fixture;
+use test_db::PgDatabase;
 
-const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
-
-fn server_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned())
-}
-
-/// The same server, another database.
-fn url_of(database: &str) -> String {
-    let server = server_url();
-    let base = server
-        .rsplit_once('/')
-        .map_or(server.as_str(), |(base, _)| base);
-    format!("{base}/{database}")
-}
-
-async fn admin() -> sqlx::PgConnection {
-    let url = server_url();
-    sqlx::PgConnection::connect(&url).await.unwrap_or_else(|e| {
-        panic!(
-            "PostgreSQL is not reachable at {url} ({e}). These tests need it: start it with \
-             `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, \
-             or point DATABASE_URL at another server."
-        )
-    })
-}
-
-struct FreshDatabase(String);
-
-impl TestDatabase for FreshDatabase {
-    async fn remove(self) {
-        let mut admin = admin().await;
-        let drop = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.0);
-        sqlx::query(sqlx::AssertSqlSafe(drop))
-            .execute(&mut admin)
-            .await
-            .expect("drop the test database");
-    }
-}
-
-async fn fresh() -> (PostgresStore, FreshDatabase) {
-    let name = format!("pmhub_xpm_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = admin().await;
-    // The name is ours, made of hex digits: safe to put in the statement.
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-        .execute(&mut admin)
-        .await
-        .expect("create a test database");
-    let store = PostgresStore::connect(&url_of(&name), &TokenKey::generate())
+async fn fresh() -> (PostgresStore, PgDatabase) {
+    let database = PgDatabase::migrated("pmhub_xpm_test", &sql_store::postgres::MIGRATOR).await;
+    let store = PostgresStore::connect(&database.url, &TokenKey::generate())
         .await
         .expect("connect to the test database");
     store.migrate().await.expect("migrate");
-    (store, FreshDatabase(name))
+    (store, database)
 }
 
 store_contract::store_contract_tests!(fresh());
@@ -116,7 +70,7 @@ async fn a_sync_lock_is_held_across_connections_until_released() {
     let f = Fixture::new(1);
     store.save_practice(&f.practice()).await.unwrap();
     let client = f.client_id(1);
-    let other_process = PostgresStore::connect(&url_of(&database.0), &TokenKey::generate())
+    let other_process = PostgresStore::connect(&database.url, &TokenKey::generate())
         .await
         .unwrap();
     let (guard, _) =

@@ -1,33 +1,19 @@
-//! The store contract, and what only SQLite can show, on a fresh database file per test.
+//! The store contract on SQLite, and what only SQLite can show, on a fresh
+//! database file per test.
 
 use domain::ports::{ActivityLog, ConnectionStore, PracticeStore, TokenSet};
 use secrecy::SecretString;
-use sqlite_store::SqliteStore;
-use store_contract::{Fixture, TestDatabase};
-use store_row_format::TokenKey;
+use sql_store::{SqliteStore, TokenKey};
+use store_contract::Fixture;
+use test_db::SqliteFile;
 
-struct TempFile(std::path::PathBuf);
-
-impl TestDatabase for TempFile {
-    async fn remove(self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut path = self.0.clone().into_os_string();
-            path.push(suffix);
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-async fn fresh() -> (SqliteStore, TempFile) {
-    let path = std::env::temp_dir().join(format!("pmhub-xpm-test-{}.db", uuid::Uuid::new_v4()));
-    let store = SqliteStore::connect(
-        &format!("sqlite://{}", path.display()),
-        &TokenKey::generate(),
-    )
-    .await
-    .expect("open SQLite");
+async fn fresh() -> (SqliteStore, SqliteFile) {
+    let file = SqliteFile::new("pmhub-xpm-test");
+    let store = SqliteStore::connect(&file.url(), &TokenKey::generate())
+        .await
+        .expect("open SQLite");
     store.migrate().await.expect("migrate");
-    (store, TempFile(path))
+    (store, file)
 }
 
 store_contract::store_contract_tests!(fresh());
@@ -44,8 +30,8 @@ async fn stored_token_bytes_do_not_contain_the_tokens() {
     };
     store.save_tokens(f.practice_id(), &tokens).await.unwrap();
     store.close().await;
-    let bytes = [std::fs::read(&file.0).unwrap_or_default(), {
-        let mut wal = file.0.clone().into_os_string();
+    let bytes = [std::fs::read(&file.path).unwrap_or_default(), {
+        let mut wal = file.path.clone().into_os_string();
         wal.push("-wal");
         std::fs::read(wal).unwrap_or_default()
     }]
@@ -56,7 +42,7 @@ async fn stored_token_bytes_do_not_contain_the_tokens() {
         !text.contains("TOKEN-VALUE"),
         "a token is stored in clear text"
     );
-    file.remove().await;
+    file.remove();
 }
 
 #[tokio::test]
@@ -78,7 +64,7 @@ async fn the_activity_log_refuses_updates_and_deletes_even_in_sql() {
         let err = sqlx::query(sql).execute(store.pool()).await.unwrap_err();
         assert!(err.to_string().contains("append-only"), "{err}");
     }
-    file.remove().await;
+    file.remove();
 }
 
 #[tokio::test]
@@ -98,16 +84,13 @@ async fn tokens_sealed_under_another_key_are_a_clear_error() {
         .await
         .unwrap();
     store.close().await;
-    let other = SqliteStore::connect(
-        &format!("sqlite://{}", file.0.display()),
-        &TokenKey::generate(),
-    )
-    .await
-    .unwrap();
+    let other = SqliteStore::connect(&file.url(), &TokenKey::generate())
+        .await
+        .unwrap();
     let err = other.tokens(f.practice_id()).await.unwrap_err();
     assert!(err.to_string().contains("token key"), "{err}");
     other.close().await;
-    file.remove().await;
+    file.remove();
 }
 
 #[tokio::test]
@@ -136,9 +119,7 @@ async fn intents_and_activity_survive_the_process_going_away() {
     store.append(std::slice::from_ref(&entry)).await.unwrap();
     // No orderly shutdown: the pool is dropped as a killed process would leave it.
     drop(store);
-    let reopened = SqliteStore::connect(&format!("sqlite://{}", file.0.display()), &key)
-        .await
-        .unwrap();
+    let reopened = SqliteStore::connect(&file.url(), &key).await.unwrap();
     assert_eq!(
         reopened
             .pending_operations(f.practice_id(), f.client_id(1), f.tenant(1))
@@ -159,5 +140,5 @@ async fn intents_and_activity_survive_the_process_going_away() {
         .unwrap();
     assert_eq!(read, [entry]);
     reopened.close().await;
-    file.remove().await;
+    file.remove();
 }
