@@ -10,12 +10,11 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::activity::ActivityEntry;
 use domain::client::{Client, ClientStatus};
 use domain::ids::{AssociationId, ClientId, XpmClientUuid};
 use domain::practice::Role;
 use domain::sync::{ClientStep, FirstSyncDecision, ManualSyncRequest, RelationshipStep};
-use domain::usecases::{SyncOutcome, SyncPreview};
+use domain::usecases::{ClientsOverview, SyncOutcome, SyncPreview};
 use serde::Deserialize;
 
 use crate::api::client_dto::status_name;
@@ -70,45 +69,25 @@ async fn list_page<S: AppStore>(
     state: &AppState<S>,
     page: &PageUser,
 ) -> Result<ClientsPage, Problem> {
-    let practice = page.user.practice;
-    let mut clients = state.app.list_clients(practice, page.user.id).await?;
-    clients.sort_by(|a, b| {
-        a.details
-            .name
-            .as_str()
-            .to_lowercase()
-            .cmp(&b.details.name.as_str().to_lowercase())
-    });
-    let connection = state.store().connection(practice).await?;
-    // Two reads for the whole list, not two per client.
-    let last_synced: HashMap<ClientId, _> = match connection.organisation() {
-        Some(o) => state
-            .store()
-            .records_in(practice, o.tenant)
-            .await?
-            .into_iter()
-            .map(|r| (r.client, r.last_synced_at))
-            .collect(),
-        None => HashMap::new(),
-    };
-    let newest: HashMap<ClientId, ActivityEntry> = state
-        .store()
-        .newest_per_client(practice)
-        .await?
-        .into_iter()
-        .filter_map(|e| Some((e.client?, e)))
-        .collect();
+    let ClientsOverview {
+        mut clients,
+        connection,
+    } = state
+        .app
+        .clients_overview(page.user.practice, page.user.id)
+        .await?;
+    clients.sort_by_cached_key(|c| c.client.details.name.as_str().to_lowercase());
     let rows = clients
         .iter()
-        .filter(|c| c.status != ClientStatus::Deleted)
-        .map(|c| {
-            let last = newest.get(&c.id);
+        .filter(|c| c.client.status != ClientStatus::Deleted)
+        .map(|summary| {
+            let (c, last) = (&summary.client, summary.newest.as_ref());
             ClientRow {
                 id: c.id.to_string(),
                 name: c.details.name.to_string(),
                 status: status_name(c.status),
                 active: c.is_active(),
-                last_sync: last_synced.get(&c.id).map(|at| when(*at)),
+                last_sync: summary.last_synced_at.map(when),
                 last_result: last.map(|e| describe(&e.kind)),
                 last_failed: last.is_some_and(|e| is_failure(&e.kind)),
             }
