@@ -8,7 +8,6 @@ pub mod demo;
 pub mod ids;
 pub mod ops;
 pub mod present;
-pub mod preview;
 pub mod relationship_types;
 pub mod server;
 pub mod state;

@@ -23,7 +23,8 @@ use crate::api::problem::Problem;
 use crate::api::sync::outcome_status;
 use crate::auth::PageUser;
 use crate::present::{
-    client_step, describe, describe_named, gone, is_failure, match_keys, relationship_step, when,
+    change_values, client_step, describe, describe_named, gone, is_failure, match_keys,
+    relationship_step, when,
 };
 use crate::state::{AppState, AppStore};
 use crate::web::{Nav, database_unavailable, forged, is_store_unavailable, message_page, render};
@@ -317,12 +318,13 @@ fn preview_section(
         _ => None,
     };
     let waits = preview.plan.client.awaits_a_person();
-    let fields = crate::preview::fields(preview)
+    let fields = preview
+        .fields()
         .into_iter()
         .map(|f| FieldRow {
             field: f.name(),
             sync: match f.change() {
-                Some(change) => change,
+                Some(change) => change_values(&change),
                 None if waits => "— (nothing until you choose)".into(),
                 None => "unchanged".into(),
             },
