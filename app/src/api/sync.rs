@@ -16,7 +16,7 @@ use crate::api::problem::Problem;
 use crate::api::{ApiPath, parse_id};
 use crate::auth::ApiUser;
 use crate::present::{
-    change_values, client_step, client_step_code, describe, gone, gone_code, is_failure,
+    change_values, client_step, client_step_code, describe, gone_code, is_failure, outcome_status,
     relationship_step, timestamp,
 };
 use crate::state::{AppState, AppStore};
@@ -361,30 +361,6 @@ pub struct OperationView {
     pub kind: &'static str,
     pub failed: bool,
     pub message: String,
-}
-
-/// The outcome's status code and sentence (shared with the page).
-pub fn outcome_status(o: &SyncOutcome) -> (&'static str, String) {
-    match &o.plan.client {
-        ClientStep::GoneFromXpm {
-            xpm_client, reason, ..
-        } => (
-            "gone_from_xpm",
-            format!(
-                "{}. Nothing was written. Choose: create it again in XPM, link it to another XPM client, or unlink it.",
-                gone(*xpm_client, *reason)
-            ),
-        ),
-        ClientStep::NeedsDecision { .. } => (
-            "needs_decision",
-            "XPM already holds clients like this one. Nothing was written: choose to link to one, or create a new one.".into(),
-        ),
-        _ if o.is_complete() => ("complete", "Synced.".into()),
-        _ => (
-            "incomplete",
-            "Not everything was done: see the operations.".into(),
-        ),
-    }
 }
 
 impl OutcomeView {

@@ -17,14 +17,12 @@ use domain::sync::{ClientStep, FirstSyncDecision, ManualSyncRequest, Relationshi
 use domain::usecases::{ClientsOverview, SyncOutcome, SyncPreview};
 use serde::Deserialize;
 
-use crate::api::client_dto::status_name;
 use crate::api::clients::parse_terms;
 use crate::api::problem::Problem;
-use crate::api::sync::outcome_status;
 use crate::auth::PageUser;
 use crate::present::{
     change_values, client_step, describe, describe_named, gone, is_failure, match_keys,
-    relationship_step, when,
+    outcome_status, relationship_step, status_name, when,
 };
 use crate::state::{AppState, AppStore};
 use crate::web::{Nav, database_unavailable, forged, is_store_unavailable, message_page, render};
