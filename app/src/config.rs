@@ -268,6 +268,10 @@ mod tests {
 
     /// Runs `check` with exactly `pairs` as the `PMHUB_XPM_*` environment
     /// (figment's jail restores the environment afterwards).
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment's Jail takes a closure answering figment::Result, whose error is large"
+    )]
     fn with_env(pairs: &[(&str, &str)], check: impl FnOnce(&mut Jail)) {
         Jail::expect_with(|jail| {
             for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with(ENV_PREFIX)) {
