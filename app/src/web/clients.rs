@@ -25,7 +25,9 @@ use crate::present::{
     outcome_status, relationship_step, status_name, when,
 };
 use crate::state::{AppState, AppStore};
-use crate::web::{Nav, database_unavailable, forged, is_store_unavailable, message_page, render};
+use crate::web::{
+    AssociationLabel, Nav, database_unavailable, forged, is_store_unavailable, message_page, render,
+};
 
 pub struct ClientRow {
     id: String,
@@ -193,20 +195,24 @@ async fn client_page<S: AppStore>(
     outcome: Option<&SyncOutcome>,
     error: Option<String>,
 ) -> ClientPage {
-    let labels = crate::web::association_labels(state, &page.user, &[client.id]).await;
-    let associations = state
+    let named = state
         .app
-        .associations_of(page.user.practice, page.user.id, client.id)
+        .named_associations(page.user.practice, page.user.id, &[client.id])
         .await
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let labels: HashMap<AssociationId, AssociationLabel> = named
+        .iter()
+        .map(|a| (a.association.id(), AssociationLabel::of(a)))
+        .collect();
+    let associations = named
         .iter()
         .map(|a| {
-            let label = labels.get(&a.id());
-            let terms = a.terms();
+            let label = &labels[&a.association.id()];
+            let terms = a.association.terms();
             AssociationRow {
-                id: a.id().to_string(),
-                related: label.map_or_else(|| "?".into(), |l| l.related.clone()),
-                kind: label.map_or_else(|| "?".into(), |l| l.kind.clone()),
+                id: a.association.id().to_string(),
+                related: label.related.clone(),
+                kind: label.kind.clone(),
                 shares: terms
                     .shares
                     .map(|s| s.get().to_string())
@@ -274,7 +280,7 @@ async fn client_page<S: AppStore>(
 fn preview_section(
     client: &Client,
     preview: &SyncPreview,
-    labels: &HashMap<AssociationId, crate::web::AssociationLabel>,
+    labels: &HashMap<AssociationId, AssociationLabel>,
 ) -> PreviewSection {
     let relationships = preview
         .plan

@@ -80,57 +80,39 @@ pub struct AssociationLabel {
 }
 
 impl AssociationLabel {
+    /// "?" stands for a client or type that is no longer there.
+    pub fn of(named: &domain::usecases::NamedAssociation) -> Self {
+        fn name(text: Option<&impl ToString>) -> String {
+            text.map_or_else(|| "?".to_owned(), ToString::to_string)
+        }
+        Self {
+            client: name(named.client.as_ref()),
+            related: name(named.related.as_ref()),
+            kind: name(named.kind.as_ref()),
+        }
+    }
+
     /// "Acme Ltd → Jane Citizen (Director)".
     pub fn sentence(&self) -> String {
         format!("{} → {} ({})", self.client, self.related, self.kind)
     }
 }
 
-/// Labels of the associations of `clients`, by association id.
+/// Labels of the associations of `clients`, by association id (none when
+/// they cannot be read: the labels only name things on the page).
 pub async fn association_labels<S: AppStore>(
     state: &AppState<S>,
     user: &domain::practice::User,
     clients: &[domain::ids::ClientId],
 ) -> std::collections::HashMap<domain::ids::AssociationId, AssociationLabel> {
-    use std::collections::HashMap;
-    let practice = user.practice;
-    let names: HashMap<_, _> = state
+    state
         .app
-        .list_clients(practice, user.id)
+        .named_associations(user.practice, user.id, clients)
         .await
         .unwrap_or_default()
         .into_iter()
-        .map(|c| (c.id, c.details.name.to_string()))
-        .collect();
-    let types: HashMap<_, _> = state
-        .app
-        .association_types(practice, user.id)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| (t.id, t.name.to_string()))
-        .collect();
-    let unknown = || "?".to_owned();
-    let mut out = HashMap::new();
-    for client in clients {
-        for a in state
-            .app
-            .associations_of(practice, user.id, *client)
-            .await
-            .unwrap_or_default()
-        {
-            let label = AssociationLabel {
-                client: names.get(&a.client()).cloned().unwrap_or_else(unknown),
-                related: names.get(&a.related()).cloned().unwrap_or_else(unknown),
-                kind: types
-                    .get(&a.association_type())
-                    .cloned()
-                    .unwrap_or_else(unknown),
-            };
-            out.insert(a.id(), label);
-        }
-    }
-    out
+        .map(|a| (a.association.id(), AssociationLabel::of(&a)))
+        .collect()
 }
 
 impl Nav {

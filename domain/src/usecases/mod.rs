@@ -17,7 +17,9 @@ pub use connection::{
 pub use records::RecordsError;
 pub use settings::{ClientIdFieldChoices, SettingsError};
 pub use sync::{MAX_ID_FIELD_READS, SyncError, SyncOutcome, SyncPreview};
-pub use views::{ClientIdFieldSetting, ClientSummary, ClientsOverview, TypeMapping};
+pub use views::{
+    ClientIdFieldSetting, ClientSummary, ClientsOverview, NamedAssociation, TypeMapping,
+};
 
 use std::sync::Arc;
 

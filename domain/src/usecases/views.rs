@@ -9,13 +9,14 @@ use std::collections::HashMap;
 use time::OffsetDateTime;
 
 use crate::activity::ActivityEntry;
-use crate::association::AssociationType;
+use crate::association::{Association, AssociationType};
 use crate::client::Client;
 use crate::connection::ConnectionState;
 use crate::ids::{ClientId, PracticeId, UserId, XpmTenantId};
 use crate::ports::{Clock, IdGenerator, XpmAuthorization, XpmGateway};
 use crate::relationship_type::XpmRelationshipType;
 use crate::settings::ClientIdField;
+use crate::text::{AssociationTypeName, ClientName};
 use crate::usecases::{ConnectionUseCaseError, Integration, RecordsError, SettingsError, Stores};
 
 /// The Clients list: every client with its last sync and newest activity,
@@ -54,6 +55,16 @@ impl TypeMapping {
             "`{mapped}` is not one of XPM's relationship types; choose a new type. Until then, associations of this type do not sync."
         ))
     }
+}
+
+/// An association with the names people know it by; a name is `None` when
+/// its client or type is no longer there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedAssociation {
+    pub association: Association,
+    pub client: Option<ClientName>,
+    pub related: Option<ClientName>,
+    pub kind: Option<AssociationTypeName>,
 }
 
 /// The setting "PM Hub's client id in XPM" as it stands.
@@ -120,6 +131,43 @@ where
             clients,
             connection,
         })
+    }
+
+    /// The associations of `clients` (those of the practice; others are
+    /// skipped), named: two reads for the names, one per client.
+    pub async fn named_associations(
+        &self,
+        practice: PracticeId,
+        user: UserId,
+        clients: &[ClientId],
+    ) -> Result<Vec<NamedAssociation>, RecordsError> {
+        self.member::<RecordsError>(practice, user).await?;
+        let names: HashMap<ClientId, ClientName> = self
+            .stores
+            .clients(practice)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.details.name))
+            .collect();
+        let kinds: HashMap<_, _> = self
+            .stores
+            .association_types(practice)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect();
+        let mut named = Vec::new();
+        for client in clients.iter().filter(|c| names.contains_key(c)) {
+            for association in self.stores.associations_of(practice, *client).await? {
+                named.push(NamedAssociation {
+                    client: names.get(&association.client()).cloned(),
+                    related: names.get(&association.related()).cloned(),
+                    kind: kinds.get(&association.association_type()).cloned(),
+                    association,
+                });
+            }
+        }
+        Ok(named)
     }
 
     /// The connection as last stored, without asking Xero (for pages that
