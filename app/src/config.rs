@@ -6,7 +6,10 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use domain::relationship_type::RelationshipTypes;
-use secrecy::SecretString;
+use figment::providers::{Env, Format, Toml};
+use figment::value::{Dict, Map, Value};
+use figment::{Figment, Metadata, Profile, Provider};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sql_store::TokenKey;
 use xpm_adapter::{XeroEndpoints, XpmConfig};
@@ -29,14 +32,29 @@ pub struct Config {
     pub relationship_types: RelationshipTypes,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Text,
     Json,
 }
 
-/// Every setting, as read: all optional until validated.
+/// `text` or `json`, in any case (`JSON` reads as `json`).
+impl<'de> Deserialize<'de> for LogFormat {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match text.trim().to_lowercase().as_str() {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            _ => Err(serde::de::Error::custom(format!(
+                "`{text}`: expected text or json"
+            ))),
+        }
+    }
+}
+
+/// Every setting, as read: all optional until validated. The file's keys
+/// are the field names; each is also read from `PMHUB_XPM_` + the name in
+/// capitals, which wins over the file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
@@ -46,8 +64,9 @@ pub struct RawConfig {
     /// One base URL for every Xero endpoint (xpm-sim); real Xero when unset.
     pub xero_base_url: Option<String>,
     pub xero_client_id: Option<String>,
-    pub xero_client_secret: Option<String>,
-    pub token_key: Option<String>,
+    /// Secrets stay out of `Debug` and so out of logs.
+    pub xero_client_secret: Option<SecretString>,
+    pub token_key: Option<SecretString>,
     pub log_format: Option<LogFormat>,
     pub migrate_on_start: Option<bool>,
     /// A TOML list of XPM's relationship types replacing the shipped one
@@ -69,75 +88,88 @@ pub enum ConfigError {
         setting: &'static str,
         reason: String,
     },
+    /// A setting the file or the environment gave that cannot be read as its type.
+    #[error("{setting} is not valid: {reason}")]
+    Unreadable { setting: String, reason: String },
 }
 
-/// (file key, environment variable) of each setting.
-const SETTINGS: [(&str, &str); 10] = [
-    ("database_url", "PMHUB_XPM_DATABASE_URL"),
-    ("listen", "PMHUB_XPM_LISTEN"),
-    ("public_url", "PMHUB_XPM_PUBLIC_URL"),
-    ("xero_base_url", "PMHUB_XPM_XERO_BASE_URL"),
-    ("xero_client_id", "PMHUB_XPM_XERO_CLIENT_ID"),
-    ("xero_client_secret", "PMHUB_XPM_XERO_CLIENT_SECRET"),
-    ("token_key", "PMHUB_XPM_TOKEN_KEY"),
-    ("log_format", "PMHUB_XPM_LOG_FORMAT"),
-    ("migrate_on_start", "PMHUB_XPM_MIGRATE_ON_START"),
-    (
-        "relationship_types_file",
-        "PMHUB_XPM_RELATIONSHIP_TYPES_FILE",
-    ),
+/// What every setting's environment variable starts with.
+pub const ENV_PREFIX: &str = "PMHUB_XPM_";
+
+/// The settings read from the environment. Other `PMHUB_XPM_` variables
+/// (`PMHUB_XPM_CONFIG`, the file's path, is one) are not settings.
+const ENV_KEYS: [&str; 10] = [
+    "database_url",
+    "listen",
+    "public_url",
+    "xero_base_url",
+    "xero_client_id",
+    "xero_client_secret",
+    "token_key",
+    "log_format",
+    "migrate_on_start",
+    "relationship_types_file",
 ];
 
-fn env_name(key: &str) -> &'static str {
-    SETTINGS
-        .iter()
-        .find(|(k, _)| *k == key)
-        .map_or("?", |(_, env)| env)
+/// "PMHUB_XPM_LISTEN (listen)": how errors name a setting.
+fn setting_name(key: &str) -> String {
+    format!("{ENV_PREFIX}{} ({key})", key.to_uppercase())
+}
+
+/// The `PMHUB_XPM_*` variables as text, blank ones left out so that they do
+/// not hide the file's value. figment's `Env` would parse `12345` as a number
+/// and then refuse it for a text setting; every value here stays the text it
+/// was, and `extract_lossy` still reads `true`/`yes`/`on`/`1` as booleans.
+struct Environment;
+
+impl Provider for Environment {
+    fn metadata(&self) -> Metadata {
+        Metadata::named("the environment")
+            .interpolater(|_, keys| format!("{ENV_PREFIX}{}", keys.join("_").to_uppercase()))
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        let dict: Dict = Env::prefixed(ENV_PREFIX)
+            .only(&ENV_KEYS)
+            .iter()
+            .filter(|(_, value)| !value.trim().is_empty())
+            .map(|(key, value)| (key.as_str().to_owned(), Value::from(value)))
+            .collect();
+        Ok(Profile::Default.collect(dict))
+    }
 }
 
 impl RawConfig {
-    /// Reads the file (if any), then lets `env` override it.
-    pub fn load(
-        file: Option<&Path>,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConfigError> {
-        let mut raw = match file {
-            Some(path) => {
-                let file_error = |reason: String| ConfigError::File {
-                    path: path.display().to_string(),
-                    reason,
-                };
-                let text = std::fs::read_to_string(path).map_err(|e| file_error(e.to_string()))?;
-                toml::from_str(&text).map_err(|e| file_error(e.to_string()))?
-            }
-            None => RawConfig::default(),
-        };
-        let text = |key: &str| env(env_name(key)).filter(|v| !v.trim().is_empty());
-        raw.database_url = text("database_url").or(raw.database_url);
-        raw.listen = text("listen").or(raw.listen);
-        raw.public_url = text("public_url").or(raw.public_url);
-        raw.xero_base_url = text("xero_base_url").or(raw.xero_base_url);
-        raw.xero_client_id = text("xero_client_id").or(raw.xero_client_id);
-        raw.xero_client_secret = text("xero_client_secret").or(raw.xero_client_secret);
-        raw.token_key = text("token_key").or(raw.token_key);
-        raw.relationship_types_file =
-            text("relationship_types_file").or(raw.relationship_types_file);
-        if let Some(format) = text("log_format") {
-            raw.log_format = Some(match format.to_lowercase().as_str() {
-                "json" => LogFormat::Json,
-                "text" => LogFormat::Text,
-                _ => {
-                    return Err(ConfigError::Invalid {
-                        setting: "PMHUB_XPM_LOG_FORMAT",
-                        reason: format!("`{format}`: expected text or json"),
-                    });
-                }
-            });
+    /// Reads the file (if any), then lets the `PMHUB_XPM_*` environment override it.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::new();
+        if let Some(path) = file {
+            // `file_exact`: a file named but missing is an error, not silence.
+            figment = figment.merge(Toml::file_exact(path));
         }
-        if let Some(flag) = text("migrate_on_start") {
-            raw.migrate_on_start = Some(parse_bool("PMHUB_XPM_MIGRATE_ON_START", &flag)?);
+        figment
+            .merge(Environment)
+            .extract_lossy()
+            .map_err(|e| Self::named(e, file))
+    }
+
+    /// Names the setting behind figment's first error, with its source.
+    fn named(error: figment::Error, file: Option<&Path>) -> ConfigError {
+        let source = error
+            .metadata
+            .as_ref()
+            .map(|m| m.name.to_string())
+            .unwrap_or_default();
+        match error.path.first() {
+            Some(key) => ConfigError::Unreadable {
+                setting: setting_name(key),
+                reason: format!("{} (from {source})", error.kind),
+            },
+            None => ConfigError::File {
+                path: file.map_or_else(|| source.clone(), |p| p.display().to_string()),
+                reason: error.kind.to_string(),
+            },
         }
-        Ok(raw)
     }
 
     /// Checks every setting; the first bad one is named in the error.
@@ -180,7 +212,7 @@ impl RawConfig {
             hint: "the client secret of the app registered with Xero",
         })?;
         let redirect = format!("{public_url}{CALLBACK_PATH}");
-        let secret = SecretString::from(client_secret);
+        let secret = client_secret;
         let xero = match self.xero_base_url {
             Some(base) => {
                 XpmConfig::with_endpoints(XeroEndpoints::under(&base), client_id, secret, redirect)
@@ -191,10 +223,11 @@ impl RawConfig {
             setting: "PMHUB_XPM_TOKEN_KEY (token_key)",
             hint: "32 random bytes, base64-encoded (e.g. `openssl rand -base64 32`); it seals Xero tokens at rest",
         })?;
-        let token_key = TokenKey::from_base64(&token_key).map_err(|e| ConfigError::Invalid {
-            setting: "PMHUB_XPM_TOKEN_KEY (token_key)",
-            reason: e.to_string(),
-        })?;
+        let token_key =
+            TokenKey::from_base64(token_key.expose_secret()).map_err(|e| ConfigError::Invalid {
+                setting: "PMHUB_XPM_TOKEN_KEY (token_key)",
+                reason: e.to_string(),
+            })?;
         let relationship_types =
             crate::relationship_types::load(self.relationship_types_file.as_deref().map(Path::new))
                 .map_err(|reason| ConfigError::Invalid {
@@ -214,29 +247,10 @@ impl RawConfig {
     }
 }
 
-fn parse_bool(setting: &'static str, value: &str) -> Result<bool, ConfigError> {
-    match value.trim().to_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(ConfigError::Invalid {
-            setting,
-            reason: format!("`{value}`: expected true or false"),
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).into(), (*v).into()))
-            .collect();
-        move |k| map.get(k).cloned()
-    }
+    use figment::Jail;
 
     const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
@@ -252,19 +266,39 @@ mod tests {
         ]
     }
 
+    /// Runs `check` with exactly `pairs` as the `PMHUB_XPM_*` environment
+    /// (figment's jail restores the environment afterwards).
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment's Jail takes a closure answering figment::Result, whose error is large"
+    )]
+    fn with_env(pairs: &[(&str, &str)], check: impl FnOnce(&mut Jail)) {
+        Jail::expect_with(|jail| {
+            for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with(ENV_PREFIX)) {
+                // Blank reads as unset; the jail restores the value afterwards.
+                jail.set_env(&name, "");
+            }
+            for (name, value) in pairs {
+                jail.set_env(name, value);
+            }
+            check(jail);
+            Ok(())
+        });
+    }
+
     #[test]
     fn a_complete_environment_validates_with_defaults() {
-        let config = RawConfig::load(None, env(&complete()))
-            .unwrap()
-            .validate()
-            .unwrap();
-        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(config.public_url, "http://127.0.0.1:8080");
-        assert_eq!(
-            config.xero.redirect_url,
-            "http://127.0.0.1:8080/integrations/xpm/callback"
-        );
-        assert!(!config.migrate_on_start);
+        with_env(&complete(), |_| {
+            let config = RawConfig::load(None).unwrap().validate().unwrap();
+            assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+            assert_eq!(config.public_url, "http://127.0.0.1:8080");
+            assert_eq!(
+                config.xero.redirect_url,
+                "http://127.0.0.1:8080/integrations/xpm/callback"
+            );
+            assert!(!config.migrate_on_start);
+            assert_eq!(config.log_format, LogFormat::Text);
+        });
     }
 
     #[test]
@@ -279,11 +313,10 @@ mod tests {
                 .into_iter()
                 .filter(|(k, _)| *k != missing)
                 .collect();
-            let err = RawConfig::load(None, env(&pairs))
-                .unwrap()
-                .validate()
-                .unwrap_err();
-            assert!(err.to_string().contains(missing), "{err}");
+            with_env(&pairs, |_| {
+                let err = RawConfig::load(None).unwrap().validate().unwrap_err();
+                assert!(err.to_string().contains(missing), "{err}");
+            });
         }
     }
 
@@ -298,38 +331,78 @@ mod tests {
             let mut pairs = complete();
             pairs.retain(|(k, _)| *k != key);
             pairs.push((key, value));
-            let err = RawConfig::load(None, env(&pairs))
-                .unwrap()
-                .validate()
-                .unwrap_err();
-            assert!(err.to_string().contains(key), "{err}");
+            with_env(&pairs, |_| {
+                let err = RawConfig::load(None).unwrap().validate().unwrap_err();
+                assert!(err.to_string().contains(key), "{err}");
+            });
         }
-        let err = RawConfig::load(None, env(&[("PMHUB_XPM_LOG_FORMAT", "xml")])).unwrap_err();
-        assert!(err.to_string().contains("PMHUB_XPM_LOG_FORMAT"));
+        for (key, value) in [
+            ("PMHUB_XPM_LOG_FORMAT", "xml"),
+            ("PMHUB_XPM_MIGRATE_ON_START", "perhaps"),
+        ] {
+            with_env(&[(key, value)], |_| {
+                let err = RawConfig::load(None).unwrap_err();
+                assert!(err.to_string().contains(key), "{err}");
+                assert!(err.to_string().contains(value), "{err}");
+            });
+        }
+    }
+
+    #[test]
+    fn values_keep_their_text_and_flags_read_as_words() {
+        let mut pairs = complete();
+        pairs.retain(|(k, _)| *k != "PMHUB_XPM_XERO_CLIENT_ID");
+        pairs.extend([
+            ("PMHUB_XPM_XERO_CLIENT_ID", "0012345"),
+            ("PMHUB_XPM_MIGRATE_ON_START", "yes"),
+            ("PMHUB_XPM_LOG_FORMAT", "JSON"),
+            // Not a setting: the config file's own variable is left alone.
+            ("PMHUB_XPM_CONFIG", "/nowhere.toml"),
+        ]);
+        with_env(&pairs, |_| {
+            let config = RawConfig::load(None).unwrap().validate().unwrap();
+            assert_eq!(config.xero.client_id, "0012345");
+            assert!(config.migrate_on_start);
+            assert_eq!(config.log_format, LogFormat::Json);
+        });
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug() {
+        with_env(&complete(), |_| {
+            let raw = RawConfig::load(None).unwrap();
+            let shown = format!("{raw:?}");
+            assert!(
+                !shown.contains(KEY) && !shown.contains("\"secret\""),
+                "{shown}"
+            );
+        });
     }
 
     #[test]
     fn the_environment_overrides_the_file_and_unknown_file_keys_are_refused() {
-        let dir = std::env::temp_dir().join(format!("pmhub-config-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("pmhub-xpm.toml");
-        std::fs::write(
-            &file,
-            "listen = \"127.0.0.1:9000\"\ndatabase_url = \"sqlite://file.db\"\n",
-        )
-        .unwrap();
         let mut pairs = complete();
         pairs.retain(|(k, _)| *k != "PMHUB_XPM_DATABASE_URL");
         pairs.push(("PMHUB_XPM_LISTEN", "127.0.0.1:9100"));
-        let config = RawConfig::load(Some(&file), env(&pairs))
-            .unwrap()
-            .validate()
+        // A blank variable does not hide the file's value.
+        pairs.push(("PMHUB_XPM_PUBLIC_URL", " "));
+        with_env(&pairs, |jail| {
+            let file = jail.directory().join("pmhub-xpm.toml");
+            std::fs::write(
+                &file,
+                "listen = \"127.0.0.1:9000\"\ndatabase_url = \"sqlite://file.db\"\npublic_url = \"https://pmhub.example\"\nmigrate_on_start = true\n",
+            )
             .unwrap();
-        assert_eq!(config.listen.port(), 9100);
-        assert_eq!(config.database_url, "sqlite://file.db");
-        std::fs::write(&file, "lisen = \"x\"\n").unwrap();
-        let err = RawConfig::load(Some(&file), env(&[])).unwrap_err();
-        assert!(err.to_string().contains("lisen"), "{err}");
-        std::fs::remove_dir_all(dir).unwrap();
+            let config = RawConfig::load(Some(&file)).unwrap().validate().unwrap();
+            assert_eq!(config.listen.port(), 9100);
+            assert_eq!(config.database_url, "sqlite://file.db");
+            assert_eq!(config.public_url, "https://pmhub.example");
+            assert!(config.migrate_on_start);
+            std::fs::write(&file, "lisen = \"x\"\n").unwrap();
+            let err = RawConfig::load(Some(&file)).unwrap_err();
+            assert!(err.to_string().contains("lisen"), "{err}");
+            let err = RawConfig::load(Some(&jail.directory().join("missing.toml"))).unwrap_err();
+            assert!(err.to_string().contains("missing.toml"), "{err}");
+        });
     }
 }

@@ -7,7 +7,6 @@ pub mod config;
 pub mod demo;
 pub mod ops;
 pub mod present;
-pub mod preview;
 pub mod relationship_types;
 pub mod server;
 pub mod state;

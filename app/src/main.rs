@@ -20,6 +20,9 @@ use sql_store::TokenKey;
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
+    /// A TOML file with the settings (PMHUB_XPM_* environment variables override it); read by serve, migrate and the account commands.
+    #[arg(long, global = true, env = "PMHUB_XPM_CONFIG")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -27,16 +30,9 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the HTTP API and pages. Settings come from PMHUB_XPM_* environment variables and an optional TOML file.
-    Serve {
-        /// A TOML file with the settings (environment variables override it).
-        #[arg(long, env = "PMHUB_XPM_CONFIG")]
-        config: Option<PathBuf>,
-    },
+    Serve,
     /// Apply the database migrations embedded in this binary, then exit.
-    Migrate {
-        #[arg(long, env = "PMHUB_XPM_CONFIG")]
-        config: Option<PathBuf>,
-    },
+    Migrate,
     /// Run everything locally, with no setup: xpm-sim in-process, the app on SQLite, demo data.
     Demo {
         /// Where the app listens (xpm-sim's demo app is registered for 127.0.0.1:8080).
@@ -51,15 +47,11 @@ enum Command {
     },
     /// Add a practice (prints its id).
     AddPractice {
-        #[arg(long, env = "PMHUB_XPM_CONFIG")]
-        config: Option<PathBuf>,
         #[arg(long)]
         name: String,
     },
     /// Add a user who logs in with an email and a password read from standard input.
     AddUser {
-        #[arg(long, env = "PMHUB_XPM_CONFIG")]
-        config: Option<PathBuf>,
         #[arg(long)]
         practice: String,
         #[arg(long)]
@@ -71,8 +63,6 @@ enum Command {
     },
     /// Create an API token acting as a user (printed once; only its hash is kept).
     CreateApiToken {
-        #[arg(long, env = "PMHUB_XPM_CONFIG")]
-        config: Option<PathBuf>,
         #[arg(long)]
         email: String,
         #[arg(long, default_value = "api")]
@@ -84,10 +74,6 @@ enum Command {
 enum RoleArg {
     Admin,
     Staff,
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
 }
 
 fn init_logging(format: LogFormat) {
@@ -103,15 +89,16 @@ fn init_logging(format: LogFormat) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    let config = cli.config;
     match cli.command {
-        Command::Serve { config } => {
-            let config = RawConfig::load(config.as_deref(), env)?.validate()?;
+        Command::Serve => {
+            let config = RawConfig::load(config.as_deref())?.validate()?;
             init_logging(config.log_format);
             serve(config).await
         }
-        Command::Migrate { config } => {
+        Command::Migrate => {
             init_logging(LogFormat::Text);
-            let raw = RawConfig::load(config.as_deref(), env)?;
+            let raw = RawConfig::load(config.as_deref())?;
             let url = raw
                 .database_url
                 .context("PMHUB_XPM_DATABASE_URL (database_url) is not set")?;
@@ -134,12 +121,11 @@ async fn main() -> anyhow::Result<()> {
             })
             .await
         }
-        Command::AddPractice { config, name } => {
+        Command::AddPractice { name } => {
             let name = DisplayName::new(&name)?;
             with_store(config, Account::AddPractice { name }).await
         }
         Command::AddUser {
-            config,
             practice,
             email,
             name,
@@ -177,11 +163,7 @@ async fn main() -> anyhow::Result<()> {
             )
             .await
         }
-        Command::CreateApiToken {
-            config,
-            email,
-            label,
-        } => {
+        Command::CreateApiToken { email, label } => {
             let email = EmailAddress::new(&email)?;
             with_store(config, Account::CreateApiToken { email, label }).await
         }
@@ -197,7 +179,7 @@ enum Account {
 
 /// Runs an account command on the configured store.
 async fn with_store(config: Option<PathBuf>, command: Account) -> anyhow::Result<()> {
-    let raw = RawConfig::load(config.as_deref(), env)?;
+    let raw = RawConfig::load(config.as_deref())?;
     let url = raw
         .database_url
         .context("PMHUB_XPM_DATABASE_URL (database_url) is not set")?;

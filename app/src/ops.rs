@@ -47,8 +47,7 @@ pub async fn healthz() -> &'static str {
 
 /// Ready when the store answers.
 pub async fn readyz<S: AppStore>(State(state): State<AppState<S>>) -> impl IntoResponse {
-    let probe = domain::ids::PracticeId::from_uuid(uuid::Uuid::nil());
-    match domain::ports::PracticeStore::practice(state.store(), probe).await {
+    match state.accounts.ready().await {
         Ok(_) => (StatusCode::OK, "ready".to_owned()),
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {e}")),
     }

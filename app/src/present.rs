@@ -6,6 +6,7 @@ use domain::ids::AssociationId;
 use domain::sync::{
     ClientIdPlan, ClientStep, FieldChange, GoneReason, LookAlike, MatchKey, RelationshipStep,
 };
+use domain::usecases::SyncOutcome;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -436,6 +437,39 @@ fn thousands(n: u32) -> String {
         out.push(c);
     }
     out
+}
+
+/// A client status as the API and the pages name it.
+pub fn status_name(status: domain::client::ClientStatus) -> &'static str {
+    match status {
+        domain::client::ClientStatus::Active => "active",
+        domain::client::ClientStatus::Deactivated => "deactivated",
+        domain::client::ClientStatus::Deleted => "deleted",
+    }
+}
+
+/// The outcome's status code and sentence (shared with the page).
+pub fn outcome_status(o: &SyncOutcome) -> (&'static str, String) {
+    match &o.plan.client {
+        ClientStep::GoneFromXpm {
+            xpm_client, reason, ..
+        } => (
+            "gone_from_xpm",
+            format!(
+                "{}. Nothing was written. Choose: create it again in XPM, link it to another XPM client, or unlink it.",
+                gone(*xpm_client, *reason)
+            ),
+        ),
+        ClientStep::NeedsDecision { .. } => (
+            "needs_decision",
+            "XPM already holds clients like this one. Nothing was written: choose to link to one, or create a new one.".into(),
+        ),
+        _ if o.is_complete() => ("complete", "Synced.".into()),
+        _ => (
+            "incomplete",
+            "Not everything was done: see the operations.".into(),
+        ),
+    }
 }
 
 #[cfg(test)]

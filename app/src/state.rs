@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use axum_extra::extract::cookie::Key;
 use domain::ports::AccountStore;
-use domain::usecases::{Integration, Stores};
+use domain::usecases::{Accounts, Integration, Stores};
 use metrics_exporter_prometheus::PrometheusHandle;
 use system_adapter::{RandomIds, SystemClock};
 use xpm_adapter::{XeroAuthorization, XpmClient};
@@ -18,8 +18,12 @@ impl<T> AppStore for T where T: Stores + AccountStore + Clone {}
 /// The domain's use cases over the real adapters.
 pub type App<S> = Integration<S, XpmClient<S>, XeroAuthorization, SystemClock, RandomIds>;
 
+/// What handlers reach: use cases only. There is no store accessor, so a
+/// page or API handler cannot read a store past the use cases.
 pub struct AppState<S> {
     pub app: Arc<App<S>>,
+    /// Logins, sessions, API tokens and the readiness probe.
+    pub accounts: Arc<Accounts<S>>,
     /// Encrypts and signs the session cookie.
     pub cookie_key: Key,
     /// Cookies carry `Secure` when the public URL is https.
@@ -33,6 +37,7 @@ impl<S> Clone for AppState<S> {
     fn clone(&self) -> Self {
         Self {
             app: Arc::clone(&self.app),
+            accounts: Arc::clone(&self.accounts),
             cookie_key: self.cookie_key.clone(),
             secure_cookies: self.secure_cookies,
             metrics: self.metrics.clone(),
@@ -53,11 +58,5 @@ impl<S> std::fmt::Debug for AppState<S> {
 impl<S> FromRef<AppState<S>> for Key {
     fn from_ref(state: &AppState<S>) -> Self {
         state.cookie_key.clone()
-    }
-}
-
-impl<S> AppState<S> {
-    pub fn store(&self) -> &S {
-        &self.app.stores
     }
 }

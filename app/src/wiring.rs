@@ -6,7 +6,7 @@ use std::sync::Arc;
 use domain::relationship_type::RelationshipTypes;
 
 use axum_extra::extract::cookie::Key;
-use domain::usecases::Integration;
+use domain::usecases::{Accounts, Integration};
 use secrecy::ExposeSecret;
 use sql_store::postgres::PgBackend;
 use sql_store::sqlite::SqliteBackend;
@@ -123,6 +123,7 @@ pub fn app_state<S: AppStore>(
 ) -> Result<AppState<S>, WiringError> {
     let gateway = XpmClient::new(xero, store.clone())?;
     let authorization = XeroAuthorization::new(xero)?;
+    let accounts = Arc::new(Accounts::new(store.clone()));
     let app = Integration::new(
         relationship_types,
         store,
@@ -133,6 +134,7 @@ pub fn app_state<S: AppStore>(
     );
     Ok(AppState {
         app: Arc::new(app),
+        accounts,
         cookie_key: cookie_key(token_key),
         secure_cookies,
         metrics: crate::ops::metrics_recorder(),

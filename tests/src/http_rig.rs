@@ -50,7 +50,8 @@ impl<S: AppStore> HttpRig<S> {
             email: EmailAddress::new("ada@pmhub.test").expect("an email"),
             role: Role::Admin,
         };
-        let store = state.store();
+        // The rig seeds the store directly: the app itself has no store accessor.
+        let store = &state.app.stores;
         store
             .save_practice(&Practice {
                 id: practice,
@@ -99,7 +100,7 @@ impl<S: AppStore> HttpRig<S> {
     pub async fn pages(&self) -> Pages<'_, S> {
         let password = "a long enough test password";
         let hash = pmhub_xpm::auth::password::hash(password).expect("a password hash");
-        domain::ports::AccountStore::save_login(self.state.store(), &self.admin, &hash)
+        domain::ports::AccountStore::save_login(&self.state.app.stores, &self.admin, &hash)
             .await
             .expect("save the admin's login");
         let mut pages = Pages {

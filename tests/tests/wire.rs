@@ -270,7 +270,8 @@ async fn api_answers<S: AppStore>(store: S) {
     );
     let record = rig
         .state
-        .store()
+        .app
+        .stores
         .record(
             practice,
             acme.id,

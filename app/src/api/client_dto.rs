@@ -11,6 +11,7 @@ use time::Date;
 use time::macros::format_description;
 
 use crate::api::problem::{FieldProblem, Problem};
+use crate::present::status_name;
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -298,14 +299,6 @@ impl From<&Client> for ClientView {
             status: status_name(c.status),
             details: ClientInput::from(&c.details),
         }
-    }
-}
-
-pub fn status_name(status: domain::client::ClientStatus) -> &'static str {
-    match status {
-        domain::client::ClientStatus::Active => "active",
-        domain::client::ClientStatus::Deactivated => "deactivated",
-        domain::client::ClientStatus::Deleted => "deleted",
     }
 }
 

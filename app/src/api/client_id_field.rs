@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::State;
 use domain::ids::XpmCustomFieldUuid;
 use domain::practice::Role;
-use domain::settings::IntegrationSettings;
 use serde::{Deserialize, Serialize};
 
 use crate::api::ApiJson;
@@ -54,16 +53,17 @@ const NOTE: &str = "When set, each Sync that creates a client in XPM or links it
 async fn view<S: AppStore>(
     state: &AppState<S>,
     user: &domain::practice::User,
-    settings: &IntegrationSettings,
 ) -> Result<ClientIdFieldView, Problem> {
-    let connection =
-        domain::ports::ConnectionStore::connection(state.store(), user.practice).await?;
-    let connected = connection.sync_target().ok().map(|t| t.tenant());
-    let current = settings.client_id_field().map(|f| ChosenFieldView {
+    let setting = state
+        .app
+        .client_id_field_setting(user.practice, user.id)
+        .await?;
+    let connected = setting.connected;
+    let current = setting.current.as_ref().map(|f| ChosenFieldView {
         field_uuid: f.field.to_string(),
         field_name: f.name.clone(),
         tenant_id: f.tenant.to_string(),
-        in_connected_organisation: connected == Some(f.tenant),
+        in_connected_organisation: setting.in_connected_organisation(),
     });
     let (choices, note) = match (connected, user.role) {
         (None, _) => (
@@ -108,8 +108,7 @@ pub async fn show<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
 ) -> Result<Json<ClientIdFieldView>, Problem> {
-    let settings = domain::ports::SettingsStore::settings(state.store(), user.practice).await?;
-    Ok(Json(view(&state, &user, &settings).await?))
+    Ok(Json(view(&state, &user).await?))
 }
 
 /// Chooses the field (admins); `{"fieldUuid": null}` turns it off.
@@ -128,9 +127,9 @@ pub async fn set<S: AppStore>(
         })?),
     };
     // Not connected: 409 `not-connected` (the choices are read from XPM).
-    let settings = state
+    state
         .app
         .configure_client_id_field(user.practice, user.id, field)
         .await?;
-    Ok(Json(view(&state, &user, &settings).await?))
+    Ok(Json(view(&state, &user).await?))
 }

@@ -3,10 +3,9 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use domain::association::AssociationType;
-use domain::relationship_type::{RelationshipTypes, XpmRelationshipType};
-use domain::settings::IntegrationSettings;
+use domain::relationship_type::XpmRelationshipType;
 use domain::text::AssociationTypeName;
+use domain::usecases::TypeMapping;
 use serde::{Deserialize, Serialize};
 
 use crate::api::problem::{FieldProblem, Problem};
@@ -26,48 +25,25 @@ pub struct AssociationTypeView {
     pub mapping_problem: Option<String>,
 }
 
-pub fn views(
-    types: &[AssociationType],
-    settings: &IntegrationSettings,
-    xpm_types: &RelationshipTypes,
-) -> Vec<AssociationTypeView> {
-    types
-        .iter()
-        .map(|t| {
-            let mapped = settings.mapping_for(t.id);
-            AssociationTypeView {
-                id: t.id.to_string(),
-                name: t.name.to_string(),
-                xpm_relationship_type: mapped.map(ToString::to_string),
-                mapping_problem: mapped.and_then(|m| mapping_problem(xpm_types, m)),
-            }
-        })
-        .collect()
-}
-
-/// What is wrong with a saved mapping, in words, if anything.
-pub fn mapping_problem(
-    xpm_types: &RelationshipTypes,
-    mapped: &XpmRelationshipType,
-) -> Option<String> {
-    xpm_types.resolve(mapped).err().map(|_| {
-        format!(
-            "`{mapped}` is not one of XPM's relationship types; choose a new type. Until then, associations of this type do not sync."
-        )
-    })
+impl From<&TypeMapping> for AssociationTypeView {
+    fn from(m: &TypeMapping) -> Self {
+        Self {
+            id: m.association_type.id.to_string(),
+            name: m.association_type.name.to_string(),
+            xpm_relationship_type: m.mapped.as_ref().map(ToString::to_string),
+            mapping_problem: m.problem(),
+        }
+    }
 }
 
 pub async fn list<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
 ) -> Result<Json<Vec<AssociationTypeView>>, Problem> {
-    let types = state.app.association_types(user.practice, user.id).await?;
-    let settings = domain::ports::SettingsStore::settings(state.store(), user.practice).await?;
-    Ok(Json(views(
-        &types,
-        &settings,
-        &state.app.relationship_types,
-    )))
+    let mappings = state.app.type_mappings(user.practice, user.id).await?;
+    Ok(Json(
+        mappings.iter().map(AssociationTypeView::from).collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,15 +106,15 @@ pub async fn map<S: AppStore>(
         .as_deref()
         .map(parse_xpm_type)
         .transpose()?;
-    let settings = state
+    state
         .app
         .configure_mapping(user.practice, user.id, id, target)
         .await?;
-    let types = state.app.association_types(user.practice, user.id).await?;
-    views(&types, &settings, &state.app.relationship_types)
-        .into_iter()
-        .find(|v| v.id == id.to_string())
-        .map(Json)
+    let mappings = state.app.type_mappings(user.practice, user.id).await?;
+    mappings
+        .iter()
+        .find(|m| m.association_type.id == id)
+        .map(|m| Json(m.into()))
         .ok_or_else(|| Problem::not_found("association type"))
 }
 

@@ -6,7 +6,8 @@ use domain::client::Client;
 use domain::ids::{ClientId, XpmClientUuid};
 use domain::practice::User;
 use domain::sync::{
-    ClientStep, FieldChange, FirstSyncDecision, LookAlike, ManualSyncRequest, SyncPlan,
+    ClientStep, FieldChange, FirstSyncDecision, LookAlike, ManualSyncRequest, PreviewField,
+    SyncPlan,
 };
 use domain::usecases::{SyncOutcome, SyncPreview};
 use serde::{Deserialize, Serialize};
@@ -15,10 +16,9 @@ use crate::api::problem::Problem;
 use crate::api::{ApiPath, parse_id};
 use crate::auth::ApiUser;
 use crate::present::{
-    change_values, client_step, client_step_code, describe, gone, gone_code, is_failure,
+    change_values, client_step, client_step_code, describe, gone_code, is_failure, outcome_status,
     relationship_step, timestamp,
 };
-use crate::preview::FieldRow;
 use crate::state::{AppState, AppStore};
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -294,12 +294,12 @@ pub struct FieldView {
     pub changed_in_xpm: bool,
 }
 
-impl From<FieldRow> for FieldView {
-    fn from(f: FieldRow) -> Self {
+impl From<PreviewField> for FieldView {
+    fn from(f: PreviewField) -> Self {
         Self {
             field: f.name(),
             clears: f.clears(),
-            change: f.change(),
+            change: f.change().as_ref().map(crate::present::change_values),
             pm_hub: f.pm_hub,
             last_pushed: f.last_pushed,
             xpm_now: f.xpm_now,
@@ -313,10 +313,7 @@ impl PreviewView {
     pub fn new(p: &SyncPreview, client: &Client) -> Self {
         Self {
             plan: PlanView::new(&p.plan, client),
-            fields: crate::preview::fields(p)
-                .into_iter()
-                .map(FieldView::from)
-                .collect(),
+            fields: p.fields().into_iter().map(FieldView::from).collect(),
             xpm_web_url: p
                 .xpm_now
                 .as_ref()
@@ -364,30 +361,6 @@ pub struct OperationView {
     pub kind: &'static str,
     pub failed: bool,
     pub message: String,
-}
-
-/// The outcome's status code and sentence (shared with the page).
-pub fn outcome_status(o: &SyncOutcome) -> (&'static str, String) {
-    match &o.plan.client {
-        ClientStep::GoneFromXpm {
-            xpm_client, reason, ..
-        } => (
-            "gone_from_xpm",
-            format!(
-                "{}. Nothing was written. Choose: create it again in XPM, link it to another XPM client, or unlink it.",
-                gone(*xpm_client, *reason)
-            ),
-        ),
-        ClientStep::NeedsDecision { .. } => (
-            "needs_decision",
-            "XPM already holds clients like this one. Nothing was written: choose to link to one, or create a new one.".into(),
-        ),
-        _ if o.is_complete() => ("complete", "Synced.".into()),
-        _ => (
-            "incomplete",
-            "Not everything was done: see the operations.".into(),
-        ),
-    }
 }
 
 impl OutcomeView {

@@ -53,7 +53,7 @@ impl<S: AppStore> FromRequestParts<AppState<S>> for ApiUser {
             .map(str::trim)
             .filter(|t| t.starts_with(PREFIX))
             .ok_or_else(missing)?;
-        match state.store().api_token_user(&hash(token)).await? {
+        match state.accounts.api_token_user(&hash(token)).await? {
             Some(user) => Ok(ApiUser(user)),
             None => Err(Problem::unauthorised("this API token is not valid")),
         }

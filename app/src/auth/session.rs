@@ -93,12 +93,14 @@ impl<S: AppStore> FromRequestParts<AppState<S>> for PageUser {
         let Some(session) = Session::read(&jar, OffsetDateTime::now_utc()) else {
             return Err(to_login());
         };
-        match domain::ports::PracticeStore::user(state.store(), session.practice, session.user)
+        match state
+            .accounts
+            .session_user(session.practice, session.user)
             .await
         {
             Ok(Some(user)) => Ok(PageUser { user, session }),
             Ok(None) => Err(to_login()),
-            Err(e) => Err(crate::web::store_error_page(None, e)),
+            Err(e) => Err(crate::web::error_page::store_error_page(None, e)),
         }
     }
 }

@@ -10,24 +10,24 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::activity::ActivityEntry;
 use domain::client::{Client, ClientStatus};
 use domain::ids::{AssociationId, ClientId, XpmClientUuid};
 use domain::practice::Role;
 use domain::sync::{ClientStep, FirstSyncDecision, ManualSyncRequest, RelationshipStep};
-use domain::usecases::{SyncOutcome, SyncPreview};
+use domain::usecases::{ClientsOverview, SyncOutcome, SyncPreview};
 use serde::Deserialize;
 
-use crate::api::client_dto::status_name;
 use crate::api::clients::parse_terms;
 use crate::api::problem::Problem;
-use crate::api::sync::outcome_status;
 use crate::auth::PageUser;
 use crate::present::{
-    client_step, describe, describe_named, gone, is_failure, match_keys, relationship_step, when,
+    change_values, client_step, describe, describe_named, gone, is_failure, match_keys,
+    outcome_status, relationship_step, status_name, when,
 };
 use crate::state::{AppState, AppStore};
-use crate::web::{Nav, database_unavailable, forged, is_store_unavailable, message_page, render};
+use crate::web::{
+    AssociationLabel, Nav, database_unavailable, forged, is_store_unavailable, message_page, render,
+};
 
 pub struct ClientRow {
     id: String,
@@ -70,45 +70,25 @@ async fn list_page<S: AppStore>(
     state: &AppState<S>,
     page: &PageUser,
 ) -> Result<ClientsPage, Problem> {
-    let practice = page.user.practice;
-    let mut clients = state.app.list_clients(practice, page.user.id).await?;
-    clients.sort_by(|a, b| {
-        a.details
-            .name
-            .as_str()
-            .to_lowercase()
-            .cmp(&b.details.name.as_str().to_lowercase())
-    });
-    let connection = state.store().connection(practice).await?;
-    // Two reads for the whole list, not two per client.
-    let last_synced: HashMap<ClientId, _> = match connection.organisation() {
-        Some(o) => state
-            .store()
-            .records_in(practice, o.tenant)
-            .await?
-            .into_iter()
-            .map(|r| (r.client, r.last_synced_at))
-            .collect(),
-        None => HashMap::new(),
-    };
-    let newest: HashMap<ClientId, ActivityEntry> = state
-        .store()
-        .newest_per_client(practice)
-        .await?
-        .into_iter()
-        .filter_map(|e| Some((e.client?, e)))
-        .collect();
+    let ClientsOverview {
+        mut clients,
+        connection,
+    } = state
+        .app
+        .clients_overview(page.user.practice, page.user.id)
+        .await?;
+    clients.sort_by_cached_key(|c| c.client.details.name.as_str().to_lowercase());
     let rows = clients
         .iter()
-        .filter(|c| c.status != ClientStatus::Deleted)
-        .map(|c| {
-            let last = newest.get(&c.id);
+        .filter(|c| c.client.status != ClientStatus::Deleted)
+        .map(|summary| {
+            let (c, last) = (&summary.client, summary.newest.as_ref());
             ClientRow {
                 id: c.id.to_string(),
                 name: c.details.name.to_string(),
                 status: status_name(c.status),
                 active: c.is_active(),
-                last_sync: last_synced.get(&c.id).map(|at| when(*at)),
+                last_sync: summary.last_synced_at.map(when),
                 last_result: last.map(|e| describe(&e.kind)),
                 last_failed: last.is_some_and(|e| is_failure(&e.kind)),
             }
@@ -215,20 +195,24 @@ async fn client_page<S: AppStore>(
     outcome: Option<&SyncOutcome>,
     error: Option<String>,
 ) -> ClientPage {
-    let labels = crate::web::association_labels(state, &page.user, &[client.id]).await;
-    let associations = state
+    let named = state
         .app
-        .associations_of(page.user.practice, page.user.id, client.id)
+        .named_associations(page.user.practice, page.user.id, &[client.id])
         .await
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let labels: HashMap<AssociationId, AssociationLabel> = named
+        .iter()
+        .map(|a| (a.association.id(), AssociationLabel::of(a)))
+        .collect();
+    let associations = named
         .iter()
         .map(|a| {
-            let label = labels.get(&a.id());
-            let terms = a.terms();
+            let label = &labels[&a.association.id()];
+            let terms = a.association.terms();
             AssociationRow {
-                id: a.id().to_string(),
-                related: label.map_or_else(|| "?".into(), |l| l.related.clone()),
-                kind: label.map_or_else(|| "?".into(), |l| l.kind.clone()),
+                id: a.association.id().to_string(),
+                related: label.related.clone(),
+                kind: label.kind.clone(),
                 shares: terms
                     .shares
                     .map(|s| s.get().to_string())
@@ -296,7 +280,7 @@ async fn client_page<S: AppStore>(
 fn preview_section(
     client: &Client,
     preview: &SyncPreview,
-    labels: &HashMap<AssociationId, crate::web::AssociationLabel>,
+    labels: &HashMap<AssociationId, AssociationLabel>,
 ) -> PreviewSection {
     let relationships = preview
         .plan
@@ -338,12 +322,13 @@ fn preview_section(
         _ => None,
     };
     let waits = preview.plan.client.awaits_a_person();
-    let fields = crate::preview::fields(preview)
+    let fields = preview
+        .fields()
         .into_iter()
         .map(|f| FieldRow {
             field: f.name(),
             sync: match f.change() {
-                Some(change) => change,
+                Some(change) => change_values(&change),
                 None if waits => "— (nothing until you choose)".into(),
                 None => "unchanged".into(),
             },

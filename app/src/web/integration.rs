@@ -109,10 +109,13 @@ async fn id_field_section<S: AppStore>(
     connection: &ConnectionState,
     choosing: bool,
 ) -> IdFieldSection {
-    let settings = domain::ports::SettingsStore::settings(state.store(), page.user.practice)
+    // The page measures the field against the connection it just checked with Xero.
+    let chosen = state
+        .app
+        .client_id_field_setting(page.user.practice, page.user.id)
         .await
-        .unwrap_or_default();
-    let chosen = settings.client_id_field().cloned();
+        .ok()
+        .and_then(|s| s.current);
     let connected = connection.sync_target().ok().map(|t| t.tenant());
     let mut section = IdFieldSection {
         current: chosen.as_ref().map(|f| f.name.clone()),
@@ -232,9 +235,10 @@ pub async fn page<S: AppStore>(
                 ..ActivityFilter::default()
             };
             if let Ok(entries) = state
-                .store()
-                .read(
+                .app
+                .read_activity(
                     page.user.practice,
+                    page.user.id,
                     &filter,
                     ActivityPage {
                         after: None,
@@ -352,10 +356,11 @@ pub async fn callback<S: AppStore>(
         }
         Err(e) => {
             tracing::warn!(practice = %page.user.practice, error = %e, "Xero's login did not connect");
-            let connection =
-                domain::ports::ConnectionStore::connection(state.store(), page.user.practice)
-                    .await
-                    .unwrap_or(ConnectionState::NotConnected);
+            let connection = state
+                .app
+                .stored_connection(page.user.practice, page.user.id)
+                .await
+                .unwrap_or(ConnectionState::NotConnected);
             let mut view = integration_page(&state, &page, &connection);
             view.error = Some(format!("{e}. Nothing was changed."));
             let mut response = render(&view);
@@ -462,7 +467,9 @@ pub async fn confirm_disconnect<S: AppStore>(
     State(state): State<AppState<S>>,
     page: PageUser,
 ) -> Response {
-    let connection = domain::ports::ConnectionStore::connection(state.store(), page.user.practice)
+    let connection = state
+        .app
+        .stored_connection(page.user.practice, page.user.id)
         .await
         .unwrap_or(ConnectionState::NotConnected);
     render(&DisconnectPage {

@@ -69,7 +69,7 @@ pub async fn submit<S: AppStore>(
         password::verify_nothing(&form.password);
         return refuse(form.email);
     };
-    let found = match state.store().login(&email).await {
+    let found = match state.accounts.login(&email).await {
         Ok(found) => found,
         Err(e) => return crate::web::store_error_page(None, e),
     };

@@ -13,7 +13,6 @@ use serde::Deserialize;
 
 use domain::usecases::SettingsError;
 
-use crate::api::mappings::mapping_problem;
 use crate::auth::PageUser;
 use crate::state::{AppState, AppStore};
 use crate::web::{Nav, forged, message_page, render};
@@ -39,53 +38,37 @@ struct MappingsPage {
 
 pub async fn page<S: AppStore>(State(state): State<AppState<S>>, page: PageUser) -> Response {
     let practice = page.user.practice;
-    let loaded = async {
-        let types = state
-            .app
-            .association_types(practice, page.user.id)
-            .await
-            .map_err(|e| e.to_string())?;
-        let settings = state
-            .store()
-            .settings(practice)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok::<_, String>((types, settings))
-    };
-    let (mut types, settings) = match loaded.await {
-        Ok(loaded) => loaded,
+    let mut mappings = match state.app.type_mappings(practice, page.user.id).await {
+        Ok(mappings) => mappings,
         Err(e) => {
             return message_page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 Nav::of(&page),
                 "Association types unavailable",
-                &e,
+                &e.to_string(),
                 "/",
             );
         }
     };
-    let xpm_types = &state.app.relationship_types;
-    types.sort_by(|a, b| {
-        a.name
-            .as_str()
-            .to_lowercase()
-            .cmp(&b.name.as_str().to_lowercase())
-    });
+    mappings.sort_by_cached_key(|m| m.association_type.name.as_str().to_lowercase());
     render(&MappingsPage {
         nav: Nav::of(&page),
-        types: types
+        types: mappings
             .iter()
-            .map(|t| {
-                let mapped = settings.mapping_for(t.id);
-                TypeRow {
-                    id: t.id.to_string(),
-                    name: t.name.to_string(),
-                    mapped: mapped.map(ToString::to_string),
-                    problem: mapped.and_then(|m| mapping_problem(xpm_types, m)),
-                }
+            .map(|m| TypeRow {
+                id: m.association_type.id.to_string(),
+                name: m.association_type.name.to_string(),
+                mapped: m.mapped.as_ref().map(ToString::to_string),
+                problem: m.problem(),
             })
             .collect(),
-        xpm_types: xpm_types.names().into_iter().map(str::to_owned).collect(),
+        xpm_types: state
+            .app
+            .relationship_types
+            .names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
         is_admin: page.user.role == Role::Admin,
         csrf: page.session.csrf.clone(),
         notices: Vec::new(),

@@ -5,17 +5,20 @@
 
 mod activity;
 mod clients;
+pub mod error_page;
 mod integration;
 mod login;
 mod mappings;
 
-use askama::Template;
 use axum::Router;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
-use domain::ports::StoreError;
 use domain::practice::Role;
+
+pub use error_page::{
+    Nav, database_unavailable, error_page, message_page, render, store_error_page,
+};
 
 use crate::api::problem::Problem;
 use crate::auth::PageUser;
@@ -77,65 +80,39 @@ pub struct AssociationLabel {
 }
 
 impl AssociationLabel {
+    /// "?" stands for a client or type that is no longer there.
+    pub fn of(named: &domain::usecases::NamedAssociation) -> Self {
+        fn name(text: Option<&impl ToString>) -> String {
+            text.map_or_else(|| "?".to_owned(), ToString::to_string)
+        }
+        Self {
+            client: name(named.client.as_ref()),
+            related: name(named.related.as_ref()),
+            kind: name(named.kind.as_ref()),
+        }
+    }
+
     /// "Acme Ltd → Jane Citizen (Director)".
     pub fn sentence(&self) -> String {
         format!("{} → {} ({})", self.client, self.related, self.kind)
     }
 }
 
-/// Labels of the associations of `clients`, by association id.
+/// Labels of the associations of `clients`, by association id (none when
+/// they cannot be read: the labels only name things on the page).
 pub async fn association_labels<S: AppStore>(
     state: &AppState<S>,
     user: &domain::practice::User,
     clients: &[domain::ids::ClientId],
 ) -> std::collections::HashMap<domain::ids::AssociationId, AssociationLabel> {
-    use std::collections::HashMap;
-    let practice = user.practice;
-    let names: HashMap<_, _> = state
+    state
         .app
-        .list_clients(practice, user.id)
+        .named_associations(user.practice, user.id, clients)
         .await
         .unwrap_or_default()
         .into_iter()
-        .map(|c| (c.id, c.details.name.to_string()))
-        .collect();
-    let types: HashMap<_, _> = state
-        .app
-        .association_types(practice, user.id)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| (t.id, t.name.to_string()))
-        .collect();
-    let unknown = || "?".to_owned();
-    let mut out = HashMap::new();
-    for client in clients {
-        for a in state
-            .app
-            .associations_of(practice, user.id, *client)
-            .await
-            .unwrap_or_default()
-        {
-            let label = AssociationLabel {
-                client: names.get(&a.client()).cloned().unwrap_or_else(unknown),
-                related: names.get(&a.related()).cloned().unwrap_or_else(unknown),
-                kind: types
-                    .get(&a.association_type())
-                    .cloned()
-                    .unwrap_or_else(unknown),
-            };
-            out.insert(a.id(), label);
-        }
-    }
-    out
-}
-
-/// The header's view of who is logged in.
-#[derive(Debug)]
-pub struct Nav {
-    pub name: String,
-    pub role: &'static str,
-    pub csrf: String,
+        .map(|a| (a.association.id(), AssociationLabel::of(&a)))
+        .collect()
 }
 
 impl Nav {
@@ -155,52 +132,6 @@ pub fn role(role: Role) -> &'static str {
     }
 }
 
-pub fn render(template: &impl Template) -> Response {
-    match template.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => error_page(&format!("the page could not be rendered: {e}")),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "message.html")]
-struct Message<'a> {
-    nav: Option<Nav>,
-    heading: &'a str,
-    message: &'a str,
-    back: &'a str,
-}
-
-/// A page that says what went wrong, with the status that fits.
-pub fn message_page(
-    status: StatusCode,
-    nav: Option<Nav>,
-    heading: &str,
-    message: &str,
-    back: &str,
-) -> Response {
-    let mut response = render(&Message {
-        nav,
-        heading,
-        message,
-        back,
-    });
-    *response.status_mut() = status;
-    response
-}
-
-/// An unexpected failure: words on the page, the details in the log only.
-pub fn error_page(message: &str) -> Response {
-    tracing::error!(message, "page failed");
-    message_page(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        None,
-        "Something went wrong",
-        "The page could not be shown; the details are in the server's log.",
-        "/",
-    )
-}
-
 /// A form whose CSRF token does not match the session's.
 pub fn forged(page: &PageUser) -> Response {
     message_page(
@@ -216,27 +147,4 @@ pub fn forged(page: &PageUser) -> Response {
 /// could not be reached or used: decided as the API decides it.
 pub fn is_store_unavailable<E: Clone + Into<Problem>>(error: &E) -> bool {
     error.clone().into().is_store_unavailable()
-}
-
-/// A page for a store failure: the 503 page when the database is
-/// unavailable, the generic error page otherwise.
-pub fn store_error_page(nav: Option<Nav>, error: StoreError) -> Response {
-    match error {
-        StoreError::Unavailable(_) => database_unavailable(nav, &error),
-        other => error_page(&other.to_string()),
-    }
-}
-
-/// The database is gone: a 503 page in words, the details in the log only
-/// (they name the database server and its errors).
-pub fn database_unavailable(nav: Option<Nav>, detail: &dyn std::fmt::Display) -> Response {
-    tracing::error!(%detail, "the database is unavailable");
-    message_page(
-        StatusCode::SERVICE_UNAVAILABLE,
-        nav,
-        "The database is unavailable",
-        "PM Hub cannot reach its database just now, so this could not be done. \
-         Try again in a moment; if it goes on, tell whoever runs PM Hub (the details are in its log).",
-        "/",
-    )
 }

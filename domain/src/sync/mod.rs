@@ -5,6 +5,7 @@ mod look_alike;
 mod owned;
 mod payload;
 mod planner;
+mod preview;
 mod record;
 mod request;
 
@@ -15,5 +16,6 @@ pub use planner::{
     ClientIdPlan, ClientStep, GoneReason, PlanError, PlanInput, RelatedClientView,
     RelationshipStep, SkipReason, SyncPlan, XpmClientRead, XpmRelationshipSeen, plan_sync,
 };
+pub use preview::{PreviewField, PreviewInput, preview_fields};
 pub use record::{PendingOperation, PushedRelationship, SyncRecord};
 pub use request::{FirstSyncDecision, ManualSyncRequest};

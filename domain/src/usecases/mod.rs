@@ -1,12 +1,15 @@
 //! Use cases: the application services the app calls. Each is a method of
 //! [`Integration`], which holds the ports.
 
+mod accounts;
 mod activity;
 mod connection;
 mod records;
 mod settings;
 mod sync;
+mod views;
 
+pub use accounts::Accounts;
 pub use activity::{ActivityError, MAX_PAGE as MAX_ACTIVITY_PAGE};
 pub use connection::{
     AuthorisationCallback, AuthorisationOutcome, CheckedConnection, ConnectionUseCaseError,
@@ -14,6 +17,9 @@ pub use connection::{
 pub use records::RecordsError;
 pub use settings::{ClientIdFieldChoices, SettingsError};
 pub use sync::{MAX_ID_FIELD_READS, SyncError, SyncOutcome, SyncPreview};
+pub use views::{
+    ClientIdFieldSetting, ClientSummary, ClientsOverview, NamedAssociation, TypeMapping,
+};
 
 use std::sync::Arc;
 

@@ -88,6 +88,17 @@ impl SyncPreview {
     pub fn writes_client(&self) -> bool {
         self.plan.client.writes_client()
     }
+
+    /// The owned fields as the preview shows them (the API and the page alike).
+    pub fn fields(&self) -> Vec<crate::sync::PreviewField> {
+        crate::sync::preview_fields(crate::sync::PreviewInput {
+            step: &self.plan.client,
+            owned: &self.owned,
+            payload: &self.payload,
+            last_pushed: self.last_pushed.as_ref(),
+            xpm_now: self.xpm_now.as_ref().map(|v| v.fields.as_slice()),
+        })
+    }
 }
 
 /// What a sync did: one activity entry per operation, in order.

@@ -1,17 +1,16 @@
-//! The preview's fields: for each XPM client field PM Hub owns
-//! ([`OwnedField`], defined by the domain), PM Hub's value, what XPM holds
-//! now, and whether a Sync overwrites it. A Sync writes exactly the fields
-//! of the plan's `changes()` (PM Hub's value, or a clear when PM Hub holds
-//! none), whether they changed in PM Hub or directly in XPM; a create
-//! writes every field PM Hub holds a value for. Tax numbers are masked as
-//! XPM shows them.
+//! The preview's fields: for each XPM client field PM Hub owns, PM Hub's
+//! value, what the last Sync left in XPM, what XPM holds now, and whether a
+//! Sync overwrites it. A Sync writes exactly the fields of the plan's
+//! `changes()` (PM Hub's value, or a clear when PM Hub holds none), whether
+//! they changed in PM Hub or directly in XPM; a create writes every field
+//! PM Hub holds a value for. Tax numbers are masked as XPM shows them.
+//! Built once here, so the API's JSON and the client page show the same.
 
-use domain::sync::{ClientStep, FieldChange, OwnedField};
-use domain::usecases::SyncPreview;
+use crate::sync::{ClientPayload, ClientStep, FieldChange, OwnedField};
 
 /// One owned field of the preview; values as a person may see them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldRow {
+pub struct PreviewField {
     pub field: OwnedField,
     pub pm_hub: Option<String>,
     /// What the last Sync left in XPM, if this client was synced before.
@@ -25,7 +24,7 @@ pub struct FieldRow {
     pub changed_in_xpm: bool,
 }
 
-impl FieldRow {
+impl PreviewField {
     /// XPM's element name, e.g. `Email`.
     pub fn name(&self) -> &'static str {
         self.field.xpm_name()
@@ -36,16 +35,25 @@ impl FieldRow {
         self.will_write && self.pm_hub.is_none()
     }
 
-    /// "XPM now -> PM Hub" for a field the Sync writes, e.g. `old@x -> cleared`.
-    pub fn change(&self) -> Option<String> {
-        self.will_write.then(|| {
-            crate::present::change_values(&FieldChange {
-                field: self.field,
-                xpm_now: self.xpm_now.clone(),
-                pm_hub: self.pm_hub.clone(),
-            })
+    /// The write the Sync makes to this field, XPM now -> PM Hub, if any.
+    pub fn change(&self) -> Option<FieldChange> {
+        self.will_write.then(|| FieldChange {
+            field: self.field,
+            xpm_now: self.xpm_now.clone(),
+            pm_hub: self.pm_hub.clone(),
         })
     }
+}
+
+/// What the preview compares: PM Hub's payload, the last push, and XPM's
+/// current fields (`None` when there is no XPM client to read yet).
+#[derive(Debug, Clone, Copy)]
+pub struct PreviewInput<'a> {
+    pub step: &'a ClientStep,
+    pub owned: &'a [OwnedField],
+    pub payload: &'a ClientPayload,
+    pub last_pushed: Option<&'a ClientPayload>,
+    pub xpm_now: Option<&'a [(String, String)]>,
 }
 
 fn blank(v: Option<String>) -> Option<String> {
@@ -65,17 +73,15 @@ fn mask(field: OwnedField, v: Option<String>) -> Option<String> {
 /// The rows of the preview: every owned field that PM Hub, XPM or the last
 /// push holds a value for, or that the Sync writes (a tax number the
 /// practice keeps out of XPM is not owned).
-pub fn fields(preview: &SyncPreview) -> Vec<FieldRow> {
-    let xpm = preview.xpm_now.as_ref().map(|v| v.fields.as_slice());
-    let step = &preview.plan.client;
-    let changes = step.changes();
-    preview
+pub fn preview_fields(input: PreviewInput<'_>) -> Vec<PreviewField> {
+    let changes = input.step.changes();
+    input
         .owned
         .iter()
         .copied()
         .filter_map(|field| {
-            let pm_hub = blank(preview.payload.value(field));
-            let xpm_now = xpm.and_then(|fields| {
+            let pm_hub = blank(input.payload.value(field));
+            let xpm_now = input.xpm_now.and_then(|fields| {
                 blank(
                     fields
                         .iter()
@@ -83,19 +89,16 @@ pub fn fields(preview: &SyncPreview) -> Vec<FieldRow> {
                         .map(|(_, v)| v.clone()),
                 )
             });
-            let last_pushed = preview
-                .last_pushed
-                .as_ref()
-                .and_then(|p| blank(p.value(field)));
-            let will_write = match step {
+            let last_pushed = input.last_pushed.and_then(|p| blank(p.value(field)));
+            let will_write = match input.step {
                 ClientStep::Create { .. } => pm_hub.is_some(),
                 _ => changes.iter().any(|c| c.field == field),
             };
-            let changed_in_xpm = preview.last_pushed.is_some()
-                && xpm.is_some()
+            let changed_in_xpm = input.last_pushed.is_some()
+                && input.xpm_now.is_some()
                 && !field.xpm_shows(last_pushed.as_deref(), xpm_now.as_deref());
             let shown = pm_hub.is_some() || xpm_now.is_some() || last_pushed.is_some();
-            (shown || will_write).then(|| FieldRow {
+            (shown || will_write).then(|| PreviewField {
                 field,
                 pm_hub: mask(field, pm_hub),
                 last_pushed: mask(field, last_pushed),
