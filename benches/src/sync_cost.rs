@@ -384,7 +384,7 @@ fn blank(v: Option<&str>) -> Option<&str> {
 /// Owned fields whose value in XPM's `client` differs from PM Hub's
 /// (`company_in_xpm`): blank and missing are the same, emails and Yes/No
 /// compared without case.
-fn owned_fields_differing(input: &Value, client: &xpm_sim::state::Client) -> Vec<&'static str> {
+fn owned_fields_differing(input: &Value, client: &xpm_sim::Client) -> Vec<&'static str> {
     let ours = company_in_xpm(input);
     domain::sync::OwnedField::ALL
         .iter()
@@ -467,7 +467,7 @@ fn sim_client(
     sim: &RunningSim,
     tenant: uuid::Uuid,
     uuid: uuid::Uuid,
-) -> anyhow::Result<xpm_sim::state::Client> {
+) -> anyhow::Result<xpm_sim::Client> {
     sim.control()
         .client(tenant, uuid)
         .map_err(|e| anyhow::anyhow!("{e:?}"))

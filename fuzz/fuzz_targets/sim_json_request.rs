@@ -3,15 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xpm_sim::doc::Doc;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(data)
-        && let Ok(doc) = Doc::from_json(&value)
-    {
-        for key in ["name", "uuid", "contacts", "client", "relationship"] {
-            let _ = doc.text(key);
-            let _ = doc.list(key);
-        }
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) {
+        xpm_sim::fuzzing::read_json_request(&value);
     }
 });

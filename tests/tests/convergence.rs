@@ -17,7 +17,7 @@ use rule_tests::rig::first_org;
 use rule_tests::{FreshPostgres, FreshSqlite, Rig};
 use serde_json::json;
 use uuid::Uuid;
-use xpm_sim::state::{Client as XpmClient, Relationship};
+use xpm_sim::{Client as XpmClient, Relationship};
 
 struct World<S> {
     rig: Rig<S>,

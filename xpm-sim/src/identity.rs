@@ -5,8 +5,8 @@
 
 use crate::api::auth::bearer;
 use crate::form;
-use crate::ids::{pkce_s256, token_hash};
-use crate::sim::Shared;
+use crate::rng::{pkce_s256, token_hash};
+use crate::shared::Shared;
 use crate::state::{AuthCode, AuthSession, Connection, SimState};
 use crate::tokens::{self, CODE_TTL, RefreshError};
 use askama::Template;

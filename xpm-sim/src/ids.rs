@@ -1,56 +1,109 @@
-//! Deterministic generation of UUIDs and token strings: a seed fixes them all.
+//! The ids of the control API's arguments, one type each, so that
+//! `client(tenant, uuid)` cannot be called with the two swapped. Each is a
+//! UUID on the wire (a plain string in JSON and in paths); the state keeps
+//! bare UUIDs inside.
 
-use base64::Engine;
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::str::FromStr;
 use uuid::Uuid;
 
-/// A splitmix64 generator: tiny, stable across versions, good enough for ids.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DetRng {
-    state: u64,
-}
+/// A text that is not a UUID, named in the error as the control API has
+/// always named it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a UUID")]
+pub struct NotAUuid(pub String);
 
-impl DetRng {
-    pub fn new(seed: u64) -> Self {
-        Self { state: seed }
-    }
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(Uuid);
 
-    pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
+        impl $name {
+            pub const fn from_uuid(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
 
-    fn bytes<const N: usize>(&mut self) -> [u8; N] {
-        let mut out = [0u8; N];
-        for chunk in out.chunks_mut(8) {
-            let v = self.next_u64().to_le_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
+            pub const fn as_uuid(&self) -> &Uuid {
+                &self.0
+            }
         }
-        out
-    }
 
-    /// A version-4-shaped UUID.
-    pub fn uuid(&mut self) -> Uuid {
-        uuid::Builder::from_random_bytes(self.bytes::<16>()).into_uuid()
-    }
+        impl From<Uuid> for $name {
+            fn from(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
+        }
 
-    /// A URL-safe random string of 32 bytes of entropy.
-    pub fn token(&mut self) -> String {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.bytes::<32>())
-    }
+        impl From<$name> for Uuid {
+            fn from(id: $name) -> Uuid {
+                id.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = NotAUuid;
+            fn from_str(s: &str) -> Result<Self, NotAUuid> {
+                Uuid::parse_str(s).map(Self).map_err(|_| NotAUuid(s.to_owned()))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                self.0.serialize(s)
+            }
+        }
+
+        // By hand rather than `serde(transparent)`: a bad id is refused as
+        // "'x' is not a UUID", in a path, a query or a body alike.
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
 }
 
-/// Tokens are stored by hash only, so state files and snapshots hold no secrets.
-pub fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
+uuid_id!(
+    /// An XPM organisation (practice): the `xero-tenant-id` of API calls.
+    TenantId
+);
+uuid_id!(
+    /// A client of an organisation.
+    ClientUuid
+);
+uuid_id!(
+    /// A relationship between two clients.
+    RelationshipUuid
+);
+uuid_id!(
+    /// A custom field definition.
+    CustomFieldUuid
+);
 
-/// PKCE S256: BASE64URL(SHA256(verifier)).
-pub fn pkce_s256(verifier: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_travel_as_plain_uuid_strings() {
+        let id: TenantId = "3f2a1b7c-5d4e-4f60-9a8b-1c2d3e4f5a60".parse().unwrap();
+        let json = serde_json::to_string(&id).unwrap();
+        assert_eq!(json, "\"3f2a1b7c-5d4e-4f60-9a8b-1c2d3e4f5a60\"");
+        assert_eq!(serde_json::from_str::<TenantId>(&json).unwrap(), id);
+    }
+
+    #[test]
+    fn a_bad_id_is_named_in_the_refusal() {
+        let e = serde_json::from_str::<ClientUuid>("\"nope\"").unwrap_err();
+        assert!(e.to_string().contains("'nope' is not a UUID"), "{e}");
+    }
 }

@@ -123,14 +123,6 @@ impl Journal {
     pub fn clear(&mut self) {
         self.entries.clear();
     }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
 }
 
 const SECRET_KEYS: &[&str] = &[

@@ -6,7 +6,7 @@ use clap::Parser;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use xpm_sim::cassette::cli::Command;
+use xpm_sim::cassette::Command;
 use xpm_sim::{ClockMode, Seed, Sim, SimConfig, seed::demo};
 
 /// A faithful, stateful fake of Xero Practice Manager API v3.1 and Xero's OAuth 2.0 login.
@@ -77,7 +77,7 @@ async fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    match xpm_sim::cassette::cli::run(command).await {
+    match xpm_sim::cassette::run(command).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("Error: {e:#}");

@@ -2,7 +2,8 @@
 //! exists, written (atomically, via a temporary file) when state changes
 //! and on stop. The journal is not kept.
 
-use crate::sim::{Shared, SimConfig};
+use crate::config::SimConfig;
+use crate::shared::Shared;
 use crate::state::SimState;
 use anyhow::Context;
 use std::sync::Arc;

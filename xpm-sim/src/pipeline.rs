@@ -6,7 +6,7 @@
 use crate::api::auth;
 use crate::faults::{self, FaultAction};
 use crate::journal::{JournalEntry, redact};
-use crate::sim::{ConnKill, Shared};
+use crate::shared::{ConnKill, Shared};
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};

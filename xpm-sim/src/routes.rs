@@ -1,6 +1,6 @@
 //! All areas on one router: XPM API, identity, control, UI, behind the pipeline.
 
-use crate::sim::Shared;
+use crate::shared::Shared;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{StatusCode, Uri};

@@ -17,6 +17,21 @@ pub const DEFAULT_SEED_JSON: &str = include_str!("../seed/default.json");
 
 /// Well-known values of the default seed, for local use and tests.
 pub mod demo {
+    use crate::ids::{ClientUuid, TenantId};
+    use uuid::uuid;
+
+    /// [`TENANT_ID`] as a typed id.
+    pub const TENANT: TenantId = TenantId::from_uuid(uuid!("3f2a1b7c-5d4e-4f60-9a8b-1c2d3e4f5a60"));
+    /// [`SECOND_TENANT_ID`] as a typed id.
+    pub const SECOND_TENANT: TenantId =
+        TenantId::from_uuid(uuid!("7b9e2d41-8c3a-4e5f-b6a7-0d1e2f3a4b5c"));
+    /// [`ACME_UUID`] as a typed id.
+    pub const ACME: ClientUuid =
+        ClientUuid::from_uuid(uuid!("0d5c3a1e-2b4f-4c6d-8e7f-9a0b1c2d3e4f"));
+    /// [`JANE_UUID`] as a typed id.
+    pub const JANE: ClientUuid =
+        ClientUuid::from_uuid(uuid!("1e6d4b2f-3c5a-4d7e-9f8a-0b1c2d3e4f5a"));
+
     pub const TENANT_ID: &str = "3f2a1b7c-5d4e-4f60-9a8b-1c2d3e4f5a60";
     /// Not in `GET /connections` (`"tenantName": null`, as Xero documents for XPM).
     pub const TENANT_NAME: &str = "Demo Practice";
@@ -174,7 +189,11 @@ fn find_client(org: &Org, key: &str) -> Option<Uuid> {
 }
 
 /// Adds a seed's contents to the state (merging into organisations with the same id).
-pub fn apply(st: &mut SimState, now: OffsetDateTime, seed: &Seed) -> Result<SeedReport, String> {
+pub(crate) fn apply(
+    st: &mut SimState,
+    now: OffsetDateTime,
+    seed: &Seed,
+) -> Result<SeedReport, String> {
     let mut report = SeedReport::default();
     for os in &seed.orgs {
         if os.name.trim().is_empty() {

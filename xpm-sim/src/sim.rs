@@ -1,102 +1,21 @@
-//! Starting the sim: configuration, shared state, the accept loop.
+//! Starting the sim: the state from the seed or file, the accept loop, the
+//! running sim's URLs.
 //!
 //! The accept loop is hand-written (hyper + hyper-util) rather than
 //! `axum::serve` so that a fault rule can close a connection without any
 //! answer: each connection gets a kill switch that the pipeline pulls.
 
-use crate::clock::{ClockMode, SimClock};
-use crate::handle::SimHandle;
-use crate::limits::LimitsConfig;
-use crate::seed::Seed;
-use crate::state::SimState;
+use crate::config::SimConfig;
+use crate::control::SimHandle;
+use crate::shared::{ConnKill, Shared};
 use anyhow::Context;
 use hyper_util::rt::TokioIo;
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use time::OffsetDateTime;
-use time::macros::datetime;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
-
-/// How to run a sim.
-#[derive(Debug, Clone)]
-pub struct SimConfig {
-    /// Where to listen; port 0 picks a free port.
-    pub listen: SocketAddr,
-    /// Organisations, users, apps and clients to start with (and to reset to).
-    pub seed: Seed,
-    /// Fixes every generated UUID and token.
-    pub rng_seed: u64,
-    pub clock_mode: ClockMode,
-    pub start_time: OffsetDateTime,
-    pub limits: LimitsConfig,
-    /// Largest request body accepted (413 above it).
-    pub body_limit: usize,
-    /// HTTP status of XPM ERROR answers (validation, not found). Uncertain in
-    /// the reference: WorkflowMax answered 200.
-    pub error_status: u16,
-    /// Journal entries kept.
-    pub journal_capacity: usize,
-    /// Load state from and save it to this file.
-    pub state_file: Option<PathBuf>,
-}
-
-impl Default for SimConfig {
-    fn default() -> Self {
-        Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            seed: Seed::demo(),
-            rng_seed: 42,
-            clock_mode: ClockMode::Frozen,
-            start_time: datetime!(2026-01-05 09:00:00 UTC),
-            limits: LimitsConfig::default(),
-            body_limit: 3_500_000,
-            error_status: 200,
-            journal_capacity: 5_000,
-            state_file: None,
-        }
-    }
-}
-
-/// What every handler shares.
-#[derive(Debug)]
-pub struct Shared {
-    state: Mutex<SimState>,
-    pub clock: SimClock,
-    pub config: SimConfig,
-    base_url: OnceLock<String>,
-}
-
-impl Shared {
-    pub fn new(config: SimConfig, state: SimState) -> Self {
-        Self {
-            state: Mutex::new(state),
-            clock: SimClock::new(config.clock_mode, config.start_time),
-            config,
-            base_url: OnceLock::new(),
-        }
-    }
-
-    /// Locks the state. A panic elsewhere cannot wedge the sim: the lock is
-    /// taken over even if poisoned (handlers never leave it half-changed).
-    pub fn lock(&self) -> MutexGuard<'_, SimState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn base_url(&self) -> String {
-        self.base_url
-            .get()
-            .cloned()
-            .unwrap_or_else(|| "http://127.0.0.1".into())
-    }
-}
-
-/// The kill switch of the connection a request came on.
-#[derive(Debug, Clone)]
-pub struct ConnKill(pub Arc<Notify>);
 
 /// Entry point.
 #[derive(Debug)]
@@ -116,7 +35,7 @@ impl Sim {
         } else {
             addr.to_string()
         };
-        let _ = shared.base_url.set(format!("http://{host}"));
+        shared.set_base_url(format!("http://{host}"));
         let router = crate::routes::router(shared.clone());
         let (tx, rx) = oneshot::channel();
         let saver = crate::persist::spawn_saver(shared.clone());

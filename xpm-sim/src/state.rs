@@ -3,9 +3,9 @@
 //! await while holding the lock.
 
 use crate::faults::FaultRule;
-use crate::ids::DetRng;
 use crate::journal::Journal;
 use crate::limits::{LimitsConfig, Usage};
+use crate::rng::DetRng;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;

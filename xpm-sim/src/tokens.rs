@@ -3,7 +3,7 @@
 //! minutes; refresh tokens rotate on use, with a 30-minute grace for the
 //! old one while its successor is unused, and expire after 60 days unused.
 
-use crate::ids::token_hash;
+use crate::rng::token_hash;
 use crate::state::{AccessToken, RefreshState, RefreshToken, SimState};
 use base64::Engine;
 use serde::{Deserialize, Serialize};

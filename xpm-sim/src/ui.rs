@@ -2,12 +2,12 @@
 //! clients, relationships and custom fields as XPM shows them, connections, fault rules,
 //! the clock and the journal, with buttons for the common interventions.
 
+use crate::control::SimHandle;
 use crate::fields::mask_tax_number;
 use crate::form;
-use crate::handle::SimHandle;
 use crate::journal::JournalFilter;
 use crate::practice::{clients, custom_fields, relationships};
-use crate::sim::Shared;
+use crate::shared::Shared;
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;

@@ -849,17 +849,22 @@ async fn a_relationship_of_a_name_no_list_holds_is_read_by_that_name() {
         state_file: Some(file.clone()),
         ..SimConfig::default()
     };
-    let mut state = xpm_sim::persist::seeded_state(&config).unwrap();
-    let stored = state
-        .orgs
-        .get_mut(&tenant_id)
+    // The seeded state as a sim writes it to its state file on stopping.
+    xpm_sim::Sim::start(config.clone())
+        .await
         .unwrap()
-        .relationships
+        .stop()
+        .await;
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let stored = state["orgs"][tenant_id.to_string()]["relationships"]
+        .as_object_mut()
+        .unwrap()
         .values_mut()
-        .find(|r| r.client == acme && r.related == jane)
+        .find(|r| r["client"] == acme.to_string() && r["related"] == jane.to_string())
         .unwrap();
-    stored.kind = "Director Of".into();
-    let rel = stored.uuid;
+    stored["kind"] = "Director Of".into();
+    let rel: Uuid = stored["uuid"].as_str().unwrap().parse().unwrap();
     std::fs::write(&file, serde_json::to_string(&state).unwrap()).unwrap();
     let s = start_sim(config).await;
 

@@ -275,9 +275,7 @@ fn no_delete_or_archive_reaches_xpm_and_xpm_data_stays<S>(
 }
 
 /// Relationships present in XPM but not yet seen.
-fn unseen_relationships<S>(
-    case: &Case<S>,
-) -> Result<Vec<(Uuid, xpm_sim::state::Relationship)>, String> {
+fn unseen_relationships<S>(case: &Case<S>) -> Result<Vec<(Uuid, xpm_sim::Relationship)>, String> {
     let ctl = case.rig.ctl();
     let mut new = Vec::new();
     for org in ctl.orgs() {
@@ -824,12 +822,12 @@ fn only_structures_xpm_records_are_written<S>(
 }
 
 pub fn shows_as(
-    r: &xpm_sim::state::Relationship,
+    r: &xpm_sim::Relationship,
     x: Uuid,
     y: Uuid,
     xpm_type: &XpmRelationshipType,
 ) -> bool {
-    use xpm_sim::relationship_types::seen_from_related;
+    use xpm_sim::seen_from_related;
     (r.client == x && r.related == y && xpm_type.is_named(&r.kind))
         || (r.client == y && r.related == x && xpm_type.is_named(seen_from_related(&r.kind)))
 }

@@ -1017,7 +1017,7 @@ impl Coverage {
 }
 
 /// An XPM client as a look-alike search answers it.
-pub fn look_alike(c: &xpm_sim::state::Client) -> LookAlike {
+pub fn look_alike(c: &xpm_sim::Client) -> LookAlike {
     LookAlike::from_fields(
         XpmClientUuid::from_uuid(c.uuid),
         c.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),

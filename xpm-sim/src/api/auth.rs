@@ -3,9 +3,9 @@
 //! rate limits. Answers follow Xero's problem shape:
 //! `{"Type":null,"Title":..,"Status":..,"Detail":..,"Instance":..,"Extensions":{}}`.
 
-use crate::ids::token_hash;
 use crate::limits::{Admission, Remaining};
-use crate::sim::Shared;
+use crate::rng::token_hash;
+use crate::shared::Shared;
 use crate::state::AccessToken;
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -19,7 +19,6 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct ApiCtx {
     pub tenant: Uuid,
-    pub client_id: String,
     /// The token's scopes, for endpoints the spec grants to fewer scopes.
     pub scopes: Vec<String>,
 }
@@ -180,7 +179,6 @@ pub fn admit(sh: &Arc<Shared>, req: &Request) -> Result<(ApiCtx, AdmitGuard), Re
         Ok(admission) => Ok((
             ApiCtx {
                 tenant,
-                client_id: token.client_id.clone(),
                 scopes: token.scopes.clone(),
             },
             AdmitGuard {

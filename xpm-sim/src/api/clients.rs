@@ -2,9 +2,9 @@
 
 use super::auth::ApiCtx;
 use super::render::{client_json, client_json_with, client_xml, client_xml_with};
-use super::{Answer, read_doc};
+use super::wire::{Answer, read_doc};
 use crate::practice::clients as ops;
-use crate::sim::Shared;
+use crate::shared::Shared;
 use crate::state::{Org, SimState};
 use axum::Extension;
 use axum::body::Bytes;

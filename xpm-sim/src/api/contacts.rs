@@ -2,10 +2,11 @@
 //! linking existing contacts to a client.
 
 use super::auth::ApiCtx;
+use super::paging;
 use super::render::{contact_json, contact_xml};
-use super::{Answer, paging, read_doc};
+use super::wire::{Answer, read_doc};
 use crate::practice::contacts as ops;
-use crate::sim::Shared;
+use crate::shared::Shared;
 use crate::state::{Contact, SimState};
 use axum::Extension;
 use axum::body::Bytes;

@@ -11,9 +11,9 @@
 //! `CustomFieldValueListResponseDto`, `StatusResponseDto`).
 
 use super::auth::{ApiCtx, problem};
-use super::{Answer, read_doc};
+use super::wire::{Answer, read_doc};
 use crate::practice::custom_fields as ops;
-use crate::sim::Shared;
+use crate::shared::Shared;
 use crate::state::{CustomFieldDef, CustomFieldType, SimState};
 use crate::xml::XmlOut;
 use axum::Extension;

@@ -2,9 +2,9 @@
 
 use super::auth::ApiCtx;
 use super::render::{relationship_json, relationship_xml};
-use super::{Answer, read_doc};
+use super::wire::{Answer, read_doc};
 use crate::practice::relationships as ops;
-use crate::sim::Shared;
+use crate::shared::Shared;
 use crate::state::SimState;
 use axum::Extension;
 use axum::body::Bytes;

@@ -5,7 +5,7 @@ use crate::doc::{Doc, norm};
 use crate::fields::{
     AUTO_BAS_FIELDS, AUTO_BAS_PREFIX, CLIENT_FIELDS, CONTACT_FIELDS, Kind, normalise, yes_no,
 };
-use crate::ids::DetRng;
+use crate::rng::DetRng;
 use crate::state::{Client, Contact, Org};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;

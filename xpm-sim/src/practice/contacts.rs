@@ -6,7 +6,7 @@
 use super::{XpmError, parse_uuid};
 use crate::doc::{Doc, norm};
 use crate::fields::{CONTACT_FIELDS, normalise};
-use crate::ids::DetRng;
+use crate::rng::DetRng;
 use crate::state::{Contact, Org};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;

@@ -12,7 +12,7 @@
 use super::XpmError;
 use crate::doc::{Doc, DocVal};
 use crate::fields::{Kind, normalise, parse_date, yes_no};
-use crate::ids::DetRng;
+use crate::rng::DetRng;
 use crate::state::{CustomFieldDef, CustomFieldType, Org};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;

@@ -4,8 +4,8 @@
 use super::{XpmError, parse_uuid};
 use crate::doc::Doc;
 use crate::fields::parse_date;
-use crate::ids::DetRng;
 use crate::relationship_types::{self as types, all_names, seen_from_related};
+use crate::rng::DetRng;
 use crate::state::{Org, Relationship};
 use time::OffsetDateTime;
 use uuid::Uuid;

@@ -56,7 +56,7 @@ async fn drive_session(base: &str) -> Session {
     let c = http();
     let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(sha2::Sha256::digest(VERIFIER.as_bytes()));
-    let authorize = xpm_sim::form::with_query(
+    let authorize = crate::common::with_query(
         &format!("{base}/identity/connect/authorize"),
         &[
             ("response_type", "code"),
@@ -90,7 +90,7 @@ async fn drive_session(base: &str) -> Session {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::FOUND);
     let location = resp.headers()["location"].to_str().unwrap().to_string();
-    let query = xpm_sim::form::parse(location.split_once('?').unwrap().1);
+    let query = crate::common::form_parse(location.split_once('?').unwrap().1);
     let code = query["code"].clone();
     let tokens: Value = c
         .post(format!("{base}/connect/token"))

@@ -123,3 +123,33 @@ pub fn error_of(doc: &str) -> Option<String> {
     }
     first(doc, "ErrorDescription")
 }
+
+/// `base?k=v&...` (or `&` when `base` already has a query), form-encoded.
+pub fn with_query(base: &str, params: &[(&str, &str)]) -> String {
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let query = serde_urlencoded::to_string(params).expect("pairs of text always encode");
+    format!("{base}{sep}{query}")
+}
+
+/// A form or query string as a map; the first value of a repeated key wins.
+pub fn form_parse(query: &str) -> std::collections::HashMap<String, String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    let mut map = std::collections::HashMap::new();
+    for (k, v) in pairs {
+        map.entry(k).or_insert(v);
+    }
+    map
+}
+
+/// Whether `text` is well-formed XML (every element closed, entities known).
+pub fn well_formed_xml(text: &str) -> bool {
+    let mut reader = quick_xml::Reader::from_str(text);
+    reader.config_mut().check_end_names = true;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => return true,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+    }
+}

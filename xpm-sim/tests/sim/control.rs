@@ -497,7 +497,7 @@ async fn the_typed_control_client_drives_a_sim_over_http() {
         "{err}"
     );
     let id = cc
-        .add_fault(&xpm_sim::FaultSpec {
+        .add_fault(xpm_sim::FaultSpec {
             method: Some("GET".into()),
             path: Some("/practicemanager/3.1/client.api/list".into()),
             tenant: None,
@@ -540,11 +540,13 @@ async fn the_typed_control_client_drives_a_sim_over_http() {
             .unwrap(),
         1
     );
-    cc.advance_clock(60).await.unwrap();
+    cc.try_advance_clock(time::Duration::seconds(60))
+        .await
+        .unwrap();
     assert_eq!(t.sim.control().now().minute(), 1);
     let mut limits = cc.limits().await.unwrap();
     limits.per_minute = 2;
-    assert_eq!(cc.set_limits(&limits).await.unwrap().per_minute, 2);
+    assert_eq!(cc.set_limits(limits).await.unwrap().per_minute, 2);
     cc.seed(&xpm_sim::Seed {
         orgs: vec![xpm_sim::seed::OrgSeed {
             name: "More".into(),

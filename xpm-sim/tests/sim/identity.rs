@@ -26,7 +26,7 @@ fn hidden(html: &str, name: &str) -> String {
 
 fn query_of(location: &str) -> HashMap<String, String> {
     let q = location.split_once('?').map(|(_, q)| q).unwrap_or("");
-    xpm_sim::form::parse(q)
+    crate::common::form_parse(q)
 }
 
 fn authorize_url(sim: &RunningSim, extra: &[(&str, &str)]) -> String {
@@ -41,7 +41,7 @@ fn authorize_url(sim: &RunningSim, extra: &[(&str, &str)]) -> String {
         ("state", "st-123"),
     ];
     params.extend_from_slice(extra);
-    xpm_sim::form::with_query(&sim.authorize_url(), &params)
+    crate::common::with_query(&sim.authorize_url(), &params)
 }
 
 /// Clicks through login and consent; returns the redirect's query.
@@ -479,7 +479,7 @@ async fn allow_without_choosing_a_practice_asks_again() {
 async fn authorize_rejects_bad_requests() {
     let sim = Sim::start(SimConfig::default()).await.unwrap();
     let c = http();
-    let bad_client = xpm_sim::form::with_query(
+    let bad_client = crate::common::with_query(
         &sim.authorize_url(),
         &[("client_id", "nope"), ("redirect_uri", demo::REDIRECT_URI)],
     );
@@ -499,7 +499,7 @@ async fn authorize_rejects_bad_requests() {
         StatusCode::BAD_REQUEST,
         "redirect_uri must match exactly"
     );
-    let url = xpm_sim::form::with_query(
+    let url = crate::common::with_query(
         &sim.authorize_url(),
         &[
             ("response_type", "code"),

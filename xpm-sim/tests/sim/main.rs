@@ -11,7 +11,7 @@ mod custom_fields;
 mod faults;
 mod identity;
 mod limits;
+mod module_graph;
 mod oauth_client;
-mod props;
 mod relationships;
 mod robustness;

@@ -70,7 +70,7 @@ async fn the_oauth2_crate_completes_the_code_flow_and_refreshes() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::FOUND);
     let location = resp.headers()["location"].to_str().unwrap().to_string();
-    let q: HashMap<String, String> = xpm_sim::form::parse(location.split_once('?').unwrap().1);
+    let q: HashMap<String, String> = crate::common::form_parse(location.split_once('?').unwrap().1);
     assert_eq!(q.get("state"), Some(csrf.secret()));
 
     let tokens = client

@@ -500,7 +500,7 @@ async fn structured_pair(t: &crate::common::T) -> (String, String) {
 
 #[test]
 fn the_sim_s_list_is_xpm_s_documented_eighteen() {
-    let sim: Vec<_> = xpm_sim::relationship_types::RELATIONSHIP_TYPES
+    let sim: Vec<_> = xpm_sim::RELATIONSHIP_TYPES
         .iter()
         .map(|t| (t.name, t.seen_from_related, t.shares, t.percentage))
         .collect();
