@@ -1,5 +1,6 @@
 //! The activity log: filtered, paged newest first, and exported as CSV.
 
+use crate::api::problem::ProblemDocument;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -17,7 +18,8 @@ use crate::auth::ApiUser;
 use crate::present::{actor, describe, is_failure, timestamp};
 use crate::state::{AppState, AppStore};
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityQuery {
     pub client: Option<String>,
@@ -102,17 +104,21 @@ impl ActivityQuery {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ActivityEntry)]
 pub struct EntryView {
+    #[schema(format = Uuid)]
     pub id: String,
     pub at: String,
     pub kind: &'static str,
     pub actor: String,
+    #[schema(format = Uuid)]
     pub client_id: Option<String>,
     pub failed: bool,
     pub message: String,
     /// The entry as recorded, for machines.
+    #[schema(value_type = Object)]
     pub detail: ActivityKind,
 }
 
@@ -131,8 +137,9 @@ impl From<&ActivityEntry> for EntryView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ActivityPage)]
 pub struct ActivityPageView {
     pub entries: Vec<EntryView>,
     /// Pass as `after` for the next page; absent on the last page.
@@ -152,6 +159,17 @@ pub async fn read<S: AppStore>(
     Ok((entries, page))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/activity",
+    tag = "Activity",
+    summary = "The activity log, newest first",
+    params(ActivityQuery),
+    responses(
+        (status = 200, description = "OK", body = ActivityPageView, content_type = "application/json"),
+        (status = 422, description = "Invalid input; `errors` names each bad field", body = ProblemDocument)
+    )
+)]
 pub async fn list<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -227,6 +245,17 @@ pub async fn read_all<S: AppStore>(
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/activity.csv",
+    tag = "Activity",
+    summary = "The activity log as CSV, oldest first (every page)",
+    params(ActivityQuery),
+    responses(
+        (status = 200, description = "CSV", body = String, content_type = "text/csv"),
+        (status = 422, description = "Invalid input; `errors` names each bad field", body = ProblemDocument)
+    )
+)]
 pub async fn csv<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,

@@ -13,11 +13,12 @@ use time::macros::format_description;
 use crate::api::problem::{FieldProblem, Problem};
 use crate::present::status_name;
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClientInput {
+    #[schema(value_type = String, required = true, max_length = 255)]
     pub name: Option<String>,
-    /// `individual` or `organisation`.
+    #[schema(value_type = KindName, required = true)]
     pub kind: Option<String>,
     pub individual: Option<IndividualInput>,
     pub email: Option<String>,
@@ -36,31 +37,53 @@ pub struct ClientInput {
     pub is_prospect: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = Individual)]
 pub struct IndividualInput {
     pub title: Option<String>,
     pub first_name: Option<String>,
     pub middle_name: Option<String>,
     pub last_name: Option<String>,
     pub other_name: Option<String>,
-    /// `Male` or `Female`.
+    #[schema(value_type = Option<GenderName>)]
     pub gender: Option<String>,
     /// `yyyy-mm-dd`.
+    #[schema(format = Date)]
     pub date_of_birth: Option<String>,
+    #[schema(format = Date)]
     pub date_of_death: Option<String>,
     pub place_of_birth_city: Option<String>,
     pub place_of_birth_country_code: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = Address)]
 pub struct AddressInput {
     pub street: Option<String>,
     pub city: Option<String>,
     pub region: Option<String>,
     pub post_code: Option<String>,
     pub country: Option<String>,
+}
+
+/// The kinds a client can be. Only the document uses this type: the field is
+/// read as text, so that a wrong value is a 422 naming it, not a 400.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = ClientKind)]
+pub enum KindName {
+    Individual,
+    Organisation,
+}
+
+/// An individual's gender as XPM records it (for the document, like [`KindName`]).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Gender)]
+pub enum GenderName {
+    Male,
+    Female,
 }
 
 /// Collects every field error instead of stopping at the first.
@@ -283,9 +306,11 @@ impl From<&ClientDetails> for ClientInput {
 }
 
 /// A client as the API answers it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Client)]
 pub struct ClientView {
+    #[schema(format = Uuid)]
     pub id: String,
     pub status: &'static str,
     #[serde(flatten)]

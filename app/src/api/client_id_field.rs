@@ -1,6 +1,7 @@
 //! Where the Sync keeps PM Hub's client id in XPM: the integration setting
 //! naming an XPM client custom field (off by default), and the choices.
 
+use crate::api::problem::ProblemDocument;
 use axum::Json;
 use axum::extract::State;
 use domain::ids::XpmCustomFieldUuid;
@@ -12,8 +13,9 @@ use crate::api::problem::{FieldProblem, Problem};
 use crate::auth::ApiUser;
 use crate::state::{AppState, AppStore};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ClientIdField)]
 pub struct ClientIdFieldView {
     /// The field chosen; `null` when off (the default).
     pub current: Option<ChosenFieldView>,
@@ -23,28 +25,34 @@ pub struct ClientIdFieldView {
     pub note: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ChosenField)]
 pub struct ChosenFieldView {
+    #[schema(format = Uuid)]
     pub field_uuid: String,
     pub field_name: String,
     /// The XPM organisation the field belongs to.
+    #[schema(format = Uuid)]
     pub tenant_id: String,
     /// False after a Reconnect to another organisation: Syncs there do not use it.
     pub in_connected_organisation: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = FieldChoice)]
 pub struct FieldChoiceView {
+    #[schema(format = Uuid)]
     pub field_uuid: String,
     pub field_name: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClientIdFieldInput {
     /// An XPM client custom field of type Text, or `null` to stop using one.
+    #[schema(format = Uuid)]
     pub field_uuid: Option<String>,
 }
 
@@ -104,6 +112,16 @@ async fn view<S: AppStore>(
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/integration/client-id-field",
+    tag = "Integration",
+    summary = "Where the Sync keeps PM Hub's client id in XPM: the XPM client custom field chosen (off by default), and, for administrators when connected, the client custom fields of type Text to choose from (read from XPM: one call)",
+    responses(
+        (status = 200, description = "OK", body = ClientIdFieldView, content_type = "application/json"),
+        (status = 409, description = "Not possible in the current state (e.g. not connected)", body = ProblemDocument)
+    )
+)]
 pub async fn show<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -112,6 +130,19 @@ pub async fn show<S: AppStore>(
 }
 
 /// Chooses the field (admins); `{"fieldUuid": null}` turns it off.
+#[utoipa::path(
+    put,
+    path = "/api/integration/client-id-field",
+    tag = "Integration",
+    summary = "Choose the XPM client custom field of type Text where each Sync that creates or links a client writes PM Hub's client id (admins; checked against the connected organisation's definitions, so it needs a connection); `{\"fieldUuid\": null}` turns it off",
+    request_body(content = ClientIdFieldInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "OK", body = ClientIdFieldView, content_type = "application/json"),
+        (status = 403, description = "Only an administrator can do this", body = ProblemDocument),
+        (status = 409, description = "Not possible in the current state (e.g. not connected)", body = ProblemDocument),
+        (status = 422, description = "Invalid input; `errors` names each bad field", body = ProblemDocument)
+    )
+)]
 pub async fn set<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,

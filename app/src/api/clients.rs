@@ -1,5 +1,6 @@
 //! PM Hub's clients and their associations.
 
+use crate::api::problem::ProblemDocument;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,6 +15,16 @@ use crate::api::{ApiJson, ApiPath, parse_id};
 use crate::auth::ApiUser;
 use crate::state::{AppState, AppStore};
 
+#[utoipa::path(
+    get,
+    path = "/api/clients",
+    tag = "Clients",
+    summary = "List the practice's clients",
+    responses(
+        (status = 200, description = "OK", body = [ClientView], content_type = "application/json"),
+        (status = 404, description = "Not found in this practice", body = ProblemDocument)
+    )
+)]
 pub async fn list<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -22,6 +33,17 @@ pub async fn list<S: AppStore>(
     Ok(Json(clients.iter().map(ClientView::from).collect()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/clients/{client}",
+    tag = "Clients",
+    summary = "Read a client",
+    params(("client" = String, Path, format = Uuid, description = "PM Hub client id")),
+    responses(
+        (status = 200, description = "OK", body = ClientView, content_type = "application/json"),
+        (status = 404, description = "Not found in this practice", body = ProblemDocument)
+    )
+)]
 pub async fn show<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -34,6 +56,18 @@ pub async fn show<S: AppStore>(
     Ok(Json(ClientView::from(&client)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/clients",
+    tag = "Clients",
+    summary = "Create a client (in PM Hub only)",
+    request_body(content = ClientInput, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = ClientView, content_type = "application/json"),
+        (status = 413, description = "Body too large", body = ProblemDocument),
+        (status = 422, description = "Invalid input; `errors` names each bad field", body = ProblemDocument)
+    )
+)]
 pub async fn create<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -47,6 +81,20 @@ pub async fn create<S: AppStore>(
     Ok((StatusCode::CREATED, Json(ClientView::from(&client))))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/clients/{client}",
+    tag = "Clients",
+    summary = "Update a client (in PM Hub only; nothing syncs until someone presses Sync)",
+    params(("client" = String, Path, format = Uuid, description = "PM Hub client id")),
+    request_body(content = ClientInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "OK", body = ClientView, content_type = "application/json"),
+        (status = 404, description = "Not found in this practice", body = ProblemDocument),
+        (status = 409, description = "Not possible in the current state (e.g. not connected)", body = ProblemDocument),
+        (status = 422, description = "Invalid input; `errors` names each bad field", body = ProblemDocument)
+    )
+)]
 pub async fn update<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -76,6 +124,18 @@ async fn set_status<S: AppStore>(
 }
 
 /// Deactivates in PM Hub only; XPM keeps the client.
+#[utoipa::path(
+    post,
+    path = "/api/clients/{client}/deactivate",
+    tag = "Clients",
+    summary = "Deactivate in PM Hub only; XPM keeps the client",
+    params(("client" = String, Path, format = Uuid, description = "PM Hub client id")),
+    responses(
+        (status = 200, description = "OK", body = ClientView, content_type = "application/json"),
+        (status = 404, description = "Not found in this practice", body = ProblemDocument),
+        (status = 409, description = "Not possible in the current state (e.g. not connected)", body = ProblemDocument)
+    )
+)]
 pub async fn deactivate<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -84,6 +144,18 @@ pub async fn deactivate<S: AppStore>(
     set_status(&state, &user, &client, ClientStatus::Deactivated).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/clients/{client}/reactivate",
+    tag = "Clients",
+    summary = "Reactivate a deactivated client",
+    params(("client" = String, Path, format = Uuid, description = "PM Hub client id")),
+    responses(
+        (status = 200, description = "OK", body = ClientView, content_type = "application/json"),
+        (status = 404, description = "Not found in this practice", body = ProblemDocument),
+        (status = 409, description = "Not possible in the current state (e.g. not connected)", body = ProblemDocument)
+    )
+)]
 pub async fn reactivate<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -93,6 +165,17 @@ pub async fn reactivate<S: AppStore>(
 }
 
 /// Deletes in PM Hub only (the record is kept, marked deleted); XPM keeps the client.
+#[utoipa::path(
+    delete,
+    path = "/api/clients/{client}",
+    tag = "Clients",
+    summary = "Delete a client in PM Hub (kept, marked deleted); XPM keeps it",
+    params(("client" = String, Path, format = Uuid, description = "PM Hub client id")),
+    responses(
+        (status = 200, description = "OK", body = ClientView, content_type = "application/json"),
+        (status = 404, description = "Not found in this practice", body = ProblemDocument)
+    )
+)]
 pub async fn delete<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -101,16 +184,23 @@ pub async fn delete<S: AppStore>(
     set_status(&state, &user, &client, ClientStatus::Deleted).await
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Association)]
 pub struct AssociationView {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub client_id: String,
+    #[schema(format = Uuid)]
     pub related_client_id: String,
+    #[schema(format = Uuid)]
     pub association_type_id: String,
     pub shares: Option<u32>,
     pub percentage: Option<String>,
+    #[schema(format = Date)]
     pub start_date: Option<String>,
+    #[schema(format = Date)]
     pub end_date: Option<String>,
 }
 
@@ -130,27 +220,36 @@ impl From<&domain::association::Association> for AssociationView {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AssociationInput {
+    #[schema(format = Uuid)]
     pub related_client_id: String,
+    #[schema(format = Uuid)]
     pub association_type_id: String,
+    #[schema(minimum = 1)]
     pub shares: Option<u64>,
     /// A decimal such as `50` or `12.5`.
     pub percentage: Option<String>,
     /// `yyyy-mm-dd`.
+    #[schema(format = Date)]
     pub start_date: Option<String>,
     /// `yyyy-mm-dd`, not before the start date.
+    #[schema(format = Date)]
     pub end_date: Option<String>,
 }
 
 /// An association's terms, replaced as a whole (an absent one is cleared).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = AssociationTerms)]
 pub struct TermsInput {
+    #[schema(minimum = 1)]
     pub shares: Option<u64>,
     pub percentage: Option<String>,
+    #[schema(format = Date)]
     pub start_date: Option<String>,
+    #[schema(format = Date)]
     pub end_date: Option<String>,
 }
 
@@ -218,6 +317,17 @@ pub fn parse_terms(
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/clients/{client}/associations",
+    tag = "Clients",
+    summary = "The client's associations",
+    params(("client" = String, Path, format = Uuid, description = "PM Hub client id")),
+    responses(
+        (status = 200, description = "OK", body = [AssociationView], content_type = "application/json"),
+        (status = 404, description = "Not found in this practice", body = ProblemDocument)
+    )
+)]
 pub async fn associations<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -230,6 +340,20 @@ pub async fn associations<S: AppStore>(
     Ok(Json(list.iter().map(AssociationView::from).collect()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/clients/{client}/associations",
+    tag = "Clients",
+    summary = "Add an association",
+    params(("client" = String, Path, format = Uuid, description = "PM Hub client id")),
+    request_body(content = AssociationInput, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = AssociationView, content_type = "application/json"),
+        (status = 404, description = "Not found in this practice", body = ProblemDocument),
+        (status = 409, description = "The client is deleted in PM Hub: its associations cannot change", body = ProblemDocument),
+        (status = 422, description = "Invalid input; `errors` names each bad field", body = ProblemDocument)
+    )
+)]
 pub async fn add_association<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -283,6 +407,20 @@ pub async fn add_association<S: AppStore>(
 
 /// Changes an association's shares, percentage and dates in PM Hub only;
 /// the next Sync of its client writes them on the XPM relationship.
+#[utoipa::path(
+    put,
+    path = "/api/clients/{client}/associations/{association}",
+    tag = "Clients",
+    summary = "Change an association's shares, percentage and dates (PM Hub only; nothing syncs until someone presses Sync)",
+    params(("client" = String, Path, format = Uuid, description = "PM Hub client id"), ("association" = String, Path, format = Uuid, description = "Association id")),
+    request_body(content = TermsInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "OK", body = AssociationView, content_type = "application/json"),
+        (status = 404, description = "Not found in this practice", body = ProblemDocument),
+        (status = 409, description = "The client is deleted in PM Hub: its associations cannot change", body = ProblemDocument),
+        (status = 422, description = "Invalid input; `errors` names each bad field (an end date before the start date names endDate)", body = ProblemDocument)
+    )
+)]
 pub async fn update_association_terms<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -306,6 +444,17 @@ pub async fn update_association_terms<S: AppStore>(
 }
 
 /// Removes an association in PM Hub only; a relationship already in XPM stays.
+#[utoipa::path(
+    delete,
+    path = "/api/clients/{client}/associations/{association}",
+    tag = "Clients",
+    summary = "Remove an association from PM Hub; a relationship already in XPM stays",
+    params(("client" = String, Path, format = Uuid, description = "PM Hub client id"), ("association" = String, Path, format = Uuid, description = "Association id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "Not found in this practice", body = ProblemDocument)
+    )
+)]
 pub async fn remove_association<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,

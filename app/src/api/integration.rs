@@ -1,6 +1,7 @@
 //! The connection to XPM: status, Connect / Reconnect, the choice among
 //! several organisations a login granted, naming the organisation, Disconnect.
 
+use crate::api::problem::ProblemDocument;
 use axum::Json;
 use axum::extract::State;
 use domain::connection::{ConnectionState, DisconnectConfirmation, XpmOrganisation};
@@ -13,8 +14,9 @@ use crate::auth::ApiUser;
 use crate::present::timestamp;
 use crate::state::{AppState, AppStore};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = IntegrationStatus)]
 pub struct StatusView {
     /// Not connected, Connected, Expired, Revoked, Disconnected or Choosing organisation.
     pub status: &'static str,
@@ -23,6 +25,7 @@ pub struct StatusView {
     /// While choosing: the organisations the latest Xero login granted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<OrganisationView>,
+    #[schema(format = DateTime)]
     pub connected_since: Option<String>,
     /// Why the connection stopped working, as Xero said.
     pub last_error: Option<String>,
@@ -40,9 +43,11 @@ pub struct StatusView {
     pub allowance_resets_in_secs: Option<u64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = XpmOrganisation)]
 pub struct OrganisationView {
+    #[schema(format = Uuid)]
     pub tenant_id: String,
     pub name: String,
     /// Xero gave no name and no one has named it: `name` is a placeholder.
@@ -76,6 +81,15 @@ impl From<&ConnectionState> for StatusView {
 }
 
 /// The true status: asks Xero (refreshing the token if due) when connected.
+#[utoipa::path(
+    get,
+    path = "/api/integration",
+    tag = "Integration",
+    summary = "The connection's true status (asks Xero)",
+    responses(
+        (status = 200, description = "OK", body = StatusView, content_type = "application/json")
+    )
+)]
 pub async fn status<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -94,8 +108,9 @@ pub async fn status<S: AppStore>(
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ConnectStart)]
 pub struct ConnectView {
     /// Send the administrator here to log in to Xero and grant access.
     pub authorisation_url: String,
@@ -103,6 +118,16 @@ pub struct ConnectView {
 }
 
 /// Connect or Reconnect: answers the URL of Xero's login. Admins only.
+#[utoipa::path(
+    post,
+    path = "/api/integration/connect",
+    tag = "Integration",
+    summary = "Connect or Reconnect: the URL of Xero's login (admins)",
+    responses(
+        (status = 200, description = "OK", body = ConnectView, content_type = "application/json"),
+        (status = 403, description = "Only an administrator can do this", body = ProblemDocument)
+    )
+)]
 pub async fn connect<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -114,13 +139,27 @@ pub async fn connect<S: AppStore>(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrganisationChoice {
+    #[schema(format = Uuid)]
     pub tenant_id: String,
 }
 
 /// After a login that granted several XPM organisations: connect to one.
+#[utoipa::path(
+    post,
+    path = "/api/integration/organisation",
+    tag = "Integration",
+    summary = "Choose the XPM organisation after a login that granted several (admins)",
+    request_body(content = OrganisationChoice, content_type = "application/json"),
+    responses(
+        (status = 200, description = "OK", body = StatusView, content_type = "application/json"),
+        (status = 403, description = "Only an administrator can do this", body = ProblemDocument),
+        (status = 422, description = "Invalid input; `errors` names each bad field", body = ProblemDocument),
+        (status = 502, description = "XPM or Xero failed", body = ProblemDocument)
+    )
+)]
 pub async fn choose_organisation<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -134,14 +173,28 @@ pub async fn choose_organisation<S: AppStore>(
     Ok(Json(StatusView::from(&connection)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationName {
     /// The organisation's name as XPM shows it.
+    #[schema(max_length = 200)]
     pub name: String,
 }
 
 /// Names the connected (or last connected) organisation: Xero may give no name.
+#[utoipa::path(
+    post,
+    path = "/api/integration/organisation/name",
+    tag = "Integration",
+    summary = "Name the XPM organisation as XPM shows it, when Xero gives no name (admins)",
+    request_body(content = OrganisationName, content_type = "application/json"),
+    responses(
+        (status = 200, description = "OK", body = StatusView, content_type = "application/json"),
+        (status = 403, description = "Only an administrator can do this", body = ProblemDocument),
+        (status = 409, description = "Not possible in the current state (e.g. not connected)", body = ProblemDocument),
+        (status = 422, description = "Invalid input; `errors` names each bad field", body = ProblemDocument)
+    )
+)]
 pub async fn name_organisation<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -160,13 +213,26 @@ pub async fn name_organisation<S: AppStore>(
     Ok(Json(StatusView::from(&connection)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DisconnectInput {
     /// Must be `true`: Disconnect stops all syncing until an administrator Connects again.
     pub confirm: Option<bool>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/integration/disconnect",
+    tag = "Integration",
+    summary = "Disconnect (admins); needs {\"confirm\": true}",
+    request_body(content = DisconnectInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "OK", body = StatusView, content_type = "application/json"),
+        (status = 403, description = "Only an administrator can do this", body = ProblemDocument),
+        (status = 409, description = "Not possible in the current state (e.g. not connected)", body = ProblemDocument),
+        (status = 422, description = "Invalid input; `errors` names each bad field", body = ProblemDocument)
+    )
+)]
 pub async fn disconnect<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,

@@ -1,5 +1,6 @@
 //! Association types and their XPM relationship type mappings.
 
+use crate::api::problem::ProblemDocument;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,9 +14,11 @@ use crate::api::{ApiJson, ApiPath, parse_id};
 use crate::auth::ApiUser;
 use crate::state::{AppState, AppStore};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = AssociationType)]
 pub struct AssociationTypeView {
+    #[schema(format = Uuid)]
     pub id: String,
     pub name: String,
     /// The XPM relationship type it syncs as; `null` when unmapped (it does not sync).
@@ -36,6 +39,15 @@ impl From<&TypeMapping> for AssociationTypeView {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/association-types",
+    tag = "Settings",
+    summary = "Association types and their XPM mapping",
+    responses(
+        (status = 200, description = "OK", body = [AssociationTypeView], content_type = "application/json")
+    )
+)]
 pub async fn list<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -46,12 +58,25 @@ pub async fn list<S: AppStore>(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAssociationType {
+    #[schema(max_length = 100)]
     pub name: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/association-types",
+    tag = "Settings",
+    summary = "Add an association type (admins)",
+    request_body(content = NewAssociationType, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = AssociationTypeView, content_type = "application/json"),
+        (status = 403, description = "Only an administrator can do this", body = ProblemDocument),
+        (status = 422, description = "Invalid input; `errors` names each bad field", body = ProblemDocument)
+    )
+)]
 pub async fn create<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -76,7 +101,7 @@ pub async fn create<S: AppStore>(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MappingInput {
     /// One of XPM's relationship types, or `null` to unmap.
@@ -94,6 +119,20 @@ pub fn parse_xpm_type(name: &str) -> Result<XpmRelationshipType, Problem> {
 }
 
 /// Maps (or unmaps) an association type. Admins only; nothing syncs until someone presses Sync.
+#[utoipa::path(
+    put,
+    path = "/api/association-types/{association_type}/mapping",
+    tag = "Settings",
+    summary = "Map (or unmap with null) an association type to an XPM relationship type (admins)",
+    params(("association_type" = String, Path, format = Uuid, description = "Association type id")),
+    request_body(content = MappingInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "OK", body = AssociationTypeView, content_type = "application/json"),
+        (status = 403, description = "Only an administrator can do this", body = ProblemDocument),
+        (status = 404, description = "Not found in this practice", body = ProblemDocument),
+        (status = 422, description = "Invalid input; `errors` names each bad field", body = ProblemDocument)
+    )
+)]
 pub async fn map<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -118,8 +157,9 @@ pub async fn map<S: AppStore>(
         .ok_or_else(|| Problem::not_found("association type"))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = XpmRelationshipType)]
 pub struct XpmTypeView {
     pub name: String,
     /// How XPM shows it on the related client, when the list says.
@@ -129,6 +169,16 @@ pub struct XpmTypeView {
 }
 
 /// The relationship types the target XPM accepts (the configured list).
+#[utoipa::path(
+    get,
+    path = "/api/xpm-relationship-types",
+    tag = "Settings",
+    summary = "The relationship types the target XPM accepts (the configured list)",
+    security(()),
+    responses(
+        (status = 200, description = "OK", body = [XpmTypeView], content_type = "application/json")
+    )
+)]
 pub async fn xpm_types<S: AppStore>(State(state): State<AppState<S>>) -> Json<Vec<XpmTypeView>> {
     Json(
         state

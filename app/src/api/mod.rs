@@ -7,6 +7,7 @@ pub mod client_id_field;
 pub mod clients;
 pub mod integration;
 pub mod mappings;
+mod openapi;
 pub mod problem;
 pub mod sync;
 
@@ -14,9 +15,10 @@ use std::str::FromStr;
 
 use axum::Router;
 use axum::extract::FromRequest;
-use axum::routing::{get, post, put};
+use axum::routing::{MethodFilter, get, on};
 
 use crate::state::{AppState, AppStore};
+use openapi::Conventions;
 use problem::Problem;
 
 /// A JSON body whose rejection is a problem detail.
@@ -35,111 +37,98 @@ pub fn parse_id<T: FromStr>(raw: &str) -> Result<T, Problem> {
         .map_err(|_| Problem::not_found(format!("`{raw}` is not a known id")))
 }
 
-/// The OpenAPI description of this API, served at `/openapi.json`.
-pub const OPENAPI: &str = include_str!("../../openapi/openapi.json");
+/// Every route of the API, each written once: the router and the OpenAPI
+/// document are both built from this list, and each handler's
+/// `#[utoipa::path]` says its method, path, parameters and answers.
+macro_rules! api {
+    ($($module:ident :: $handler:ident),* $(,)?) => {
+        /// The OpenAPI description of this API, served at `/openapi.json`.
+        #[derive(Debug, utoipa::OpenApi)]
+        #[openapi(
+            paths($($module::$handler),*),
+            components(schemas(problem::ProblemDocument)),
+            modifiers(&Conventions),
+            info(
+                title = "pmhub-xpm",
+                description = "Pushes PM Hub's clients and their relationships to Xero Practice Manager: one way, one client at a time, when a person presses Sync. Errors are RFC 9457 problem details.",
+            ),
+            servers((url = "/")),
+            security(("apiToken" = [])),
+        )]
+        pub struct ApiDoc;
 
-/// Every route of [`router`], as (method, path): the test
-/// `the_openapi_document_describes_every_route` keeps this list, the router
-/// and the OpenAPI document in step.
-pub const ROUTES: [(&str, &str); 27] = [
-    ("get", "/api/clients"),
-    ("post", "/api/clients"),
-    ("get", "/api/clients/{client}"),
-    ("put", "/api/clients/{client}"),
-    ("delete", "/api/clients/{client}"),
-    ("post", "/api/clients/{client}/deactivate"),
-    ("post", "/api/clients/{client}/reactivate"),
-    ("get", "/api/clients/{client}/associations"),
-    ("post", "/api/clients/{client}/associations"),
-    ("put", "/api/clients/{client}/associations/{association}"),
-    ("delete", "/api/clients/{client}/associations/{association}"),
-    ("get", "/api/clients/{client}/sync-preview"),
-    ("post", "/api/clients/{client}/sync"),
-    ("post", "/api/clients/{client}/unlink"),
-    ("get", "/api/association-types"),
-    ("post", "/api/association-types"),
-    ("put", "/api/association-types/{association_type}/mapping"),
-    ("get", "/api/xpm-relationship-types"),
-    ("get", "/api/integration"),
-    ("post", "/api/integration/connect"),
-    ("post", "/api/integration/organisation"),
-    ("post", "/api/integration/organisation/name"),
-    ("post", "/api/integration/disconnect"),
-    ("get", "/api/integration/client-id-field"),
-    ("put", "/api/integration/client-id-field"),
-    ("get", "/api/activity"),
-    ("get", "/api/activity.csv"),
-];
-
-async fn openapi() -> impl axum::response::IntoResponse {
-    (
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        OPENAPI,
-    )
+        pub fn router<S: AppStore>() -> Router<AppState<S>> {
+            let router = Router::new();
+            $(
+                let router = paste::paste! {
+                    route::<$module::[<__path_ $handler>], _, _, S>(router, $module::$handler::<S>)
+                };
+            )*
+            router.route("/openapi.json", get(serve_openapi))
+        }
+    };
 }
 
-pub fn router<S: AppStore>() -> Router<AppState<S>> {
-    Router::new()
-        .route(
-            "/api/clients",
-            get(clients::list::<S>).post(clients::create::<S>),
-        )
-        .route(
-            "/api/clients/{client}",
-            get(clients::show::<S>)
-                .put(clients::update::<S>)
-                .delete(clients::delete::<S>),
-        )
-        .route(
-            "/api/clients/{client}/deactivate",
-            post(clients::deactivate::<S>),
-        )
-        .route(
-            "/api/clients/{client}/reactivate",
-            post(clients::reactivate::<S>),
-        )
-        .route(
-            "/api/clients/{client}/associations",
-            get(clients::associations::<S>).post(clients::add_association::<S>),
-        )
-        .route(
-            "/api/clients/{client}/associations/{association}",
-            put(clients::update_association_terms::<S>).delete(clients::remove_association::<S>),
-        )
-        .route(
-            "/api/clients/{client}/sync-preview",
-            get(sync::preview::<S>),
-        )
-        .route("/api/clients/{client}/sync", post(sync::sync::<S>))
-        .route("/api/clients/{client}/unlink", post(sync::unlink::<S>))
-        .route(
-            "/api/association-types",
-            get(mappings::list::<S>).post(mappings::create::<S>),
-        )
-        .route(
-            "/api/association-types/{association_type}/mapping",
-            put(mappings::map::<S>),
-        )
-        .route("/api/xpm-relationship-types", get(mappings::xpm_types))
-        .route("/api/integration", get(integration::status::<S>))
-        .route("/api/integration/connect", post(integration::connect::<S>))
-        .route(
-            "/api/integration/organisation",
-            post(integration::choose_organisation::<S>),
-        )
-        .route(
-            "/api/integration/organisation/name",
-            post(integration::name_organisation::<S>),
-        )
-        .route(
-            "/api/integration/disconnect",
-            post(integration::disconnect::<S>),
-        )
-        .route(
-            "/api/integration/client-id-field",
-            get(client_id_field::show::<S>).put(client_id_field::set::<S>),
-        )
-        .route("/api/activity", get(activity::list::<S>))
-        .route("/api/activity.csv", get(activity::csv::<S>))
-        .route("/openapi.json", get(openapi))
+api![
+    clients::list,
+    clients::create,
+    clients::show,
+    clients::update,
+    clients::delete,
+    clients::deactivate,
+    clients::reactivate,
+    clients::associations,
+    clients::add_association,
+    clients::update_association_terms,
+    clients::remove_association,
+    sync::preview,
+    sync::sync,
+    sync::unlink,
+    mappings::list,
+    mappings::create,
+    mappings::map,
+    mappings::xpm_types,
+    integration::status,
+    integration::connect,
+    integration::choose_organisation,
+    integration::name_organisation,
+    integration::disconnect,
+    client_id_field::show,
+    client_id_field::set,
+    activity::list,
+    activity::csv,
+];
+
+/// Adds `handler` at the method and path its `#[utoipa::path]` declares.
+fn route<P, H, T, S>(router: Router<AppState<S>>, handler: H) -> Router<AppState<S>>
+where
+    P: utoipa::Path,
+    H: axum::handler::Handler<T, AppState<S>>,
+    T: 'static,
+    S: AppStore,
+{
+    let filter = P::methods()
+        .into_iter()
+        .map(openapi::method_filter)
+        .reduce(MethodFilter::or)
+        .expect("every documented handler names a method");
+    router.route(&P::path(), on(filter, handler))
+}
+
+/// The document, rendered once.
+pub fn openapi_json() -> &'static str {
+    static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        use utoipa::OpenApi;
+        ApiDoc::openapi()
+            .to_pretty_json()
+            .expect("the OpenAPI document serialises")
+    })
+}
+
+async fn serve_openapi() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        openapi_json(),
+    )
 }

@@ -13,7 +13,7 @@ use domain::usecases::{
 };
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FieldProblem {
     pub field: String,
     pub message: String,
@@ -35,13 +35,17 @@ pub struct Problem {
 /// The kind of problem every use case's store failure becomes.
 pub const STORE_UNAVAILABLE: &str = "store-unavailable";
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// What a problem answers: an RFC 9457 problem details document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Problem)]
+pub struct ProblemDocument<'a> {
+    /// `https://pmhub-xpm.example/problems/{kind}`
     #[serde(rename = "type")]
     kind: String,
     title: &'a str,
     status: u16,
     detail: &'a str,
+    /// Each bad field, on a 422.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     errors: &'a [FieldProblem],
 }
@@ -123,7 +127,7 @@ impl IntoResponse for Problem {
         if self.status.is_server_error() {
             tracing::error!(status = self.status.as_u16(), kind = self.kind, detail = %self.detail, cause = self.logged_only.as_deref(), "request failed");
         }
-        let body = Body {
+        let body = ProblemDocument {
             kind: format!("https://pmhub-xpm.example/problems/{}", self.kind),
             title: self.title,
             status: self.status.as_u16(),

@@ -1,5 +1,6 @@
 //! Preview and Sync of one client: the API call behind the Sync button.
 
+use crate::api::problem::ProblemDocument;
 use axum::Json;
 use axum::extract::State;
 use domain::client::Client;
@@ -28,8 +29,33 @@ pub enum DecisionInput {
     CreateNew,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// `"createNew"`, or `{"linkTo": "<XPM client UUID>"}` (the serde shape above).
+impl utoipa::PartialSchema for DecisionInput {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{
+            KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type,
+        };
+        let create_new = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(["createNew"]));
+        let uuid = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)));
+        let link_to = ObjectBuilder::new()
+            .property("linkTo", uuid)
+            .required("linkTo")
+            .additional_properties(Some(
+                utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+            ));
+        OneOfBuilder::new().item(create_new).item(link_to).into()
+    }
+}
+
+impl utoipa::ToSchema for DecisionInput {}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SyncRequest)]
 pub struct SyncInput {
     /// Only when a person must choose (a first sync that found look-alikes,
     /// or a linked XPM client gone from XPM): `{"linkTo": "<XPM client UUID>"}` or `"createNew"`.
@@ -58,8 +84,9 @@ pub fn request(
     )?)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Plan)]
 pub struct PlanView {
     /// What the Sync does with the client, in words.
     pub client: String,
@@ -84,9 +111,11 @@ pub struct PlanView {
     pub client_id: Option<ClientIdPlanView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ClientIdPlan)]
 pub struct ClientIdPlanView {
+    #[schema(format = Uuid)]
     pub field_uuid: String,
     pub field_name: String,
     /// The Sync writes PM Hub's id there (one of `writes`).
@@ -96,9 +125,11 @@ pub struct ClientIdPlanView {
     pub message: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = LookAlike)]
 pub struct LookAlikeView {
+    #[schema(format = Uuid)]
     pub xpm_client_uuid: String,
     pub name: String,
     pub email: Option<String>,
@@ -107,18 +138,22 @@ pub struct LookAlikeView {
     pub client_code: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+    #[schema(format = Date)]
     pub date_of_birth: Option<String>,
     /// In words: `same name`, `same business number`...
     pub matched_on: Vec<&'static str>,
     /// XPM's custom field for PM Hub's id holds another PM Hub client's id:
     /// that client (its id), whose XPM client this is.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
     pub belongs_to_client: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = GoneFromXpm)]
 pub struct GoneView {
+    #[schema(format = Uuid)]
     pub xpm_client_uuid: String,
     /// `deleted_or_merged` or `archived`.
     pub reason: &'static str,
@@ -127,8 +162,9 @@ pub struct GoneView {
     pub choices: Vec<ChoiceView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Choice)]
 pub struct ChoiceView {
     /// `create_again`, `link_to_another` or `unlink`.
     pub choice: &'static str,
@@ -139,8 +175,9 @@ pub struct ChoiceView {
     pub body: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = FieldChange)]
 pub struct ChangeView {
     /// XPM's name for the field.
     pub field: &'static str,
@@ -162,8 +199,9 @@ impl From<&FieldChange> for ChangeView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = RelationshipPlan)]
 pub struct RelationshipPlanView {
     pub association_id: String,
     pub action: String,
@@ -265,8 +303,9 @@ fn gone_choices(client: ClientId, look_alikes: &[LookAlike]) -> Vec<ChoiceView> 
     choices
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Preview)]
 pub struct PreviewView {
     pub plan: PlanView,
     /// Field by field, for each XPM field PM Hub owns: PM Hub's value,
@@ -278,8 +317,9 @@ pub struct PreviewView {
     pub xpm_web_url: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = PreviewField)]
 pub struct FieldView {
     /// XPM's name for the field.
     pub field: &'static str,
@@ -323,6 +363,20 @@ impl PreviewView {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/clients/{client}/sync-preview",
+    tag = "Sync",
+    summary = "What a Sync would do; reads XPM, writes nothing",
+    params(("client" = String, Path, format = Uuid, description = "PM Hub client id")),
+    responses(
+        (status = 200, description = "OK", body = PreviewView, content_type = "application/json"),
+        (status = 404, description = "Not found in this practice", body = ProblemDocument),
+        (status = 409, description = "Not possible in the current state (e.g. not connected)", body = ProblemDocument),
+        (status = 429, description = "XPM's daily allowance is used up: the preview cannot read XPM until it resets", body = ProblemDocument),
+        (status = 502, description = "XPM or Xero failed", body = ProblemDocument)
+    )
+)]
 pub async fn preview<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -335,8 +389,9 @@ pub async fn preview<S: AppStore>(
     Ok(Json(PreviewView::new(&preview, &client)))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = SyncOutcome)]
 pub struct OutcomeView {
     /// `complete`, `incomplete` (an operation failed or was not
     /// attempted), `needs_decision` (look-alikes found: link or create) or
@@ -349,13 +404,15 @@ pub struct OutcomeView {
     /// True when every planned operation succeeded (skips are not failures).
     pub complete: bool,
     pub waited_for_another_sync: bool,
+    #[schema(format = Uuid)]
     pub xpm_client_uuid: Option<String>,
     pub plan: PlanView,
     pub operations: Vec<OperationView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Operation)]
 pub struct OperationView {
     pub at: String,
     pub kind: &'static str,
@@ -388,6 +445,23 @@ impl OutcomeView {
 }
 
 /// Syncs one client now, as the person asked. Nothing else ever starts a sync.
+#[utoipa::path(
+    post,
+    path = "/api/clients/{client}/sync",
+    tag = "Sync",
+    summary = "Sync one client now (the Sync button)",
+    description = "The only way anything is written to XPM. The body is optional; a decision is needed only when a first sync found look-alike clients in XPM, or when the linked XPM client is gone from XPM (status `gone_from_xpm`: create it again, link it to another look-alike, or unlink it).",
+    params(("client" = String, Path, format = Uuid, description = "PM Hub client id")),
+    request_body(content = Option<SyncInput>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "OK", body = OutcomeView, content_type = "application/json"),
+        (status = 404, description = "Not found in this practice", body = ProblemDocument),
+        (status = 409, description = "Not possible in the current state (e.g. not connected)", body = ProblemDocument),
+        (status = 422, description = "Invalid input; `errors` names each bad field", body = ProblemDocument),
+        (status = 429, description = "XPM's daily allowance is used up, or too little of it is left for this Sync's writes; nothing was written (Retry-After when XPM said when it resets)", body = ProblemDocument),
+        (status = 502, description = "XPM or Xero failed", body = ProblemDocument)
+    )
+)]
 pub async fn sync<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
@@ -416,16 +490,31 @@ pub async fn sync<S: AppStore>(
     Ok(Json(OutcomeView::new(&result?, &client)))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Unlinked)]
 pub struct UnlinkedView {
+    #[schema(format = Uuid)]
     pub client_id: String,
     /// The XPM client this client was linked to; it is left as it is in XPM.
+    #[schema(format = Uuid)]
     pub unlinked_from: String,
     pub message: String,
 }
 
 /// Forgets which XPM client this client is linked to; XPM is not touched.
+#[utoipa::path(
+    post,
+    path = "/api/clients/{client}/unlink",
+    tag = "Sync",
+    summary = "Unlink: forget which XPM client this client is linked to; nothing changes in XPM, and the next Sync asks to link or create",
+    params(("client" = String, Path, format = Uuid, description = "PM Hub client id")),
+    responses(
+        (status = 200, description = "OK", body = UnlinkedView, content_type = "application/json"),
+        (status = 404, description = "Not found in this practice", body = ProblemDocument),
+        (status = 409, description = "Not linked (`not-linked`: nothing to unlink), or not connected", body = ProblemDocument)
+    )
+)]
 pub async fn unlink<S: AppStore>(
     State(state): State<AppState<S>>,
     ApiUser(user): ApiUser,
