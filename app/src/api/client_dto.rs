@@ -306,15 +306,54 @@ impl From<&ClientDetails> for ClientInput {
 }
 
 /// A client as the API answers it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-#[schema(as = Client)]
 pub struct ClientView {
-    #[schema(format = Uuid)]
     pub id: String,
     pub status: &'static str,
     #[serde(flatten)]
     pub details: ClientInput,
+}
+
+/// The input's fields, open (the answer adds `id` and `status`), with the
+/// two it always has. Written out because a flattened closed schema
+/// (`additionalProperties: false`) would refuse the answer's own fields.
+impl utoipa::PartialSchema for ClientView {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+        let RefOr::T(Schema::Object(mut client)) = ClientInput::schema() else {
+            unreachable!("ClientInput derives an object schema")
+        };
+        client.additional_properties = None;
+        let id = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)));
+        let status = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(["active", "deactivated", "deleted"]));
+        client.properties.insert("id".into(), id.into());
+        client.properties.insert("status".into(), status.into());
+        client
+            .required
+            .extend(["id".to_owned(), "status".to_owned()]);
+        client.into()
+    }
+}
+
+impl utoipa::ToSchema for ClientView {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Client".into()
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <ClientInput as utoipa::ToSchema>::schemas(schemas);
+    }
 }
 
 impl From<&Client> for ClientView {

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use domain::association::{AssociationTerms, Percentage, ShareCount};
 use domain::client::ClientStatus;
 use domain::ids::{AssociationId, AssociationTypeId, ClientId};
+use domain::usecases::RecordsError;
 use serde::{Deserialize, Serialize};
 
 use crate::api::client_dto::{ClientInput, ClientView};
@@ -227,7 +228,8 @@ pub struct AssociationInput {
     pub related_client_id: String,
     #[schema(format = Uuid)]
     pub association_type_id: String,
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 2147483647)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub shares: Option<u64>,
     /// A decimal such as `50` or `12.5`.
     pub percentage: Option<String>,
@@ -244,13 +246,31 @@ pub struct AssociationInput {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = AssociationTerms)]
 pub struct TermsInput {
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 2147483647)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub shares: Option<u64>,
     pub percentage: Option<String>,
     #[schema(format = Date)]
     pub start_date: Option<String>,
     #[schema(format = Date)]
     pub end_date: Option<String>,
+}
+
+/// JSON has one kind of number: `394.0` is the whole number 394, as JSON
+/// Schema's `integer` also says.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let Some(number) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let whole = number.as_u64().or_else(|| {
+        number
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && (0.0..=u64::MAX as f64).contains(f))
+            .map(|f| f as u64)
+    });
+    whole
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("expected a whole number, got {number}")))
 }
 
 /// Validates terms, naming each bad field (`shares`, `percentage`,
@@ -398,7 +418,21 @@ pub async fn add_association<S: AppStore>(
             kind,
             terms,
         )
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // The body names them: a reference to nothing is the input's fault.
+            RecordsError::ClientNotFound(missing) if missing == related => {
+                Problem::invalid(vec![FieldProblem {
+                    field: "relatedClientId".into(),
+                    message: e.to_string(),
+                }])
+            }
+            RecordsError::AssociationTypeNotFound(_) => Problem::invalid(vec![FieldProblem {
+                field: "associationTypeId".into(),
+                message: e.to_string(),
+            }]),
+            other => other.into(),
+        })?;
     Ok((
         StatusCode::CREATED,
         Json(AssociationView::from(&association)),

@@ -8,8 +8,8 @@ use domain::connection::{ConnectionState, DisconnectConfirmation, XpmOrganisatio
 use domain::text::DisplayName;
 use serde::{Deserialize, Serialize};
 
+use crate::api::ApiJson;
 use crate::api::problem::{FieldProblem, Problem};
-use crate::api::{ApiJson, parse_id};
 use crate::auth::ApiUser;
 use crate::present::timestamp;
 use crate::state::{AppState, AppStore};
@@ -156,6 +156,7 @@ pub struct OrganisationChoice {
     responses(
         (status = 200, description = "OK", body = StatusView, content_type = "application/json"),
         (status = 403, description = "Only an administrator can do this", body = ProblemDocument),
+        (status = 409, description = "No Xero login is waiting for a choice: start again with Connect", body = ProblemDocument),
         (status = 422, description = "Invalid input; `errors` names each bad field", body = ProblemDocument),
         (status = 502, description = "XPM or Xero failed", body = ProblemDocument)
     )
@@ -165,7 +166,15 @@ pub async fn choose_organisation<S: AppStore>(
     ApiUser(user): ApiUser,
     ApiJson(choice): ApiJson<OrganisationChoice>,
 ) -> Result<Json<StatusView>, Problem> {
-    let tenant = parse_id(&choice.tenant_id)?;
+    let tenant = choice
+        .tenant_id
+        .parse()
+        .map_err(|e: domain::ids::InvalidId| {
+            Problem::invalid(vec![FieldProblem {
+                field: "tenantId".into(),
+                message: e.to_string(),
+            }])
+        })?;
     let connection = state
         .app
         .choose_organisation(user.practice, user.id, tenant)
@@ -215,8 +224,10 @@ pub async fn name_organisation<S: AppStore>(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = DisconnectConfirmation)]
 pub struct DisconnectInput {
     /// Must be `true`: Disconnect stops all syncing until an administrator Connects again.
+    #[schema(value_type = MustBeTrue, required = true)]
     pub confirm: Option<bool>,
 }
 
@@ -251,3 +262,21 @@ pub async fn disconnect<S: AppStore>(
         .await?;
     Ok(Json(StatusView::from(&connection)))
 }
+
+/// The document's type for a confirmation: `true`, and nothing else (the
+/// field is read as an optional bool so that anything else is a 422 saying how
+/// to confirm).
+#[derive(Debug)]
+pub struct MustBeTrue;
+
+impl utoipa::PartialSchema for MustBeTrue {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Boolean)
+            .enum_values(Some([true]))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for MustBeTrue {}

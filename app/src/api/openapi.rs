@@ -63,6 +63,17 @@ fn add_shared_answers(operation: &mut Operation) {
             ),
         ]);
     }
+    let has_query = operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query));
+    if has_query {
+        shared.push((
+            "400",
+            "Malformed query: an unknown or badly typed parameter",
+        ));
+    }
     if operation.request_body.is_some() {
         shared.extend([
             (

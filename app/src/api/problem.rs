@@ -389,17 +389,21 @@ impl From<ConnectionUseCaseError> for Problem {
                 "This Xero login is unknown",
                 e.to_string(),
             ),
-            ConnectionUseCaseError::OrganisationNotGranted(_)
-            | ConnectionUseCaseError::NoGrantToChooseFrom => Problem::invalid(vec![FieldProblem {
-                field: "tenant".into(),
-                message: e.to_string(),
-            }]),
-            ConnectionUseCaseError::NothingToName => Problem::new(
-                StatusCode::CONFLICT,
-                "connection-state",
-                "Not possible in the connection's state",
-                e.to_string(),
-            ),
+            ConnectionUseCaseError::OrganisationNotGranted(_) => {
+                Problem::invalid(vec![FieldProblem {
+                    field: "tenantId".into(),
+                    message: e.to_string(),
+                }])
+            }
+            // Not the request's fault: the connection is in no state to choose.
+            ConnectionUseCaseError::NoGrantToChooseFrom | ConnectionUseCaseError::NothingToName => {
+                Problem::new(
+                    StatusCode::CONFLICT,
+                    "connection-state",
+                    "Not possible in the connection's state",
+                    e.to_string(),
+                )
+            }
         }
     }
 }

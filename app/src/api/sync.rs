@@ -468,12 +468,13 @@ pub async fn sync<S: AppStore>(
     ApiPath(client): ApiPath<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<OutcomeView>, Problem> {
-    // The body is optional: a plain Sync sends none.
+    // The body is optional: a plain Sync sends none, or `null`.
     let input: SyncInput = if body.iter().all(u8::is_ascii_whitespace) {
         SyncInput::default()
     } else {
-        serde_json::from_slice(&body)
+        serde_json::from_slice::<Option<SyncInput>>(&body)
             .map_err(|e| Problem::bad_request(format!("the body is not a sync request: {e}")))?
+            .unwrap_or_default()
     };
     let decision = input.decision.map(FirstSyncDecision::from);
     let id: ClientId = parse_id(&client)?;

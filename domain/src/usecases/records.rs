@@ -128,7 +128,11 @@ where
         user: UserId,
         client: ClientId,
     ) -> Result<Vec<Association>, RecordsError> {
-        self.get_client(practice, user, client).await?;
+        // A deleted client is kept for the record, but it has no
+        // associations any more: they are not found, like it.
+        if self.get_client(practice, user, client).await?.status == ClientStatus::Deleted {
+            return Err(RecordsError::ClientNotFound(client));
+        }
         Ok(self.stores.associations_of(practice, client).await?)
     }
 
