@@ -49,6 +49,8 @@ impl<B: Backend> AccountStore for SqlStore<B> {
              WHERE logins.practice_id = excluded.practice_id";
         let q = sql(q).id(user.id).id(user.practice);
         let q = q.text(user.email.normalised()).text(password_hash);
+        // `store_error` calls a unique violation "already exists"; here only
+        // the email can be one.
         match self.upsert(q, "this user").await {
             Err(StoreError::Conflict(e)) if e.starts_with("already exists") => Err(
                 StoreError::Conflict("another user already logs in with this email".into()),

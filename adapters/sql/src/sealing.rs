@@ -181,10 +181,9 @@ impl TokenSealer {
     }
 
     fn open(&self, practice: PracticeId, sealed: &[u8]) -> Result<Vec<u8>, SealError> {
-        if sealed.len() < NONCE_LEN {
-            return Err(SealError::CannotOpen);
-        }
-        let (nonce, body) = sealed.split_at(NONCE_LEN);
+        let (nonce, body) = sealed
+            .split_at_checked(NONCE_LEN)
+            .ok_or(SealError::CannotOpen)?;
         let nonce = Nonce::try_from(nonce).map_err(|_| SealError::CannotOpen)?;
         let aad = practice.as_uuid().as_bytes();
         self.cipher
