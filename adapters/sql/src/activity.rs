@@ -13,8 +13,7 @@ impl<B: Backend> ActivityLog for SqlStore<B> {
             let q = sql(
                 "INSERT INTO activity_log (id, practice_id, client_id, kind, at, body) VALUES ($1, $2, $3, $4, $5, $6)",
             );
-            let q = q.id(*entry.id.as_uuid()).id(*entry.practice.as_uuid());
-            let q = q.id(entry.client.map(|c| *c.as_uuid()));
+            let q = q.id(entry.id).id(entry.practice).id(entry.client);
             q.text(entry.kind.code()).time(entry.at).json(entry)
         };
         let statements = entries.iter().map(insert).collect::<Result<_, _>>()?;
@@ -50,11 +49,8 @@ impl<B: Backend> ActivityLog for SqlStore<B> {
              ORDER BY seq DESC
              LIMIT $6"
         ));
-        let q = q
-            .id(*practice.as_uuid())
-            .id(filter.client.map(|c| *c.as_uuid()));
-        let q = q.time(filter.from).time(filter.until);
-        let q = q.id(page.after.map(|a| *a.as_uuid()));
+        let q = q.id(practice).id(filter.client).time(filter.from);
+        let q = q.time(filter.until).id(page.after);
         let q = q.int(i64::from(page.limit));
         let q = filter.kinds.iter().fold(q, |q, kind| q.text(*kind));
         self.bodies("activity entry", q).await
@@ -64,7 +60,7 @@ impl<B: Backend> ActivityLog for SqlStore<B> {
         &self,
         practice: PracticeId,
     ) -> Result<Vec<ActivityEntry>, StoreError> {
-        let q = sql(B::NEWEST_PER_CLIENT).id(*practice.as_uuid());
+        let q = sql(B::NEWEST_PER_CLIENT).id(practice);
         self.bodies("activity entry", q).await
     }
 }

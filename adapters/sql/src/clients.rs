@@ -7,33 +7,28 @@ use domain::ids::{AssociationId, AssociationTypeId, ClientId, PracticeId};
 use domain::ports::{ClientStore, SettingsStore, StoreError};
 use domain::settings::IntegrationSettings;
 
-use crate::{Backend, SqlStore, owned, sql};
+use crate::{Backend, SqlStore, sql};
 
 impl<B: Backend> ClientStore for SqlStore<B> {
     async fn client(
         &self,
         practice: PracticeId,
-        client: ClientId,
+        id: ClientId,
     ) -> Result<Option<Client>, StoreError> {
-        let q = sql(
-            "SELECT CAST(body AS TEXT) AS body FROM clients WHERE id = $1 AND practice_id = $2",
-        );
-        self.body("client", q.id(*client.as_uuid()).id(*practice.as_uuid()))
-            .await
+        let q = "SELECT CAST(body AS TEXT) AS body FROM clients WHERE id = $1 AND practice_id = $2";
+        self.body("client", sql(q).id(id).id(practice)).await
     }
 
     async fn clients(&self, practice: PracticeId) -> Result<Vec<Client>, StoreError> {
-        let q = sql(
-            "SELECT CAST(body AS TEXT) AS body FROM clients WHERE practice_id = $1 ORDER BY id",
-        );
-        self.bodies("client", q.id(*practice.as_uuid())).await
+        let q = "SELECT CAST(body AS TEXT) AS body FROM clients WHERE practice_id = $1 ORDER BY id";
+        self.bodies("client", sql(q).id(practice)).await
     }
 
     async fn save_client(&self, client: &Client) -> Result<(), StoreError> {
-        let q = sql("INSERT INTO clients (id, practice_id, body) VALUES ($1, $2, $3)
-             ON CONFLICT (id) DO UPDATE SET body = excluded.body WHERE clients.practice_id = excluded.practice_id");
-        let q = q.id(*client.id.as_uuid()).id(*client.practice.as_uuid());
-        owned(self.execute(q.json(client)?).await?, "this client")
+        let q = "INSERT INTO clients (id, practice_id, body) VALUES ($1, $2, $3)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body WHERE clients.practice_id = excluded.practice_id";
+        let q = sql(q).id(client.id).id(client.practice).json(client)?;
+        self.upsert(q, "this client").await
     }
 
     async fn associations_of(
@@ -41,43 +36,31 @@ impl<B: Backend> ClientStore for SqlStore<B> {
         practice: PracticeId,
         client: ClientId,
     ) -> Result<Vec<Association>, StoreError> {
-        let q = sql(
-            "SELECT CAST(body AS TEXT) AS body FROM associations WHERE practice_id = $1 AND client_id = $2 ORDER BY id",
-        );
-        let q = q.id(*practice.as_uuid()).id(*client.as_uuid());
-        self.bodies("association", q).await
+        let q = "SELECT CAST(body AS TEXT) AS body FROM associations WHERE practice_id = $1 AND client_id = $2 ORDER BY id";
+        self.bodies("association", sql(q).id(practice).id(client))
+            .await
     }
 
-    async fn save_association(&self, association: &Association) -> Result<(), StoreError> {
-        let q = sql(
+    async fn save_association(&self, a: &Association) -> Result<(), StoreError> {
+        let q =
             "INSERT INTO associations (id, practice_id, client_id, body) VALUES ($1, $2, $3, $4)
              ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id, body = excluded.body
-             WHERE associations.practice_id = excluded.practice_id",
-        );
-        let q = q.id(*association.id().as_uuid());
-        let q = q.id(*association.practice().as_uuid());
-        let q = q.id(*association.client().as_uuid()).json(association)?;
-        owned(self.execute(q).await?, "this association")
+             WHERE associations.practice_id = excluded.practice_id";
+        let q = sql(q).id(a.id()).id(a.practice()).id(a.client()).json(a)?;
+        self.upsert(q, "this association").await
     }
 
-    async fn remove_association(
-        &self,
-        practice: PracticeId,
-        association: AssociationId,
-    ) -> Result<(), StoreError> {
-        let q = sql("DELETE FROM associations WHERE id = $1 AND practice_id = $2");
-        self.execute(q.id(*association.as_uuid()).id(*practice.as_uuid()))
-            .await?;
-        Ok(())
+    async fn remove_association(&self, p: PracticeId, a: AssociationId) -> Result<(), StoreError> {
+        let q = "DELETE FROM associations WHERE id = $1 AND practice_id = $2";
+        self.execute(sql(q).id(a).id(p)).await
     }
 }
 
 impl<B: Backend> SettingsStore for SqlStore<B> {
     async fn settings(&self, practice: PracticeId) -> Result<IntegrationSettings, StoreError> {
-        let q = sql(
-            "SELECT CAST(body AS TEXT) AS body FROM integration_settings WHERE practice_id = $1",
-        );
-        let found = self.body("integration settings", q.id(*practice.as_uuid()));
+        let q =
+            "SELECT CAST(body AS TEXT) AS body FROM integration_settings WHERE practice_id = $1";
+        let found = self.body("integration settings", sql(q).id(practice));
         Ok(found.await?.unwrap_or_default())
     }
 
@@ -86,24 +69,14 @@ impl<B: Backend> SettingsStore for SqlStore<B> {
         practice: PracticeId,
         settings: &IntegrationSettings,
     ) -> Result<(), StoreError> {
-        let q = sql(
-            "INSERT INTO integration_settings (practice_id, body) VALUES ($1, $2)
-             ON CONFLICT (practice_id) DO UPDATE SET body = excluded.body",
-        );
-        self.execute(q.id(*practice.as_uuid()).json(settings)?)
-            .await?;
-        Ok(())
+        let q = "INSERT INTO integration_settings (practice_id, body) VALUES ($1, $2)
+             ON CONFLICT (practice_id) DO UPDATE SET body = excluded.body";
+        self.execute(sql(q).id(practice).json(settings)?).await
     }
 
-    async fn association_types(
-        &self,
-        practice: PracticeId,
-    ) -> Result<Vec<AssociationType>, StoreError> {
-        let q = sql(
-            "SELECT CAST(body AS TEXT) AS body FROM association_types WHERE practice_id = $1 ORDER BY id",
-        );
-        self.bodies("association type", q.id(*practice.as_uuid()))
-            .await
+    async fn association_types(&self, p: PracticeId) -> Result<Vec<AssociationType>, StoreError> {
+        let q = "SELECT CAST(body AS TEXT) AS body FROM association_types WHERE practice_id = $1 ORDER BY id";
+        self.bodies("association type", sql(q).id(p)).await
     }
 
     async fn association_type(
@@ -111,26 +84,15 @@ impl<B: Backend> SettingsStore for SqlStore<B> {
         practice: PracticeId,
         id: AssociationTypeId,
     ) -> Result<Option<AssociationType>, StoreError> {
-        let q = sql(
-            "SELECT CAST(body AS TEXT) AS body FROM association_types WHERE id = $1 AND practice_id = $2",
-        );
-        self.body(
-            "association type",
-            q.id(*id.as_uuid()).id(*practice.as_uuid()),
-        )
-        .await
+        let q = "SELECT CAST(body AS TEXT) AS body FROM association_types WHERE id = $1 AND practice_id = $2";
+        self.body("association type", sql(q).id(id).id(practice))
+            .await
     }
 
-    async fn save_association_type(
-        &self,
-        association_type: &AssociationType,
-    ) -> Result<(), StoreError> {
-        let q = sql("INSERT INTO association_types (id, practice_id, body) VALUES ($1, $2, $3)
-             ON CONFLICT (id) DO UPDATE SET body = excluded.body WHERE association_types.practice_id = excluded.practice_id");
-        let q = q.id(*association_type.id.as_uuid());
-        let q = q
-            .id(*association_type.practice.as_uuid())
-            .json(association_type)?;
-        owned(self.execute(q).await?, "this association type")
+    async fn save_association_type(&self, t: &AssociationType) -> Result<(), StoreError> {
+        let q = "INSERT INTO association_types (id, practice_id, body) VALUES ($1, $2, $3)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body WHERE association_types.practice_id = excluded.practice_id";
+        let q = sql(q).id(t.id).id(t.practice).json(t)?;
+        self.upsert(q, "this association type").await
     }
 }

@@ -5,11 +5,7 @@ use domain::connection::ConnectionState;
 use domain::ids::{PracticeId, UserId};
 use domain::ports::{ConnectionStore, PendingAuthorisation, StoreError, TokenSet};
 
-use crate::{Backend, Lock, SealError, SqlStore, sql};
-
-fn unsealed(e: SealError) -> StoreError {
-    StoreError::Unavailable(e.to_string())
-}
+use crate::{Backend, Lock, SqlStore, sql};
 
 impl<B: Backend> ConnectionStore for SqlStore<B> {
     type RenewalGuard = B::Guard;
@@ -21,46 +17,36 @@ impl<B: Backend> ConnectionStore for SqlStore<B> {
 
     async fn connection(&self, practice: PracticeId) -> Result<ConnectionState, StoreError> {
         let q = sql("SELECT CAST(body AS TEXT) AS body FROM connections WHERE practice_id = $1");
-        let found = self.body("connection", q.id(*practice.as_uuid())).await?;
+        let found = self.body("connection", q.id(practice)).await?;
         Ok(found.unwrap_or(ConnectionState::NotConnected))
     }
 
     async fn save_connection(
         &self,
-        practice: PracticeId,
+        p: PracticeId,
         state: &ConnectionState,
     ) -> Result<(), StoreError> {
-        let q = sql("INSERT INTO connections (practice_id, body) VALUES ($1, $2)
-             ON CONFLICT (practice_id) DO UPDATE SET body = excluded.body");
-        self.execute(q.id(*practice.as_uuid()).json(state)?).await?;
-        Ok(())
+        let q = "INSERT INTO connections (practice_id, body) VALUES ($1, $2)
+             ON CONFLICT (practice_id) DO UPDATE SET body = excluded.body";
+        self.execute(sql(q).id(p).json(state)?).await
     }
 
     async fn tokens(&self, practice: PracticeId) -> Result<Option<TokenSet>, StoreError> {
         let q = sql("SELECT sealed FROM connection_tokens WHERE practice_id = $1");
-        let open = |r: &B::Row| {
-            let sealed = B::bytes(r, "sealed")?;
-            self.sealer.open_tokens(practice, &sealed).map_err(unsealed)
-        };
-        let found = self.rows(q.id(*practice.as_uuid()), open).await?;
-        Ok(found.into_iter().next())
+        let open = |r: &B::Row| Ok(self.sealer.open_tokens(practice, &B::bytes(r, "sealed")?)?);
+        self.row(q.id(practice), open).await
     }
 
     async fn save_tokens(&self, practice: PracticeId, tokens: &TokenSet) -> Result<(), StoreError> {
-        let q = sql(
-            "INSERT INTO connection_tokens (practice_id, sealed) VALUES ($1, $2)
-             ON CONFLICT (practice_id) DO UPDATE SET sealed = excluded.sealed",
-        );
+        let q = "INSERT INTO connection_tokens (practice_id, sealed) VALUES ($1, $2)
+             ON CONFLICT (practice_id) DO UPDATE SET sealed = excluded.sealed";
         let sealed = self.sealer.seal_tokens(practice, tokens);
-        self.execute(q.id(*practice.as_uuid()).bytes(sealed))
-            .await?;
-        Ok(())
+        self.execute(sql(q).id(practice).bytes(sealed)).await
     }
 
     async fn clear_tokens(&self, practice: PracticeId) -> Result<(), StoreError> {
         let q = sql("DELETE FROM connection_tokens WHERE practice_id = $1");
-        self.execute(q.id(*practice.as_uuid())).await?;
-        Ok(())
+        self.execute(q.id(practice)).await
     }
 
     async fn save_pending_authorisation(
@@ -68,13 +54,12 @@ impl<B: Backend> ConnectionStore for SqlStore<B> {
         practice: PracticeId,
         pending: &PendingAuthorisation,
     ) -> Result<(), StoreError> {
-        let q = sql("INSERT INTO pending_authorisations (practice_id, state, sealed_verifier, started_by, started_at)
-             VALUES ($1, $2, $3, $4, $5)");
+        let q = "INSERT INTO pending_authorisations (practice_id, state, sealed_verifier, started_by, started_at)
+             VALUES ($1, $2, $3, $4, $5)";
         let sealed = self.sealer.seal_secret(practice, &pending.pkce_verifier);
-        let q = q.id(*practice.as_uuid()).text(&pending.state).bytes(sealed);
-        self.execute(q.id(*pending.started_by.as_uuid()).time(pending.started_at))
-            .await?;
-        Ok(())
+        let q = sql(q).id(practice).text(&pending.state).bytes(sealed);
+        self.execute(q.id(pending.started_by).time(pending.started_at))
+            .await
     }
 
     async fn take_pending_authorisation(
@@ -83,23 +68,17 @@ impl<B: Backend> ConnectionStore for SqlStore<B> {
         state: &str,
     ) -> Result<Option<PendingAuthorisation>, StoreError> {
         // DELETE ... RETURNING makes taking atomic: a state is used once.
-        let q = sql(
-            "DELETE FROM pending_authorisations WHERE practice_id = $1 AND state = $2
-             RETURNING sealed_verifier, started_by, started_at",
-        );
+        let q = "DELETE FROM pending_authorisations WHERE practice_id = $1 AND state = $2
+             RETURNING sealed_verifier, started_by, started_at";
         let read = |r: &B::Row| {
             let sealed = B::bytes(r, "sealed_verifier")?;
             Ok(PendingAuthorisation {
                 state: state.to_owned(),
-                pkce_verifier: self
-                    .sealer
-                    .open_secret(practice, &sealed)
-                    .map_err(unsealed)?,
+                pkce_verifier: self.sealer.open_secret(practice, &sealed)?,
                 started_by: UserId::from_uuid(B::id(r, "started_by")?),
                 started_at: B::time(r, "started_at")?,
             })
         };
-        let taken = self.rows(q.id(*practice.as_uuid()).text(state), read);
-        Ok(taken.await?.into_iter().next())
+        self.row(sql(q).id(practice).text(state), read).await
     }
 }

@@ -23,7 +23,9 @@ mod sync_records;
 use std::borrow::Cow;
 use std::future::Future;
 
-use domain::ids::{ClientId, PracticeId};
+use domain::ids::{
+    ActivityEntryId, AssociationId, AssociationTypeId, ClientId, PracticeId, UserId, XpmTenantId,
+};
 use domain::ports::StoreError;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -77,18 +79,40 @@ impl<B: Backend> SqlStore<B> {
             .await
     }
 
+    /// The first row `statement` answers, if any, read by `read`.
+    async fn row<T>(
+        &self,
+        statement: Statement,
+        read: impl Fn(&B::Row) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        Ok(self.rows(statement, read).await?.into_iter().next())
+    }
+
     /// The one body `statement` answers, if any.
     async fn body<T: serde::de::DeserializeOwned>(
         &self,
         what: &str,
         statement: Statement,
     ) -> Result<Option<T>, StoreError> {
-        Ok(self.bodies(what, statement).await?.into_iter().next())
+        self.row(statement, |r| decode(what, &B::text(r, "body")?))
+            .await
     }
 
-    /// Runs `statement`, answering how many rows it changed.
-    async fn execute(&self, statement: Statement) -> Result<u64, StoreError> {
-        self.backend.execute(statement).await.map_err(store_error)
+    async fn execute(&self, statement: Statement) -> Result<(), StoreError> {
+        self.backend.execute(statement).await.map_err(store_error)?;
+        Ok(())
+    }
+
+    /// Runs an upsert guarded by `WHERE <table>.practice_id =
+    /// excluded.practice_id`: when it changed no row, the row belongs to
+    /// another practice.
+    async fn upsert(&self, statement: Statement, what: &str) -> Result<(), StoreError> {
+        match self.backend.execute(statement).await.map_err(store_error)? {
+            0 => Err(StoreError::Conflict(format!(
+                "{what} belongs to another practice"
+            ))),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -166,8 +190,8 @@ impl Statement {
         self.args.push(arg);
         self
     }
-    fn id(self, id: impl Into<Option<Uuid>>) -> Self {
-        self.arg(Arg::Id(id.into()))
+    fn id(self, id: impl Key) -> Self {
+        self.arg(Arg::Id(id.uuid()))
     }
     fn text(self, text: impl Into<String>) -> Self {
         self.arg(Arg::Text(text.into()))
@@ -188,6 +212,36 @@ impl Statement {
     }
 }
 
+/// A domain id (or an absent one), bound as an id.
+trait Key {
+    fn uuid(self) -> Option<Uuid>;
+}
+
+macro_rules! keys {
+    ($($id:ty),*) => {$(
+        impl Key for $id {
+            fn uuid(self) -> Option<Uuid> {
+                Some(*self.as_uuid())
+            }
+        }
+    )*};
+}
+keys!(
+    PracticeId,
+    UserId,
+    ClientId,
+    AssociationId,
+    AssociationTypeId,
+    XpmTenantId,
+    ActivityEntryId
+);
+
+impl<K: Key> Key for Option<K> {
+    fn uuid(self) -> Option<Uuid> {
+        self.and_then(Key::uuid)
+    }
+}
+
 /// What a failed query means to the domain, the same for both backends.
 pub fn store_error(e: sqlx::Error) -> StoreError {
     match e {
@@ -202,15 +256,9 @@ pub fn store_error(e: sqlx::Error) -> StoreError {
     }
 }
 
-/// Every upsert is guarded by `WHERE <table>.practice_id = excluded.practice_id`:
-/// when it changed no row, the row belongs to another practice.
-fn owned(rows_affected: u64, what: &str) -> Result<(), StoreError> {
-    if rows_affected == 0 {
-        Err(StoreError::Conflict(format!(
-            "{what} belongs to another practice"
-        )))
-    } else {
-        Ok(())
+impl From<SealError> for StoreError {
+    fn from(e: SealError) -> Self {
+        StoreError::Unavailable(e.to_string())
     }
 }
 

@@ -181,104 +181,13 @@ impl TokenSealer {
     }
 
     fn open(&self, practice: PracticeId, sealed: &[u8]) -> Result<Vec<u8>, SealError> {
-        if sealed.len() < NONCE_LEN {
-            return Err(SealError::CannotOpen);
-        }
-        let (nonce, body) = sealed.split_at(NONCE_LEN);
+        let (nonce, body) = sealed
+            .split_at_checked(NONCE_LEN)
+            .ok_or(SealError::CannotOpen)?;
         let nonce = Nonce::try_from(nonce).map_err(|_| SealError::CannotOpen)?;
         let aad = practice.as_uuid().as_bytes();
         self.cipher
             .decrypt(&nonce, Payload { msg: body, aad })
             .map_err(|_| SealError::CannotOpen)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use uuid::Uuid;
-
-    fn tokens() -> TokenSet {
-        TokenSet {
-            access_token: SecretString::from("access-SECRET-123"),
-            refresh_token: SecretString::from("refresh-SECRET-456"),
-            access_expires_at: time::macros::datetime!(2026-11-27 10:00 UTC),
-        }
-    }
-
-    fn practice(n: u128) -> PracticeId {
-        PracticeId::from_uuid(Uuid::from_u128(n))
-    }
-
-    #[test]
-    fn sealed_tokens_open_again_and_do_not_contain_the_token() {
-        let sealer = TokenSealer::new(&TokenKey::generate());
-        let sealed = sealer.seal_tokens(practice(1), &tokens());
-        let text = String::from_utf8_lossy(&sealed);
-        assert!(!text.contains("SECRET"));
-        let opened = sealer.open_tokens(practice(1), &sealed).unwrap();
-        assert_eq!(opened.refresh_token.expose_secret(), "refresh-SECRET-456");
-        assert_eq!(opened.access_expires_at, tokens().access_expires_at);
-    }
-
-    #[test]
-    fn tokens_do_not_open_for_another_practice_or_with_another_key() {
-        let key = TokenKey::generate();
-        let sealed = TokenSealer::new(&key).seal_tokens(practice(1), &tokens());
-        assert_eq!(
-            TokenSealer::new(&key)
-                .open_tokens(practice(2), &sealed)
-                .unwrap_err(),
-            SealError::CannotOpen
-        );
-        assert!(
-            TokenSealer::new(&TokenKey::generate())
-                .open_tokens(practice(1), &sealed)
-                .is_err()
-        );
-        assert!(
-            TokenSealer::new(&key)
-                .open_tokens(practice(1), &sealed[..5])
-                .is_err()
-        );
-    }
-
-    #[test]
-    fn two_seals_of_the_same_tokens_differ() {
-        let sealer = TokenSealer::new(&TokenKey::generate());
-        assert_ne!(
-            sealer.seal_tokens(practice(1), &tokens()),
-            sealer.seal_tokens(practice(1), &tokens())
-        );
-    }
-
-    #[test]
-    fn keys_round_trip_through_base64_and_bad_keys_are_clear_errors() {
-        let key = TokenKey::generate();
-        let again = TokenKey::from_base64(key.to_base64().expose_secret()).unwrap();
-        assert_eq!(again.0, key.0);
-        assert!(
-            TokenKey::from_base64("not base64!")
-                .unwrap_err()
-                .to_string()
-                .contains("base64")
-        );
-        assert!(
-            TokenKey::from_base64("c2hvcnQ=")
-                .unwrap_err()
-                .to_string()
-                .contains("32 bytes")
-        );
-        assert_eq!(format!("{key:?}"), "TokenKey(..)");
-    }
-
-    #[test]
-    fn a_demo_key_file_is_made_once_and_kept() {
-        let dir = std::env::temp_dir().join(format!("pmhub-key-{}", Uuid::new_v4()));
-        let path = dir.join("token.key");
-        let first = TokenKey::load_or_create(&path).unwrap();
-        let second = TokenKey::load_or_create(&path).unwrap();
-        assert_eq!(first.0, second.0);
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }

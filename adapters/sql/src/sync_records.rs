@@ -5,11 +5,11 @@ use domain::ids::{ClientId, PracticeId, XpmTenantId};
 use domain::ports::{StoreError, SyncRecordStore};
 use domain::sync::{PendingOperation, SyncRecord};
 
-use crate::{Backend, Lock, SqlStore, Statement, owned, sql, store_error};
+use crate::{Backend, Lock, SqlStore, Statement, sql, store_error};
 
 /// `text` with the practice, client and tenant bound to `$1`-`$3`.
 fn scoped(text: &'static str, p: PracticeId, c: ClientId, t: XpmTenantId) -> Statement {
-    sql(text).id(*p.as_uuid()).id(*c.as_uuid()).id(*t.as_uuid())
+    sql(text).id(p).id(c).id(t)
 }
 
 impl<B: Backend> SyncRecordStore for SqlStore<B> {
@@ -36,17 +36,11 @@ impl<B: Backend> SyncRecordStore for SqlStore<B> {
 
     async fn records_in(
         &self,
-        practice: PracticeId,
-        tenant: XpmTenantId,
+        p: PracticeId,
+        t: XpmTenantId,
     ) -> Result<Vec<SyncRecord>, StoreError> {
-        let q = sql(
-            "SELECT CAST(body AS TEXT) AS body FROM sync_records WHERE practice_id = $1 AND tenant_id = $2",
-        );
-        self.bodies(
-            "sync record",
-            q.id(*practice.as_uuid()).id(*tenant.as_uuid()),
-        )
-        .await
+        let q = "SELECT CAST(body AS TEXT) AS body FROM sync_records WHERE practice_id = $1 AND tenant_id = $2";
+        self.bodies("sync record", sql(q).id(p).id(t)).await
     }
 
     async fn save_record(&self, record: &SyncRecord) -> Result<(), StoreError> {
@@ -54,7 +48,7 @@ impl<B: Backend> SyncRecordStore for SqlStore<B> {
              ON CONFLICT (client_id, tenant_id) DO UPDATE SET body = excluded.body
              WHERE sync_records.practice_id = excluded.practice_id";
         let q = scoped(q, record.practice, record.client, record.tenant).json(record)?;
-        owned(self.execute(q).await?, "this sync record")
+        self.upsert(q, "this sync record").await
     }
 
     async fn begin_operation(
@@ -66,8 +60,7 @@ impl<B: Backend> SyncRecordStore for SqlStore<B> {
     ) -> Result<(), StoreError> {
         let q = "INSERT INTO pending_operations (practice_id, client_id, tenant_id, body) VALUES ($1, $2, $3, $4)";
         self.execute(scoped(q, practice, client, tenant).json(operation)?)
-            .await?;
-        Ok(())
+            .await
     }
 
     async fn finish_operations(
@@ -77,8 +70,7 @@ impl<B: Backend> SyncRecordStore for SqlStore<B> {
         tenant: XpmTenantId,
     ) -> Result<(), StoreError> {
         let q = "DELETE FROM pending_operations WHERE practice_id = $1 AND client_id = $2 AND tenant_id = $3";
-        self.execute(scoped(q, practice, client, tenant)).await?;
-        Ok(())
+        self.execute(scoped(q, practice, client, tenant)).await
     }
 
     async fn forget_record(
