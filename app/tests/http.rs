@@ -60,7 +60,11 @@ async fn sync(
 }
 
 fn uuid_of(outcome: &serde_json::Value) -> xpm_sim::ClientUuid {
-    outcome["xpmClientUuid"].as_str().expect("an XPM client").parse().expect("uuid")
+    outcome["xpmClientUuid"]
+        .as_str()
+        .expect("an XPM client")
+        .parse()
+        .expect("uuid")
 }
 
 async fn put_json(
