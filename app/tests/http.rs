@@ -59,8 +59,12 @@ async fn sync(
     outcome
 }
 
-fn uuid_of(outcome: &serde_json::Value) -> uuid::Uuid {
-    uuid::Uuid::parse_str(outcome["xpmClientUuid"].as_str().expect("an XPM client")).expect("uuid")
+fn uuid_of(outcome: &serde_json::Value) -> xpm_sim::ClientUuid {
+    outcome["xpmClientUuid"]
+        .as_str()
+        .expect("an XPM client")
+        .parse()
+        .expect("uuid")
 }
 
 async fn put_json(
@@ -447,8 +451,8 @@ async fn terms_change_updates_the_relationship(app: &TestApp) {
         .relationships
         .values()
         .filter(|r| {
-            (r.client == trust_uuid && r.related == john_uuid)
-                || (r.client == john_uuid && r.related == trust_uuid)
+            (r.client == *trust_uuid.as_uuid() && r.related == *john_uuid.as_uuid())
+                || (r.client == *john_uuid.as_uuid() && r.related == *trust_uuid.as_uuid())
         })
         .collect();
     assert_eq!(between.len(), 1, "updated, not added again: {between:?}");
@@ -875,8 +879,11 @@ async fn the_preview_flags_fields_changed_directly_in_xpm_and_writes_nothing() {
             json!({}),
         )
         .await;
-    let uuid =
-        uuid::Uuid::parse_str(outcome["xpmClientUuid"].as_str().expect("uuid")).expect("uuid");
+    let uuid: xpm_sim::ClientUuid = outcome["xpmClientUuid"]
+        .as_str()
+        .expect("uuid")
+        .parse()
+        .expect("uuid");
     app.sim
         .control()
         .edit_client(

@@ -146,7 +146,7 @@ pub struct PracticeLogin {
     pub practice: PracticeId,
     pub email: String,
     pub token: String,
-    pub tenant: Uuid,
+    pub tenant: xpm_sim::TenantId,
 }
 
 /// A store opened for a run, and how to remove it afterwards.
@@ -228,7 +228,7 @@ pub async fn add_practices<S: AppStore>(
             practice,
             email,
             token,
-            tenant: tenant(i),
+            tenant: tenant(i).into(),
         });
     }
     Ok(out)
@@ -515,7 +515,7 @@ impl Calls {
 
 /// XPM API calls (not identity or connections) journalled after `since`
 /// (a journal id), for one tenant.
-pub fn xpm_calls(sim: &RunningSim, since: u64, tenant: Uuid) -> Calls {
+pub fn xpm_calls(sim: &RunningSim, since: u64, tenant: xpm_sim::TenantId) -> Calls {
     let t = tenant.to_string();
     let mut c = Calls::default();
     for e in sim.control().journal_all() {

@@ -230,7 +230,7 @@ fn operation(path: &str) -> String {
 async fn measured_sync(
     sim: &RunningSim,
     api: &Api,
-    tenant: uuid::Uuid,
+    tenant: xpm_sim::TenantId,
     client: &str,
     body: &Value,
 ) -> anyhow::Result<Measured> {
@@ -309,7 +309,7 @@ impl Measured {
         Ok(())
     }
 
-    fn xpm_uuid(&self, what: &str) -> anyhow::Result<uuid::Uuid> {
+    fn xpm_uuid(&self, what: &str) -> anyhow::Result<xpm_sim::ClientUuid> {
         self.xpm_client
             .as_deref()
             .and_then(|u| u.parse().ok())
@@ -407,8 +407,8 @@ fn owned_fields_differing(input: &Value, client: &xpm_sim::Client) -> Vec<&'stat
 /// so a second one between a pair is a duplicate).
 fn relationships_of(
     sim: &RunningSim,
-    tenant: uuid::Uuid,
-    client: uuid::Uuid,
+    tenant: xpm_sim::TenantId,
+    client: xpm_sim::ClientUuid,
 ) -> anyhow::Result<Vec<uuid::Uuid>> {
     let org = sim
         .control()
@@ -430,9 +430,9 @@ fn relationships_of(
     Ok(org
         .relationships
         .values()
-        .filter(|r| r.client == client || r.related == client)
+        .filter(|r| r.client == *client.as_uuid() || r.related == *client.as_uuid())
         .map(|r| {
-            if r.client == client {
+            if r.client == *client.as_uuid() {
                 r.related
             } else {
                 r.client
@@ -444,8 +444,8 @@ fn relationships_of(
 /// Fails loudly unless XPM's `client` has exactly the relationships `expected`.
 fn relationships_are(
     sim: &RunningSim,
-    tenant: uuid::Uuid,
-    client: uuid::Uuid,
+    tenant: xpm_sim::TenantId,
+    client: xpm_sim::ClientUuid,
     expected: &[uuid::Uuid],
     what: &str,
 ) -> anyhow::Result<()> {
@@ -465,8 +465,8 @@ fn relationships_are(
 
 fn sim_client(
     sim: &RunningSim,
-    tenant: uuid::Uuid,
-    uuid: uuid::Uuid,
+    tenant: xpm_sim::TenantId,
+    uuid: xpm_sim::ClientUuid,
 ) -> anyhow::Result<xpm_sim::Client> {
     sim.control()
         .client(tenant, uuid)
@@ -476,8 +476,8 @@ fn sim_client(
 /// Fails loudly unless XPM's copy holds PM Hub's value of every owned field.
 fn converged(
     sim: &RunningSim,
-    tenant: uuid::Uuid,
-    uuid: uuid::Uuid,
+    tenant: xpm_sim::TenantId,
+    uuid: xpm_sim::ClientUuid,
     input: &Value,
     what: &str,
 ) -> anyhow::Result<()> {

@@ -62,7 +62,7 @@ async fn sync<S: Stores + Clone>(
 
 fn id_in_xpm<S>(rig: &Rig<S>, xpm: Uuid) -> Option<String> {
     rig.ctl()
-        .client_custom_fields(first_org(), xpm)
+        .client_custom_fields(first_org().into(), xpm.into())
         .expect("the sim's client")
         .get(demo::PM_HUB_ID_FIELD_NAME)
         .cloned()
@@ -78,7 +78,7 @@ fn calls<S>(rig: &Rig<S>, path: &str) -> usize {
 
 fn live_named<S>(rig: &Rig<S>, prefix: &str) -> usize {
     rig.ctl()
-        .clients(first_org())
+        .clients(first_org().into())
         .expect("the sim's clients")
         .iter()
         .filter(|c| c.name().starts_with(prefix))
@@ -122,7 +122,7 @@ async fn a_create_and_a_link_write_pm_hubs_id_into_xpm<S: Stores + Clone>(store:
     assert!(linked.is_complete(), "{linked:#?}");
     let held = rig
         .ctl()
-        .client_custom_fields(first_org(), *acme_xpm.as_uuid())
+        .client_custom_fields(first_org().into(), (*acme_xpm.as_uuid()).into())
         .expect("Acme");
     assert_eq!(held.get("PM Hub ID"), Some(&acme.to_string()));
     assert_eq!(held.get("Service tier").map(String::as_str), Some("Gold"));
@@ -160,8 +160,8 @@ async fn renamed_in_xpm_after_a_lost_create_it_is_found_by_the_id<S: Stores + Cl
     rig.ctl().advance_clock(time::Duration::hours(20));
     rig.ctl()
         .edit_client(
-            first_org(),
-            x,
+            first_org().into(),
+            x.into(),
             &json!({ "Name": "Zeta Holdings (renamed in XPM)", "Email": "" }),
         )
         .expect("a person renames it in XPM");
@@ -179,7 +179,10 @@ async fn renamed_in_xpm_after_a_lost_create_it_is_found_by_the_id<S: Stores + Cl
         "one XPM client for one PM Hub client"
     );
     assert_eq!(
-        rig.ctl().client(first_org(), x).expect("in XPM").name(),
+        rig.ctl()
+            .client(first_org().into(), x.into())
+            .expect("in XPM")
+            .name(),
         "Zeta Renamed Ltd",
         "PM Hub's name is written back"
     );
@@ -248,7 +251,7 @@ async fn an_archived_holder_of_the_id_is_offered_not_adopted<S: Stores + Clone>(
         .expect("made")
         .as_uuid();
     rig.ctl()
-        .archive_client(first_org(), x)
+        .archive_client(first_org().into(), x.into())
         .expect("a person archives it");
     let gone = sync(&rig, zeta, None).await;
     assert!(matches!(gone.plan.client, ClientStep::GoneFromXpm { .. }));

@@ -113,7 +113,11 @@ async fn reconnecting_to_another_organisation_switches_and_never_writes_into_the
     let (code, first) = sync(&rig, &client).await;
     assert_eq!(code, StatusCode::OK, "{first}");
     let in_demo = first["xpmClientUuid"].as_str().expect("created").to_owned();
-    let demo_before = rig.ctl().org_state(first_org()).expect("Demo Practice").org;
+    let demo_before = rig
+        .ctl()
+        .org_state(first_org().into())
+        .expect("Demo Practice")
+        .org;
 
     // Reconnect, ticking only Second Practice: Xero keeps Demo's connection.
     let page = page_after(&pages, pages.connect(&[second_org()]).await).await;
@@ -129,7 +133,7 @@ async fn reconnecting_to_another_organisation_switches_and_never_writes_into_the
         .ctl()
         .connections()
         .iter()
-        .map(|c| c.tenant_id)
+        .map(|c| *c.tenant_id.as_uuid())
         .collect();
     assert!(kept.contains(&first_org()), "Xero kept Demo: {kept:?}");
     assert_eq!(
@@ -153,7 +157,10 @@ async fn reconnecting_to_another_organisation_switches_and_never_writes_into_the
         "not even a read reached Demo Practice after the switch"
     );
     assert_eq!(
-        rig.ctl().org_state(first_org()).expect("Demo Practice").org,
+        rig.ctl()
+            .org_state(first_org().into())
+            .expect("Demo Practice")
+            .org,
         demo_before,
         "Demo Practice holds exactly what it held before the switch"
     );
@@ -164,7 +171,7 @@ async fn reconnecting_to_another_organisation_switches_and_never_writes_into_the
     assert_ne!(in_second, in_demo);
     assert!(
         rig.ctl()
-            .client(second_org(), in_second.parse().expect("a uuid"))
+            .client(second_org().into(), in_second.parse().expect("a uuid"))
             .is_ok(),
         "the client went to Second Practice"
     );

@@ -156,25 +156,25 @@ impl<S: Stores + Clone> World<S> {
     fn in_xpm(&self, uuid: Uuid) -> XpmClient {
         self.rig
             .ctl()
-            .client(first_org(), uuid)
+            .client(first_org().into(), uuid.into())
             .expect("the sim's client")
     }
 
     fn seeded(&self, name: &str) -> Uuid {
         self.rig
             .ctl()
-            .clients(first_org())
+            .clients(first_org().into())
             .expect("the sim's clients")
             .into_iter()
             .find(|c| c.name() == name)
-            .map(|c| c.uuid)
+            .map(|c| c.uuid.into())
             .expect("seeded in the sim")
     }
 
     fn live_clients(&self) -> Vec<XpmClient> {
         self.rig
             .ctl()
-            .clients(first_org())
+            .clients(first_org().into())
             .expect("the sim's clients")
             .into_iter()
             .filter(|c| !c.deleted)
@@ -185,7 +185,7 @@ impl<S: Stores + Clone> World<S> {
         let state = self
             .rig
             .ctl()
-            .org_state(first_org())
+            .org_state(first_org().into())
             .expect("the sim's state");
         state
             .org
@@ -369,7 +369,7 @@ async fn a_look_alike_by_business_number_and_email_is_asked_about<S: Stores + Cl
         .rig
         .ctl()
         .add_client(
-            first_org(),
+            first_org().into(),
             &json!({ "Name": "Zeta Trading Pty Ltd", "BusinessNumber": "53004085616", "Email": "office@zeta.test" }),
         )
         .expect("seed Zeta in XPM")
@@ -386,7 +386,7 @@ async fn a_look_alike_by_business_number_and_email_is_asked_about<S: Stores + Cl
         panic!("expected a question, got {:?}", outcome.plan.client);
     };
     assert_eq!(look_alikes.len(), 1, "{look_alikes:?}");
-    assert_eq!(*look_alikes[0].xpm_client.as_uuid(), zeta_x);
+    assert_eq!(*look_alikes[0].xpm_client.as_uuid(), *zeta_x.as_uuid());
     let pm_hub = w
         .rig
         .app
@@ -406,7 +406,7 @@ async fn a_look_alike_by_business_number_and_email_is_asked_about<S: Stores + Cl
     )
     .await;
     assert_eq!(w.live_clients().len(), before, "linked, not created");
-    assert_eq!(w.in_xpm(zeta_x).name(), "Zeta Trading Company");
+    assert_eq!(w.in_xpm(zeta_x.into()).name(), "Zeta Trading Company");
 }
 
 /// Sequence 4: Changing an association's terms, or removing it and adding it again,
@@ -481,7 +481,7 @@ async fn a_client_gone_from_xpm_is_a_choice_not_a_dead_end<S: Stores + Clone>(
     let x = *w.xpm_copy(acme).await.expect("in XPM").as_uuid();
     w.rig
         .ctl()
-        .delete_client(first_org(), x)
+        .delete_client(first_org().into(), x.into())
         .expect("a person deletes it in XPM");
     w.xpm_writes_since_mark();
 
@@ -512,12 +512,12 @@ async fn a_client_gone_from_xpm_is_a_choice_not_a_dead_end<S: Stores + Clone>(
     // Archived: linked to another XPM client instead.
     w.rig
         .ctl()
-        .archive_client(first_org(), again)
+        .archive_client(first_org().into(), again.into())
         .expect("archive");
     let other = w
         .rig
         .ctl()
-        .add_client(first_org(), &json!({ "Name": "Gone Widgets Ltd" }))
+        .add_client(first_org().into(), &json!({ "Name": "Gone Widgets Ltd" }))
         .expect("a second copy made by a person")
         .uuid;
     let gone = w.sync(acme).await;
@@ -534,25 +534,30 @@ async fn a_client_gone_from_xpm_is_a_choice_not_a_dead_end<S: Stores + Clone>(
             .iter()
             .map(|l| *l.xpm_client.as_uuid())
             .collect::<Vec<_>>(),
-        [other]
+        [*other.as_uuid()]
     );
     w.synced(
         acme,
-        Some(FirstSyncDecision::LinkTo(XpmClientUuid::from_uuid(other))),
+        Some(FirstSyncDecision::LinkTo(XpmClientUuid::from_uuid(
+            other.into(),
+        ))),
     )
     .await;
-    assert_eq!(w.xpm_copy(acme).await.map(|u| *u.as_uuid()), Some(other));
+    assert_eq!(
+        w.xpm_copy(acme).await.map(|u| *u.as_uuid()),
+        Some(other.into())
+    );
 
     // Merged away: unlinked by a person, XPM untouched.
     let survivor = w
         .rig
         .ctl()
-        .add_client(first_org(), &json!({ "Name": "Widgets Group" }))
+        .add_client(first_org().into(), &json!({ "Name": "Widgets Group" }))
         .expect("survivor")
         .uuid;
     w.rig
         .ctl()
-        .merge_client(first_org(), other, survivor)
+        .merge_client(first_org().into(), other, survivor)
         .expect("merge");
     assert!(matches!(
         w.sync(acme).await.plan.client,
@@ -600,8 +605,8 @@ async fn an_edit_made_in_xpm_is_corrected<S: Stores + Clone>(store: S, prefix: u
     w.rig
         .ctl()
         .edit_client(
-            first_org(),
-            x,
+            first_org().into(),
+            x.into(),
             &json!({ "Email": "someone@else.test", "ReferralSource": "Word of mouth" }),
         )
         .expect("a person edits the client in XPM");

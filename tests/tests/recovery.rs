@@ -27,7 +27,7 @@ async fn sync_deciding<S: Stores + Clone>(
 
 fn copies<S>(rig: &Rig<S>, code: &str) -> usize {
     rig.ctl()
-        .clients(first_org())
+        .clients(first_org().into())
         .expect("the organisation")
         .iter()
         .filter(|c| c.field("ClientCode") == Some(code))

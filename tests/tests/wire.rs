@@ -230,7 +230,7 @@ async fn api_answers<S: AppStore>(store: S) {
     .expect("associate");
     rig.ctl()
         .add_client(
-            first_org(),
+            first_org().into(),
             &serde_json::json!({ "Name": "ACME & SONS <PTY> LTD", "Email": "old@acme.test" }),
         )
         .expect("a look-alike in XPM");
@@ -282,8 +282,8 @@ async fn api_answers<S: AppStore>(store: S) {
         .expect("acme is in XPM");
     rig.ctl()
         .edit_client(
-            first_org(),
-            *record.xpm_client.as_uuid(),
+            first_org().into(),
+            (*record.xpm_client.as_uuid()).into(),
             &serde_json::json!({ "Email": "changed.in.xpm@acme.test", "Phone": "+61 2 5550 1234" }),
         )
         .expect("a person edits the client in XPM");

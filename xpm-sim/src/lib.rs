@@ -31,7 +31,18 @@
 //! - what XPM holds, as the control operations answer it: [`Org`], [`Client`],
 //!   [`Contact`], [`Relationship`], [`CustomFieldDef`], [`CustomFieldType`], [`Staff`];
 //! - ids that cannot be swapped: [`TenantId`], [`ClientUuid`], [`RelationshipUuid`],
-//!   [`CustomFieldUuid`];
+//!   [`CustomFieldUuid`] (each converts from and to a [`uuid::Uuid`], shows and
+//!   parses as one, and travels in JSON as a plain UUID string). The control
+//!   methods take them, and answers such as [`Client::uuid`] and
+//!   [`SeedReport::clients`] hold them, so an id can be passed straight back;
+//!   the example above compiles, the same call with the two swapped does not:
+//!
+//! ```compile_fail
+//! # fn swapped(sim: &xpm_sim::SimHandle) {
+//! use xpm_sim::seed::demo;
+//! let _ = sim.client(demo::ACME, demo::TENANT);
+//! # }
+//! ```
 //! - XPM's relationship types as data: [`RELATIONSHIP_TYPES`], [`RelationshipType`],
 //!   [`seen_from_related`];
 //! - two public namespaces: [`seed`] (the seed format, [`Seed`], [`SeedReport`] and the

@@ -4,6 +4,7 @@
 //! the same validation.
 
 use crate::doc::Doc;
+use crate::ids::{ClientUuid, TenantId};
 use crate::practice::{clients, custom_fields, relationships};
 use crate::state::{App, Membership, Org, SimState, Staff, User};
 use serde::{Deserialize, Serialize};
@@ -147,11 +148,11 @@ pub struct RelationshipSeed {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct SeedReport {
     /// Organisation name -> tenant id.
-    pub orgs: BTreeMap<String, Uuid>,
+    pub orgs: BTreeMap<String, TenantId>,
     /// User email -> user id.
     pub users: BTreeMap<String, Uuid>,
     /// "Org name/Client name" -> client UUID.
-    pub clients: BTreeMap<String, Uuid>,
+    pub clients: BTreeMap<String, ClientUuid>,
     pub apps: Vec<String>,
 }
 
@@ -185,7 +186,7 @@ fn find_client(org: &Org, key: &str) -> Option<Uuid> {
     clients::listed(org)
         .into_iter()
         .find(|c| c.name() == key)
-        .map(|c| c.uuid)
+        .map(|c| c.uuid.into())
 }
 
 /// Adds a seed's contents to the state (merging into organisations with the same id).
@@ -209,7 +210,7 @@ pub(crate) fn apply(
             relationships: BTreeMap::new(),
             custom_fields: BTreeMap::new(),
         });
-        report.orgs.insert(os.name.clone(), id);
+        report.orgs.insert(os.name.clone(), id.into());
         for s in &os.staff {
             let sid = s.id.unwrap_or_else(|| st.rng.uuid());
             let SimState { orgs, .. } = &mut *st;
@@ -252,7 +253,7 @@ pub(crate) fn apply(
             let final_id = match wanted {
                 Some(w) => {
                     if let Some(mut client) = org.clients.remove(&made) {
-                        client.uuid = w;
+                        client.uuid = w.into();
                         org.clients.insert(w, client);
                     }
                     w
@@ -272,7 +273,7 @@ pub(crate) fn apply(
                 .unwrap_or_default();
             report
                 .clients
-                .insert(format!("{}/{}", os.name, name), final_id);
+                .insert(format!("{}/{}", os.name, name), final_id.into());
         }
         for r in &os.relationships {
             let SimState { orgs, rng, .. } = &mut *st;

@@ -3,6 +3,7 @@
 //! await while holding the lock.
 
 use crate::faults::FaultRule;
+use crate::ids::ClientUuid;
 use crate::journal::Journal;
 use crate::limits::{LimitsConfig, Usage};
 use crate::rng::DetRng;
@@ -31,7 +32,7 @@ pub struct Contact {
 /// A client as XPM stores it (tax numbers unmasked).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Client {
-    pub uuid: Uuid,
+    pub uuid: ClientUuid,
     /// Keyed by the request XML name (Name, Email, AccountManagerUUID, ...).
     pub fields: BTreeMap<String, String>,
     pub contacts: Vec<Contact>,

@@ -5,6 +5,7 @@
 use crate::control::SimHandle;
 use crate::fields::mask_tax_number;
 use crate::form;
+use crate::ids::TenantId;
 use crate::journal::JournalFilter;
 use crate::practice::{clients, custom_fields, relationships};
 use crate::shared::Shared;
@@ -18,7 +19,6 @@ use axum::routing::{get, post};
 use std::sync::Arc;
 use time::Duration;
 use time::format_description::well_known::Rfc3339;
-use uuid::Uuid;
 
 pub fn router() -> Router<Arc<Shared>> {
     Router::new()
@@ -168,7 +168,7 @@ async fn page(State(sh): State<Arc<Shared>>) -> Response {
                         } else {
                             "Active".into()
                         },
-                        relationships: relationships::of_client(o, c.uuid)
+                        relationships: relationships::of_client(o, c.uuid.into())
                             .into_iter()
                             .map(|side| {
                                 let other = o
@@ -183,7 +183,7 @@ async fn page(State(sh): State<Arc<Shared>>) -> Response {
                                 s
                             })
                             .collect(),
-                        custom_fields: custom_fields::values_of(o, c.uuid)
+                        custom_fields: custom_fields::values_of(o, c.uuid.into())
                             .into_iter()
                             .map(|(d, v)| format!("{}: {v}", d.name))
                             .collect(),
@@ -215,7 +215,7 @@ async fn page(State(sh): State<Arc<Shared>>) -> Response {
                     .collect(),
                 connections: conns
                     .iter()
-                    .filter(|c| c.tenant_id == o.id)
+                    .filter(|c| *c.tenant_id.as_uuid() == o.id)
                     .map(|c| ConnRow {
                         client_id: c.client_id.clone(),
                         user_email: c.user_email.clone(),
@@ -299,7 +299,7 @@ async fn expire(State(sh): State<Arc<Shared>>) -> Response {
 
 async fn revoke(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
     let f = form::parse(&String::from_utf8_lossy(&body));
-    match f.get("tenant_id").and_then(|t| Uuid::parse_str(t).ok()) {
+    match f.get("tenant_id").and_then(|t| t.parse::<TenantId>().ok()) {
         Some(t) => {
             SimHandle::new(sh).revoke_connection(t, None);
             back()

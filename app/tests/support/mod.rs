@@ -38,8 +38,8 @@ enum Cleanup {
     Database(test_db::PgDatabase),
 }
 
-pub fn tenant() -> uuid::Uuid {
-    uuid::Uuid::parse_str(sim_demo::TENANT_ID).expect("uuid")
+pub fn tenant() -> xpm_sim::TenantId {
+    sim_demo::TENANT
 }
 
 impl TestApp {

@@ -18,7 +18,7 @@ pub struct Baseline {
 }
 
 pub fn baseline(sim: &SimHandle, tenant: Uuid) -> Baseline {
-    let org = sim.org_state(tenant).expect("org").org;
+    let org = sim.org_state(tenant.into()).expect("org").org;
     Baseline {
         clients: org.clients.keys().copied().collect(),
         relationships: org.relationships.keys().copied().collect(),
@@ -28,11 +28,11 @@ pub fn baseline(sim: &SimHandle, tenant: Uuid) -> Baseline {
 /// Live clients per name, in the organisation.
 pub fn clients_by_name(sim: &SimHandle, tenant: Uuid) -> BTreeMap<String, Vec<Uuid>> {
     let mut by_name: BTreeMap<String, Vec<Uuid>> = BTreeMap::new();
-    for c in sim.clients(tenant).expect("clients") {
+    for c in sim.clients(tenant.into()).expect("clients") {
         by_name
             .entry(c.fields.get("Name").cloned().unwrap_or_default())
             .or_default()
-            .push(c.uuid);
+            .push(c.uuid.into());
     }
     by_name
 }
@@ -49,7 +49,7 @@ pub fn duplicate_clients(sim: &SimHandle, tenant: Uuid) -> Vec<(String, usize)> 
 /// Relationships pushed by the test (not in the baseline) that repeat
 /// another one: the same pair of clients and the same type, from either side.
 pub fn duplicate_relationships(sim: &SimHandle, tenant: Uuid, base: &Baseline) -> Vec<String> {
-    let org = sim.org_state(tenant).expect("org").org;
+    let org = sim.org_state(tenant.into()).expect("org").org;
     let mut seen: BTreeMap<(Uuid, Uuid, String), usize> = BTreeMap::new();
     for r in org.relationships.values() {
         if base.relationships.contains(&r.uuid) {
@@ -71,12 +71,12 @@ pub fn duplicate_relationships(sim: &SimHandle, tenant: Uuid, base: &Baseline) -
 
 /// XPM clients and relationships the test's pushes made.
 pub fn pushed(sim: &SimHandle, tenant: Uuid, base: &Baseline) -> (Vec<Uuid>, Vec<Uuid>) {
-    let org = sim.org_state(tenant).expect("org").org;
+    let org = sim.org_state(tenant.into()).expect("org").org;
     let clients = org
         .clients
         .values()
-        .filter(|c| !c.deleted && !base.clients.contains(&c.uuid))
-        .map(|c| c.uuid)
+        .filter(|c| !c.deleted && !base.clients.contains(c.uuid.as_uuid()))
+        .map(|c| c.uuid.into())
         .collect();
     let relationships = org
         .relationships

@@ -136,7 +136,11 @@ async fn no_write_outside_a_sync_of_that_client<S: Stores + Clone>(
                     "updaterelationship" => {
                         let rel =
                             element(&e.request_body, "UUID").and_then(|u| u.parse::<Uuid>().ok());
-                        let state = case.rig.ctl().org_state(org).map_err(|e| e.to_string())?;
+                        let state = case
+                            .rig
+                            .ctl()
+                            .org_state(org.into())
+                            .map_err(|e| e.to_string())?;
                         rel.and_then(|r| state.org.relationships.get(&r).cloned())
                             .is_some_and(|r| Some(r.client.to_string()) == own)
                     }
@@ -240,7 +244,7 @@ fn no_delete_or_archive_reaches_xpm_and_xpm_data_stays<S>(
             .model
             .xpm_clients_seen
             .iter()
-            .filter(|(o, _)| *o == org.id)
+            .filter(|(o, _)| o == org.id.as_uuid())
             .filter(|seen| !case.model.gone_in_xpm.contains(seen))
         {
             match state.org.clients.get(c) {
@@ -256,7 +260,7 @@ fn no_delete_or_archive_reaches_xpm_and_xpm_data_stays<S>(
             .model
             .xpm_relationships_seen
             .iter()
-            .filter(|(o, _)| *o == org.id)
+            .filter(|(o, _)| o == org.id.as_uuid())
         {
             if !state.org.relationships.contains_key(r) {
                 return Err(format!("invariant 3: XPM relationship {r} in {o} is gone"));
@@ -267,7 +271,7 @@ fn no_delete_or_archive_reaches_xpm_and_xpm_data_stays<S>(
             .clients
             .values()
             .filter(|c| !c.deleted && !c.archived)
-            .map(|c| (org.id, c.uuid))
+            .map(|c| (*org.id.as_uuid(), *c.uuid.as_uuid()))
             .collect();
         case.model.xpm_clients_seen.extend(live);
     }
@@ -284,9 +288,9 @@ fn unseen_relationships<S>(case: &Case<S>) -> Result<Vec<(Uuid, xpm_sim::Relatio
             if !case
                 .model
                 .xpm_relationships_seen
-                .contains(&(org.id, r.uuid))
+                .contains(&(org.id.into(), r.uuid))
             {
-                new.push((org.id, r.clone()));
+                new.push((org.id.into(), r.clone()));
             }
         }
     }
@@ -305,7 +309,7 @@ async fn never_two_pm_hub_clients_on_one_xpm_client<S: Stores + Clone>(
             .store()
             .records_in(
                 case.rig.practice,
-                domain::ids::XpmTenantId::from_uuid(org.id),
+                domain::ids::XpmTenantId::from_uuid(org.id.into()),
             )
             .await
             .map_err(|e| e.to_string())?;
@@ -362,7 +366,11 @@ async fn a_complete_sync_leaves_xpm_showing_what_pm_hub_holds<S: Stores + Clone>
             sync.n
         )
     })?;
-    let state = case.rig.ctl().org_state(org).map_err(|e| e.to_string())?;
+    let state = case
+        .rig
+        .ctl()
+        .org_state(org.into())
+        .map_err(|e| e.to_string())?;
     let held = state
         .org
         .clients
@@ -733,12 +741,15 @@ fn never_two_xpm_clients_for_one_pm_hub_client<S>(case: &Case<S>) -> Result<(), 
         // An archived copy is one a person took out of use: a second one
         // made after it, by a person's choice, is not a duplicate.
         // Nor is one made after a person unlinked the first.
-        for c in clients
-            .iter()
-            .filter(|c| !c.archived && !case.model.unlinked_in_pm_hub.contains(&(org.id, c.uuid)))
-        {
+        for c in clients.iter().filter(|c| {
+            !c.archived
+                && !case
+                    .model
+                    .unlinked_in_pm_hub
+                    .contains(&(org.id.into(), c.uuid.into()))
+        }) {
             if let Some(code) = c.field("ClientCode").filter(|c| c.starts_with("PMH-")) {
-                copies.entry(code).or_default().push(c.uuid);
+                copies.entry(code).or_default().push(c.uuid.into());
             }
         }
         if let Some((code, uuids)) = copies.iter().find(|(_, u)| u.len() > 1) {

@@ -129,7 +129,7 @@ impl<S: Stores + Clone> Case<S> {
             .rig
             .ctl()
             .add_client(
-                first_org(),
+                first_org().into(),
                 &json!({ "Name": name, "BusinessStructure": "Company" }),
             )
             .map_err(|e| format!("seed a look-alike: {e}"))?;
@@ -142,14 +142,14 @@ impl<S: Stores + Clone> Case<S> {
             .rig
             .ctl()
             .add_client(
-                first_org(),
+                first_org().into(),
                 &json!({ "Name": "Z. O'Brien", "Email": email, "BusinessStructure": "Individual" }),
             )
             .map_err(|e| format!("seed a look-alike: {e}"))?;
         case.rig
             .ctl()
             .add_relationship(
-                first_org(),
+                first_org().into(),
                 &json!({ "ClientUUID": zero.uuid.to_string(), "RelatedClientUUID": one.uuid.to_string(),
                          "Type": "Director", "StartDate": "2019-01-01" }),
             )
@@ -162,7 +162,9 @@ impl<S: Stores + Clone> Case<S> {
                 .org_state(org.id)
                 .map_err(|e| e.to_string())?;
             for r in state.org.relationships.keys() {
-                case.model.xpm_relationships_seen.insert((org.id, *r));
+                case.model
+                    .xpm_relationships_seen
+                    .insert((org.id.into(), *r));
             }
         }
         case.connect(Grant::First).await?;
@@ -339,7 +341,7 @@ impl<S: Stores + Clone> Case<S> {
             .ctl()
             .connections()
             .iter()
-            .any(|c| c.tenant_id == tenant);
+            .any(|c| c.tenant_id == tenant.into());
         if !connected_in_xero {
             return Err(format!(
                 "connected to {tenant}, which Xero does not list as granted"
@@ -555,7 +557,7 @@ impl<S: Stores + Clone> Case<S> {
             }
             Op::RevokeInXpm => {
                 let org = self.current_org().await.unwrap_or_else(first_org);
-                self.rig.ctl().revoke_connection(org, None);
+                self.rig.ctl().revoke_connection(org.into(), None);
             }
             Op::Disconnect => {
                 let before = self
@@ -624,10 +626,11 @@ impl<S: Stores + Clone> Case<S> {
                     crate::ops::XpmField::ClearEmail => json!({ "Email": "" }),
                 };
                 // The client may have been deleted by nobody but the sim's rules; a refusal is fine.
-                let _ = self
-                    .rig
-                    .ctl()
-                    .edit_client(org, *record.xpm_client.as_uuid(), &fields);
+                let _ = self.rig.ctl().edit_client(
+                    org.into(),
+                    (*record.xpm_client.as_uuid()).into(),
+                    &fields,
+                );
             }
             Op::SeedLookAlike { client, by } => {
                 let Some(i) = pick(&self.model.clients, client) else {
@@ -650,7 +653,7 @@ impl<S: Stores + Clone> Case<S> {
                 };
                 self.rig
                     .ctl()
-                    .add_client(org, &fields)
+                    .add_client(org.into(), &fields)
                     .map_err(|e| format!("seed a look-alike: {e}"))?;
                 return Ok(Step::InXpm);
             }
@@ -668,20 +671,20 @@ impl<S: Stores + Clone> Case<S> {
                 let ctl = self.rig.ctl();
                 // A client already gone answers "not found": nothing to do.
                 let done = match by {
-                    GoneBy::Archive => ctl.archive_client(org, x),
-                    GoneBy::Delete => ctl.delete_client(org, x),
+                    GoneBy::Archive => ctl.archive_client(org.into(), x.into()),
+                    GoneBy::Delete => ctl.delete_client(org.into(), x.into()),
                     GoneBy::Merge => {
                         let survivor = ctl
-                            .add_client(org, &json!({ "Name": format!("Merged group {}", self.model.edits), "BusinessStructure": "Company" }))
+                            .add_client(org.into(), &json!({ "Name": format!("Merged group {}", self.model.edits), "BusinessStructure": "Company" }))
                             .map_err(|e| format!("add a survivor: {e}"))?;
-                        ctl.merge_client(org, x, survivor.uuid)
+                        ctl.merge_client(org.into(), x.into(), survivor.uuid)
                     }
                 };
                 if done.is_ok() {
                     self.model.gone_in_xpm.insert((org, x));
                     if *by != GoneBy::Archive {
                         // Its relationships went (or moved) with it.
-                        let state = ctl.org_state(org).map_err(|e| e.to_string())?;
+                        let state = ctl.org_state(org.into()).map_err(|e| e.to_string())?;
                         self.model
                             .xpm_relationships_seen
                             .retain(|(o, r)| *o != org || state.org.relationships.contains_key(r));
@@ -707,7 +710,11 @@ impl<S: Stores + Clone> Case<S> {
                     return Ok(Step::Quiet);
                 };
                 let (x, y) = (*x.as_uuid(), *y.as_uuid());
-                let state = self.rig.ctl().org_state(org).map_err(|e| e.to_string())?;
+                let state = self
+                    .rig
+                    .ctl()
+                    .org_state(org.into())
+                    .map_err(|e| e.to_string())?;
                 let already = state
                     .org
                     .relationships
@@ -727,7 +734,7 @@ impl<S: Stores + Clone> Case<S> {
                     }
                     // Refused when XPM's rules say no (a client without a
                     // business structure, one gone): a person would see that.
-                    let _ = self.rig.ctl().add_relationship(org, &fields);
+                    let _ = self.rig.ctl().add_relationship(org.into(), &fields);
                 }
                 return Ok(Step::InXpm);
             }
@@ -743,7 +750,7 @@ impl<S: Stores + Clone> Case<S> {
                 };
                 // Gone with a client deleted in XPM: a person would see that.
                 let _ = self.rig.ctl().update_relationship(
-                    org,
+                    org.into(),
                     &json!({ "UUID": ids[i].to_string(), "Percentage": 33, "StartDate": "2001-02-03" }),
                 );
                 return Ok(Step::InXpm);
@@ -757,7 +764,12 @@ impl<S: Stores + Clone> Case<S> {
                 let Some(i) = pick(&ids, which) else {
                     return Ok(Step::Quiet);
                 };
-                if self.rig.ctl().delete_relationship(org, ids[i]).is_ok() {
+                if self
+                    .rig
+                    .ctl()
+                    .delete_relationship(org.into(), ids[i].into())
+                    .is_ok()
+                {
                     self.model.xpm_relationships_seen.remove(&(org, ids[i]));
                 }
                 return Ok(Step::InXpm);
@@ -854,7 +866,7 @@ impl<S: Stores + Clone> Case<S> {
             Some(org) => self
                 .rig
                 .ctl()
-                .clients(org)
+                .clients(org.into())
                 .map_err(|e| e.to_string())?
                 .iter()
                 .map(look_alike)
@@ -1019,7 +1031,7 @@ impl Coverage {
 /// An XPM client as a look-alike search answers it.
 pub fn look_alike(c: &xpm_sim::Client) -> LookAlike {
     LookAlike::from_fields(
-        XpmClientUuid::from_uuid(c.uuid),
+        XpmClientUuid::from_uuid(c.uuid.into()),
         c.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
     )
 }

@@ -94,7 +94,7 @@ pub fn client_xml_with(out: &mut XmlOut, org: &Org, c: &Client, detailed: bool, 
     if detailed {
         out.el("Notes", "");
         out.el("Groups", "");
-        let rels = of_client(org, c.uuid);
+        let rels = of_client(org, c.uuid.into());
         if rels.is_empty() {
             out.el("Relationships", "");
         } else {
@@ -224,7 +224,7 @@ pub fn client_json_with(org: &Org, c: &Client, detailed: bool, with_contacts: bo
     if detailed {
         m.insert("notes".into(), Value::Array(Vec::new()));
         m.insert("groups".into(), Value::Array(Vec::new()));
-        let rels: Vec<Value> = of_client(org, c.uuid)
+        let rels: Vec<Value> = of_client(org, c.uuid.into())
             .into_iter()
             .map(|side| {
                 json!({

@@ -12,7 +12,6 @@ use crate::shared::Shared;
 use crate::state::Client;
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
-use uuid::Uuid;
 
 /// Cheap to clone; all clones drive the same sim.
 #[derive(Debug, Clone)]
@@ -50,8 +49,7 @@ impl SimHandle {
     }
 
     /// Live clients of an organisation, in XPM's list order.
-    pub fn clients(&self, tenant: Uuid) -> Result<Vec<Client>, ControlError> {
-        let tenant = TenantId::from(tenant);
+    pub fn clients(&self, tenant: TenantId) -> Result<Vec<Client>, ControlError> {
         let st = self.sh.lock();
         let org = st
             .orgs

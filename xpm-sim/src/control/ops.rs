@@ -125,7 +125,7 @@ fn with_org<T>(
 fn view(st: &SimState, c: &Connection) -> ConnectionView {
     ConnectionView {
         id: c.id,
-        tenant_id: c.tenant_id,
+        tenant_id: c.tenant_id.into(),
         tenant_name: st
             .orgs
             .get(&c.tenant_id)
@@ -222,7 +222,7 @@ op! {
             .orgs
             .values()
             .map(|o| OrgSummary {
-                id: o.id,
+                id: o.id.into(),
                 name: o.name.clone(),
                 clients: o.clients.values().filter(|c| !c.deleted).count(),
                 relationships: o.relationships.len(),

@@ -11,6 +11,7 @@ use super::ops;
 use super::routes::{self, ControlRouter};
 use super::views::{ConnectRequest, ConnectionView, OrgState, OrgSummary};
 use crate::faults::{FaultRule, FaultSpec};
+use crate::ids::{ClientUuid, RelationshipUuid, TenantId};
 use crate::journal::{JournalEntry, JournalFilter};
 use crate::limits::LimitsConfig;
 use crate::seed::{Seed, SeedReport};
@@ -20,7 +21,6 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use time::{Duration, OffsetDateTime};
-use uuid::Uuid;
 
 macro_rules! surface {
     (
@@ -87,57 +87,57 @@ surface! {
         /// Adds organisations, staff, clients, relationships, users and apps (all or nothing).
         fn seed(seed: &Seed) -> SeedReport = AddSeed(NoParams {}, seed.clone());
         /// Everything about one organisation, as XPM holds it (tax numbers unmasked).
-        fn org_state(tenant: Uuid) -> OrgState = GetOrg(TenantPath { tenant: tenant.into() }, NoBody);
+        fn org_state(tenant: TenantId) -> OrgState = GetOrg(TenantPath { tenant }, NoBody);
         /// One client as stored (deleted ones included, tax number unmasked).
-        fn client(tenant: Uuid, uuid: Uuid) -> Client
-            = GetClient(ClientPath { tenant: tenant.into(), uuid: uuid.into() }, NoBody);
+        fn client(tenant: TenantId, uuid: ClientUuid) -> Client
+            = GetClient(ClientPath { tenant, uuid }, NoBody);
         /// A person adds a client in XPM (XPM field names, the API's rules).
-        fn add_client(tenant: Uuid, fields: &Value) -> Client
-            = AddClient(TenantPath { tenant: tenant.into() }, fields.clone());
+        fn add_client(tenant: TenantId, fields: &Value) -> Client
+            = AddClient(TenantPath { tenant }, fields.clone());
         /// A person edits a client in XPM: fields by their XPM names
         /// (`{"Email": "new@x.test"}`; an empty string clears). Same rules as the API.
-        fn edit_client(tenant: Uuid, uuid: Uuid, fields: &Value) -> Client
-            = EditClient(ClientPath { tenant: tenant.into(), uuid: uuid.into() }, fields.clone());
+        fn edit_client(tenant: TenantId, uuid: ClientUuid, fields: &Value) -> Client
+            = EditClient(ClientPath { tenant, uuid }, fields.clone());
         /// A person archives a client in XPM.
-        fn archive_client(tenant: Uuid, uuid: Uuid) -> ()
-            = ArchiveClient(ClientPath { tenant: tenant.into(), uuid: uuid.into() }, NoBody);
+        fn archive_client(tenant: TenantId, uuid: ClientUuid) -> ()
+            = ArchiveClient(ClientPath { tenant, uuid }, NoBody);
         /// A person deletes a client in XPM (its relationships go too).
-        fn delete_client(tenant: Uuid, uuid: Uuid) -> ()
-            = DeleteClient(ClientPath { tenant: tenant.into(), uuid: uuid.into() }, NoBody);
+        fn delete_client(tenant: TenantId, uuid: ClientUuid) -> ()
+            = DeleteClient(ClientPath { tenant, uuid }, NoBody);
         /// A person merges client `merged` into client `into` in XPM: `merged`
         /// then answers like a deleted client, and its relationships move to
         /// `into` (except one between the two, and one `into` already has with
         /// the same type and other client).
-        fn merge_client(tenant: Uuid, merged: Uuid, into: Uuid) -> ()
-            = MergeClient(MergePath { tenant: tenant.into(), uuid: merged.into(), into: into.into() }, NoBody);
+        fn merge_client(tenant: TenantId, merged: ClientUuid, into: ClientUuid) -> ()
+            = MergeClient(MergePath { tenant, uuid: merged, into }, NoBody);
         /// A person adds a relationship in XPM: the API's relationship fields
         /// (`{"ClientUUID", "RelatedClientUUID", "Type", ...}`), same rules.
-        fn add_relationship(tenant: Uuid, fields: &Value) -> Relationship
-            = AddRelationship(TenantPath { tenant: tenant.into() }, fields.clone());
+        fn add_relationship(tenant: TenantId, fields: &Value) -> Relationship
+            = AddRelationship(TenantPath { tenant }, fields.clone());
         /// A person changes a relationship's values in XPM (`{"UUID", "NumberOfShares", ...}`).
-        fn update_relationship(tenant: Uuid, fields: &Value) -> Relationship
-            = UpdateRelationship(TenantPath { tenant: tenant.into() }, fields.clone());
+        fn update_relationship(tenant: TenantId, fields: &Value) -> Relationship
+            = UpdateRelationship(TenantPath { tenant }, fields.clone());
         /// A person deletes a relationship in XPM.
-        fn delete_relationship(tenant: Uuid, id: Uuid) -> ()
-            = DeleteRelationship(RelationshipPath { tenant: tenant.into(), id: id.into() }, NoBody);
+        fn delete_relationship(tenant: TenantId, id: RelationshipUuid) -> ()
+            = DeleteRelationship(RelationshipPath { tenant, id }, NoBody);
         /// The organisation's custom field definitions, in XPM's list order.
-        fn custom_fields(tenant: Uuid) -> Vec<CustomFieldDef>
-            = CustomFields(TenantPath { tenant: tenant.into() }, NoBody);
+        fn custom_fields(tenant: TenantId) -> Vec<CustomFieldDef>
+            = CustomFields(TenantPath { tenant }, NoBody);
         /// An XPM administrator adds a custom field: `{"Name", "Type", "Options"?,
         /// "LinkUrl"?, "UseClient"?, "UseContact"?, ..., "UUID"?}` (XPM names;
         /// the same rules as seeds).
-        fn add_custom_field(tenant: Uuid, definition: &Value) -> CustomFieldDef
-            = AddCustomField(TenantPath { tenant: tenant.into() }, definition.clone());
+        fn add_custom_field(tenant: TenantId, definition: &Value) -> CustomFieldDef
+            = AddCustomField(TenantPath { tenant }, definition.clone());
         /// The custom fields a client holds a value in, by field name, as stored
         /// (dates `yyyy-MM-dd`, booleans `true`/`false`); deleted clients included.
-        fn client_custom_fields(tenant: Uuid, uuid: Uuid) -> BTreeMap<String, String>
-            = ClientCustomFields(ClientPath { tenant: tenant.into(), uuid: uuid.into() }, NoBody);
+        fn client_custom_fields(tenant: TenantId, uuid: ClientUuid) -> BTreeMap<String, String>
+            = ClientCustomFields(ClientPath { tenant, uuid }, NoBody);
         /// A person fills in (or, with `""`, empties) custom fields of a client
         /// in XPM: `{"<field name or UUID>": "value", ...}`; the API's rules.
         /// Answers the client's values, as `client_custom_fields`.
-        fn set_client_custom_fields(tenant: Uuid, uuid: Uuid, values: &Value)
+        fn set_client_custom_fields(tenant: TenantId, uuid: ClientUuid, values: &Value)
             -> BTreeMap<String, String>
-            = SetClientCustomFields(ClientPath { tenant: tenant.into(), uuid: uuid.into() }, values.clone());
+            = SetClientCustomFields(ClientPath { tenant, uuid }, values.clone());
         /// Removes one fault rule.
         fn remove_fault(id: u64) -> () = RemoveFault(FaultPath { id }, NoBody);
         /// Connects an app for a user and returns tokens, as if the user had
@@ -170,9 +170,9 @@ surface! {
         fn expire_all_tokens() -> usize = ExpireTokens(NoParams {}, NoBody);
         /// An XPM admin removes the app's access to a practice (all users' connections
         /// to it, or only one app's). Returns how many connections went.
-        fn revoke_connection(tenant: Uuid, client_id: Option<&str>) -> usize = Revoke(
+        fn revoke_connection(tenant: TenantId, client_id: Option<&str>) -> usize = Revoke(
             NoParams {},
-            RevokeRequest { tenant_id: tenant.into(), client_id: client_id.map(str::to_owned) }
+            RevokeRequest { tenant_id: tenant, client_id: client_id.map(str::to_owned) }
         );
         /// Every connection, of every practice.
         fn connections() -> Vec<ConnectionView> = Connections(NoParams {}, NoBody);

@@ -11,7 +11,7 @@ use uuid::Uuid;
 /// One organisation in a listing.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct OrgSummary {
-    pub id: Uuid,
+    pub id: TenantId,
     pub name: String,
     pub clients: usize,
     pub relationships: usize,
@@ -21,7 +21,7 @@ pub struct OrgSummary {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ConnectionView {
     pub id: Uuid,
-    pub tenant_id: Uuid,
+    pub tenant_id: TenantId,
     pub tenant_name: String,
     pub user_id: Uuid,
     pub user_email: String,

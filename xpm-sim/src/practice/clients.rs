@@ -141,7 +141,7 @@ pub fn add(
     org.clients.insert(
         uuid,
         Client {
-            uuid,
+            uuid: uuid.into(),
             fields,
             contacts,
             archived: false,

@@ -48,12 +48,12 @@ fn apply(target: &mut BTreeMap<String, String>, changes: &BTreeMap<String, Strin
 pub fn find(org: &Org, id: Uuid, client: Option<Uuid>) -> Option<(Uuid, &Contact)> {
     org.clients
         .values()
-        .filter(|c| !c.deleted && client.is_none_or(|want| c.uuid == want))
+        .filter(|c| !c.deleted && client.is_none_or(|want| *c.uuid.as_uuid() == want))
         .find_map(|c| {
             c.contacts
                 .iter()
                 .find(|k| k.uuid == id)
-                .map(|k| (c.uuid, k))
+                .map(|k| (c.uuid.into(), k))
         })
 }
 
@@ -135,7 +135,7 @@ pub fn update(
         let mut touched = false;
         for k in c.contacts.iter_mut().filter(|k| k.uuid == id) {
             apply(&mut k.fields, &changes, false);
-            if c.uuid == link_client {
+            if *c.uuid.as_uuid() == link_client {
                 apply(&mut k.fields, &changes, true);
             }
             touched = true;
@@ -162,7 +162,7 @@ pub fn delete(
     for c in org
         .clients
         .values_mut()
-        .filter(|c| !c.deleted && client.is_none_or(|want| c.uuid == want))
+        .filter(|c| !c.deleted && client.is_none_or(|want| *c.uuid.as_uuid() == want))
     {
         let before = c.contacts.len();
         c.contacts.retain(|k| k.uuid != id);

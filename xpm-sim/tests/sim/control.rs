@@ -476,7 +476,7 @@ async fn the_typed_control_client_drives_a_sim_over_http() {
     let t = start().await;
     let cc = xpm_sim::ControlClient::new(t.sim.base_url());
     assert_eq!(cc.orgs().await.unwrap().len(), 2);
-    let tenant: uuid::Uuid = demo::TENANT_ID.parse().unwrap();
+    let tenant = demo::TENANT;
     let state = cc.org_state(tenant).await.unwrap();
     assert_eq!(state.org.name, "Demo Practice");
     let edited = cc
@@ -488,7 +488,7 @@ async fn the_typed_control_client_drives_a_sim_over_http() {
         .await
         .unwrap();
     assert_eq!(edited.field("Phone"), Some("123"));
-    let err = cc.org_state(uuid::Uuid::nil()).await.unwrap_err();
+    let err = cc.org_state(uuid::Uuid::nil().into()).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -527,7 +527,7 @@ async fn the_typed_control_client_drives_a_sim_over_http() {
         .connect(&xpm_sim::ConnectRequest {
             client_id: demo::CLIENT_ID.into(),
             user_email: demo::ADMIN_EMAIL.into(),
-            tenants: vec![tenant],
+            tenants: vec![tenant.into()],
             scopes: vec![],
         })
         .await
@@ -562,7 +562,7 @@ async fn the_typed_control_client_drives_a_sim_over_http() {
     assert!(cc.clear_faults().await.is_ok());
     let report = cc.reset_to(&xpm_sim::Seed::empty()).await.unwrap();
     assert!(report.orgs.is_empty());
-    assert!(cc.client(tenant, uuid::Uuid::nil()).await.is_err());
+    assert!(cc.client(tenant, uuid::Uuid::nil().into()).await.is_err());
 }
 
 /// `<Relationship>` entries of a get answer as (type, related client UUID, relationship UUID).
@@ -584,9 +584,9 @@ fn relationships_in(body: &str) -> Vec<(String, String, String)> {
 async fn merging_a_client_deletes_it_and_moves_its_relationships_to_the_survivor() {
     let t = start().await;
     let ctl = t.sim.control();
-    let tenant: uuid::Uuid = demo::TENANT_ID.parse().unwrap();
-    let acme: uuid::Uuid = demo::ACME_UUID.parse().unwrap();
-    let jane: uuid::Uuid = demo::JANE_UUID.parse().unwrap();
+    let tenant = demo::TENANT;
+    let acme = demo::ACME;
+    let jane = demo::JANE;
     let dup = ctl
         .add_client(
             tenant,
@@ -601,13 +601,14 @@ async fn merging_a_client_deletes_it_and_moves_its_relationships_to_the_survivor
         )
         .unwrap()
         .uuid;
-    let add = |client: uuid::Uuid, related: uuid::Uuid, kind: &str, extra: Value| {
-        let mut v = json!({ "ClientUUID": client, "RelatedClientUUID": related, "Type": kind });
-        if let (Value::Object(m), Value::Object(e)) = (&mut v, extra) {
-            m.extend(e);
-        }
-        ctl.add_relationship(tenant, &v).unwrap().uuid
-    };
+    let add =
+        |client: xpm_sim::ClientUuid, related: xpm_sim::ClientUuid, kind: &str, extra: Value| {
+            let mut v = json!({ "ClientUUID": client, "RelatedClientUUID": related, "Type": kind });
+            if let (Value::Object(m), Value::Object(e)) = (&mut v, extra) {
+                m.extend(e);
+            }
+            ctl.add_relationship(tenant, &v).unwrap().uuid
+        };
     // Acme already has Jane as Director (seed).
     let original = ctl
         .org_state(tenant)
@@ -724,7 +725,7 @@ async fn merging_a_client_deletes_it_and_moves_its_relationships_to_the_survivor
     assert!(
         org.relationships
             .values()
-            .all(|r| r.client != dup && r.related != dup)
+            .all(|r| r.client != *dup.as_uuid() && r.related != *dup.as_uuid())
     );
 
     // The survivor and the clients whose relationships changed count as modified.
@@ -739,7 +740,7 @@ async fn merge_is_a_control_route_and_a_control_client_call_and_refuses_bad_merg
     let t = start().await;
     let ctl = t.sim.control();
     let c = t.sim.control_url();
-    let tenant: uuid::Uuid = demo::TENANT_ID.parse().unwrap();
+    let tenant = demo::TENANT;
     let org = format!("{c}/orgs/{tenant}");
     let plain = |name: &str| {
         ctl.add_client(tenant, &json!({ "Name": name }))

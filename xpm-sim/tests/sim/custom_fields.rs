@@ -14,8 +14,8 @@ const DATE: &str = demo::ENGAGEMENT_SIGNED_FIELD_UUID;
 const SELECT: &str = demo::SERVICE_TIER_FIELD_UUID;
 const CONTACT_ONLY: &str = demo::CONTACT_ONLY_FIELD_UUID;
 
-fn tenant() -> Uuid {
-    demo::TENANT_ID.parse().expect("tenant")
+fn tenant() -> xpm_sim::TenantId {
+    demo::TENANT
 }
 
 impl T {
@@ -490,7 +490,7 @@ async fn the_control_api_defines_fields_and_a_person_fills_them_in() {
         assert!(err.to_string().contains(why), "{bad}: {err}");
     }
     assert_eq!(ctl.custom_fields(tenant()).await.expect("list").len(), 5);
-    let acme: Uuid = demo::ACME_UUID.parse().expect("uuid");
+    let acme = demo::ACME;
     let values = ctl
         .set_client_custom_fields(
             tenant(),
@@ -558,7 +558,7 @@ async fn seeds_define_fields_and_values_and_a_state_file_keeps_them() {
     assert!(bad.is_err_and(|e| e.to_string().contains("Unknown custom field")));
     t.sim.stop().await;
     let sim = Sim::start(cfg).await.expect("restart");
-    let second: Uuid = demo::SECOND_TENANT_ID.parse().expect("tenant");
+    let second = demo::SECOND_TENANT;
     let values = sim
         .control()
         .client_custom_fields(second, seeded)

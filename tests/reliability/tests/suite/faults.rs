@@ -185,7 +185,7 @@ async fn random_fault_schedules_end_clearly_and_a_later_sync_converges() {
             ctl.expire_all_tokens();
         }
         if revoke {
-            ctl.revoke_connection(tenant, None);
+            ctl.revoke_connection(tenant.into(), None);
         }
         let mark = ctl.journal_all().last().map_or(0, |e| e.id);
         let entries_before = checks::activity(&admin).await.len();
