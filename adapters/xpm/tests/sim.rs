@@ -74,11 +74,11 @@ impl Setup {
 
     fn named(&self, name: &str) -> Vec<Uuid> {
         self.ctl()
-            .clients(*tenant().as_uuid())
+            .clients((*tenant().as_uuid()).into())
             .unwrap()
             .into_iter()
             .filter(|c| c.name() == name && !c.deleted)
-            .map(|c| c.uuid)
+            .map(|c| c.uuid.into())
             .collect()
     }
 
@@ -370,7 +370,7 @@ impl Setup {
     /// The client's fields as the sim stores them.
     fn stored(&self, client: XpmClientUuid) -> std::collections::BTreeMap<String, String> {
         self.ctl()
-            .client(*tenant().as_uuid(), *client.as_uuid())
+            .client((*tenant().as_uuid()).into(), (*client.as_uuid()).into())
             .unwrap()
             .fields
     }
@@ -434,8 +434,8 @@ async fn an_update_sends_only_the_given_fields_and_xpm_keeps_the_others() {
     // A person edits XPM: a field PM Hub owns, and one it does not.
     s.ctl()
         .edit_client(
-            *tenant().as_uuid(),
-            *client.as_uuid(),
+            (*tenant().as_uuid()).into(),
+            (*client.as_uuid()).into(),
             &serde_json::json!({"Fax": "09 000 0000", "ReferralSource": "Word of mouth"}),
         )
         .unwrap();
@@ -584,7 +584,7 @@ async fn reading_a_client_answers_its_relationships_with_their_terms_and_its_arc
     assert_eq!(from_jo, from_acme);
 
     s.ctl()
-        .archive_client(*tenant().as_uuid(), *acme.as_uuid())
+        .archive_client((*tenant().as_uuid()).into(), (*acme.as_uuid()).into())
         .unwrap();
     let archived = s.gateway.get_client(demo_access(), acme).await.unwrap();
     assert!(archived.archived);
@@ -659,7 +659,7 @@ async fn a_relationship_update_with_cleared_terms_clears_them_in_the_sim() {
         )
         .await;
     assert_eq!(updated, vec![Ok(*shareholding), Ok(*directorship)]);
-    let org = s.ctl().org_state(*tenant().as_uuid()).unwrap().org;
+    let org = s.ctl().org_state((*tenant().as_uuid()).into()).unwrap().org;
     for id in [shareholding, directorship] {
         let r = &org.relationships[id.as_uuid()];
         assert_eq!(
@@ -746,7 +746,7 @@ async fn a_partner_relationship_update_sends_its_percentage_and_sends_it_empty_t
     .await;
     let percentage = |s: &Setup| {
         s.ctl()
-            .org_state(*tenant().as_uuid())
+            .org_state((*tenant().as_uuid()).into())
             .unwrap()
             .org
             .relationships[rel.as_uuid()]
@@ -823,7 +823,7 @@ async fn a_director_relationship_update_carrying_neither_term_sends_neither_and_
     );
     let stored = &s
         .ctl()
-        .org_state(*tenant().as_uuid())
+        .org_state((*tenant().as_uuid()).into())
         .unwrap()
         .org
         .relationships[rel.as_uuid()];
@@ -1124,7 +1124,12 @@ async fn a_new_consent_for_another_practice_grants_that_practice_only_though_xer
         [(second, Some(demo::SECOND_TENANT_NAME.to_owned()))],
         "the sim names the second practice in its connections"
     );
-    let kept: Vec<Uuid> = s.ctl().connections().iter().map(|c| c.tenant_id).collect();
+    let kept: Vec<Uuid> = s
+        .ctl()
+        .connections()
+        .iter()
+        .map(|c| c.tenant_id.into())
+        .collect();
     assert!(
         kept.contains(tenant().as_uuid()) && kept.contains(second.as_uuid()),
         "Xero keeps the earlier connection: {kept:?}"
@@ -1249,7 +1254,7 @@ async fn many_concurrent_calls_with_a_due_token_renew_it_once() {
 async fn an_organisation_removed_in_xpm_is_revoked_for_calls_and_checks() {
     let s = start().await;
     s.ctl()
-        .revoke_connection(*tenant().as_uuid(), Some(demo::CLIENT_ID));
+        .revoke_connection((*tenant().as_uuid()).into(), Some(demo::CLIENT_ID));
     let err = s.gateway.check_connection(demo_access()).await.unwrap_err();
     assert!(matches!(err, XpmError::AccessRevoked(_)), "{err}");
     let err = s
@@ -1451,7 +1456,7 @@ async fn a_relationship_add_committed_then_dropped_is_adopted() {
     let Ok(rel) = results[0] else {
         panic!("{results:?}")
     };
-    let org = s.ctl().org_state(*tenant().as_uuid()).unwrap().org;
+    let org = s.ctl().org_state((*tenant().as_uuid()).into()).unwrap().org;
     assert_eq!(
         org.relationships
             .values()
@@ -1762,7 +1767,7 @@ async fn a_custom_field_is_written_and_read_back_in_one_call_each() {
         .unwrap();
     let held = s
         .ctl()
-        .client_custom_fields(*tenant().as_uuid(), *acme.as_uuid())
+        .client_custom_fields((*tenant().as_uuid()).into(), (*acme.as_uuid()).into())
         .unwrap();
     assert_eq!(
         held.get("PM Hub ID").map(String::as_str),
@@ -1838,7 +1843,7 @@ async fn a_custom_field_write_dropped_before_it_ran_is_sent_once_more() {
     assert_eq!(s.journal("PUT", "/customfield").len(), 2);
     let held = s
         .ctl()
-        .client_custom_fields(*tenant().as_uuid(), *acme.as_uuid())
+        .client_custom_fields((*tenant().as_uuid()).into(), (*acme.as_uuid()).into())
         .unwrap();
     assert_eq!(held.get("PM Hub ID").map(String::as_str), Some("pm-hub-2"));
 }
@@ -1852,8 +1857,8 @@ async fn clients_modified_since_answers_those_changed_at_or_after_it() {
     let jane: Uuid = demo::JANE_UUID.parse().unwrap();
     s.ctl()
         .edit_client(
-            *tenant().as_uuid(),
-            jane,
+            (*tenant().as_uuid()).into(),
+            jane.into(),
             &serde_json::json!({ "Name": "Jane Q Citizen" }),
         )
         .unwrap();

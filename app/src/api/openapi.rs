@@ -39,12 +39,11 @@ fn add_shared_answers(operation: &mut Operation) {
     let responses = &mut operation.responses.responses;
     // Errors are problem details, whatever the handler's attribute defaulted to.
     for (status, response) in responses.iter_mut() {
-        if status.starts_with(['4', '5']) {
-            if let utoipa::openapi::RefOr::T(response) = response {
-                if let Some(content) = response.content.shift_remove("application/json") {
-                    response.content.insert(PROBLEM_JSON.into(), content);
-                }
-            }
+        if status.starts_with(['4', '5'])
+            && let utoipa::openapi::RefOr::T(response) = response
+            && let Some(content) = response.content.shift_remove("application/json")
+        {
+            response.content.insert(PROBLEM_JSON.into(), content);
         }
     }
     // `security(())` on a handler: answered to anyone, from memory.
