@@ -128,11 +128,23 @@ where
         user: UserId,
         client: ClientId,
     ) -> Result<Vec<Association>, RecordsError> {
-        // A deleted client is kept for the record, but it has no
-        // associations any more: they are not found, like it.
+        // A deleted client is kept for the record, and so are its
+        // associations (they can still be removed), but they are no longer
+        // listed: like the client, they are gone from the API's reads.
         if self.get_client(practice, user, client).await?.status == ClientStatus::Deleted {
             return Err(RecordsError::ClientNotFound(client));
         }
+        Ok(self.stores.associations_of(practice, client).await?)
+    }
+
+    /// The client's associations as held, deleted client included.
+    async fn held_associations(
+        &self,
+        practice: PracticeId,
+        user: UserId,
+        client: ClientId,
+    ) -> Result<Vec<Association>, RecordsError> {
+        self.get_client(practice, user, client).await?;
         Ok(self.stores.associations_of(practice, client).await?)
     }
 
@@ -169,7 +181,7 @@ where
         client: ClientId,
         association: AssociationId,
     ) -> Result<(), RecordsError> {
-        let existing = self.associations_of(practice, user, client).await?;
+        let existing = self.held_associations(practice, user, client).await?;
         if !existing.iter().any(|a| a.id() == association) {
             return Err(RecordsError::AssociationNotFound(association));
         }
@@ -190,7 +202,7 @@ where
         terms: AssociationTerms,
     ) -> Result<Association, RecordsError> {
         self.changeable_client(practice, user, client).await?;
-        let existing = self.associations_of(practice, user, client).await?;
+        let existing = self.held_associations(practice, user, client).await?;
         let current = existing
             .into_iter()
             .find(|a| a.id() == association)

@@ -23,6 +23,8 @@ fn served_paths() -> BTreeSet<String> {
             let arg = rest.trim_start();
             if let Some(quoted) = arg.strip_prefix('"') {
                 paths.insert(quoted[..quoted.find('"').unwrap_or(0)].to_owned());
+            } else if arg.starts_with("&P::path()") {
+                // The API's routes: read from the document they are built from, below.
             } else if arg.starts_with("crate::config::CALLBACK_PATH") {
                 paths.insert(pmhub_xpm::config::CALLBACK_PATH.to_owned());
             } else {
@@ -33,6 +35,15 @@ fn served_paths() -> BTreeSet<String> {
             }
         }
     }
+    let document: serde_json::Value =
+        serde_json::from_str(pmhub_xpm::api::openapi_json()).expect("the API's document");
+    paths.extend(
+        document["paths"]
+            .as_object()
+            .expect("paths")
+            .keys()
+            .cloned(),
+    );
     paths
 }
 
