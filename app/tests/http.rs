@@ -1344,3 +1344,35 @@ async fn an_old_appointor_mapping_is_flagged_kept_and_replaced_only_by_a_listed_
     assert!(!page.contains("is not one of XPM"), "no longer flagged");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_clients_associations_are_not_found_but_can_still_be_removed() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let trust = demo::client_id(4);
+    let path = format!("/api/clients/{trust}/associations");
+    let (status, before) = app.get_json(&path, &app.admin_token).await;
+    assert_eq!(status, StatusCode::OK);
+    let held = before[0]["id"]
+        .as_str()
+        .expect("the demo trust has associations")
+        .to_owned();
+    let deleted = app
+        .api(
+            Method::DELETE,
+            &format!("/api/clients/{trust}"),
+            &app.admin_token,
+        )
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(deleted.status(), StatusCode::OK);
+    let (status, _) = app.get_json(&path, &app.admin_token).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "listed after the delete");
+    let removed = app
+        .api(Method::DELETE, &format!("{path}/{held}"), &app.admin_token)
+        .send()
+        .await
+        .expect("remove");
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    app.stop().await;
+}
