@@ -237,12 +237,7 @@ impl ClientInput {
             is_prospect: self.is_prospect.unwrap_or(false),
         }
         .validate()
-        .map_err(|e| {
-            Problem::invalid(vec![FieldProblem {
-                field: "client".into(),
-                message: e.to_string(),
-            }])
-        })
+        .map_err(|e| Problem::invalid_field("client", e.to_string()))
     }
 }
 

@@ -422,15 +422,11 @@ pub async fn add_association<S: AppStore>(
         .map_err(|e| match e {
             // The body names them: a reference to nothing is the input's fault.
             RecordsError::ClientNotFound(missing) if missing == related => {
-                Problem::invalid(vec![FieldProblem {
-                    field: "relatedClientId".into(),
-                    message: e.to_string(),
-                }])
+                Problem::invalid_field("relatedClientId", e.to_string())
             }
-            RecordsError::AssociationTypeNotFound(_) => Problem::invalid(vec![FieldProblem {
-                field: "associationTypeId".into(),
-                message: e.to_string(),
-            }]),
+            RecordsError::AssociationTypeNotFound(_) => {
+                Problem::invalid_field("associationTypeId", e.to_string())
+            }
             other => other.into(),
         })?;
     Ok((

@@ -169,12 +169,7 @@ pub async fn choose_organisation<S: AppStore>(
     let tenant = choice
         .tenant_id
         .parse()
-        .map_err(|e: domain::ids::InvalidId| {
-            Problem::invalid(vec![FieldProblem {
-                field: "tenantId".into(),
-                message: e.to_string(),
-            }])
-        })?;
+        .map_err(|e: domain::ids::InvalidId| Problem::invalid_field("tenantId", e.to_string()))?;
     let connection = state
         .app
         .choose_organisation(user.practice, user.id, tenant)
@@ -209,12 +204,8 @@ pub async fn name_organisation<S: AppStore>(
     ApiUser(user): ApiUser,
     ApiJson(input): ApiJson<OrganisationName>,
 ) -> Result<Json<StatusView>, Problem> {
-    let name = DisplayName::new(&input.name).map_err(|e| {
-        Problem::invalid(vec![FieldProblem {
-            field: "name".into(),
-            message: e.to_string(),
-        }])
-    })?;
+    let name =
+        DisplayName::new(&input.name).map_err(|e| Problem::invalid_field("name", e.to_string()))?;
     let connection = state
         .app
         .name_organisation(user.practice, user.id, name)

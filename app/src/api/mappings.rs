@@ -9,7 +9,7 @@ use domain::text::AssociationTypeName;
 use domain::usecases::TypeMapping;
 use serde::{Deserialize, Serialize};
 
-use crate::api::problem::{FieldProblem, Problem};
+use crate::api::problem::Problem;
 use crate::api::{ApiJson, ApiPath, parse_id};
 use crate::auth::ApiUser;
 use crate::state::{AppState, AppStore};
@@ -82,12 +82,8 @@ pub async fn create<S: AppStore>(
     ApiUser(user): ApiUser,
     ApiJson(input): ApiJson<NewAssociationType>,
 ) -> Result<(StatusCode, Json<AssociationTypeView>), Problem> {
-    let name = AssociationTypeName::new(&input.name).map_err(|e| {
-        Problem::invalid(vec![FieldProblem {
-            field: "name".into(),
-            message: e.to_string(),
-        }])
-    })?;
+    let name = AssociationTypeName::new(&input.name)
+        .map_err(|e| Problem::invalid_field("name", e.to_string()))?;
     let created = state
         .app
         .create_association_type(user.practice, user.id, name)
@@ -110,12 +106,8 @@ pub struct MappingInput {
 
 /// Parses a relationship type name; whether XPM accepts it is the use case's to say.
 pub fn parse_xpm_type(name: &str) -> Result<XpmRelationshipType, Problem> {
-    XpmRelationshipType::new(name).map_err(|e| {
-        Problem::invalid(vec![FieldProblem {
-            field: "xpmRelationshipType".into(),
-            message: e.to_string(),
-        }])
-    })
+    XpmRelationshipType::new(name)
+        .map_err(|e| Problem::invalid_field("xpmRelationshipType", e.to_string()))
 }
 
 /// Maps (or unmaps) an association type. Admins only; nothing syncs until someone presses Sync.

@@ -73,6 +73,14 @@ impl Problem {
         self.kind == STORE_UNAVAILABLE
     }
 
+    /// One bad field.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        Self::invalid(vec![FieldProblem {
+            field: field.to_owned(),
+            message: message.into(),
+        }])
+    }
+
     pub fn invalid(errors: Vec<FieldProblem>) -> Self {
         let detail = errors
             .iter()
@@ -201,10 +209,9 @@ impl From<ConnectionError> for Problem {
                 "Not possible in the connection's state",
                 e.to_string(),
             ),
-            ConnectionError::DisconnectNotConfirmed => Problem::invalid(vec![FieldProblem {
-                field: "confirm".into(),
-                message: e.to_string(),
-            }]),
+            ConnectionError::DisconnectNotConfirmed => {
+                Problem::invalid_field("confirm", e.to_string())
+            }
             ConnectionError::InvalidOrganisationName(_) => Problem::new(
                 StatusCode::BAD_GATEWAY,
                 "xero-answer",
@@ -306,10 +313,9 @@ impl From<PlanError> for Problem {
             ),
             PlanError::NotALookAlike(_)
             | PlanError::ChosenClientGone(..)
-            | PlanError::LinkedToAnotherClient { .. } => Problem::invalid(vec![FieldProblem {
-                field: "decision".into(),
-                message: e.to_string(),
-            }]),
+            | PlanError::LinkedToAnotherClient { .. } => {
+                Problem::invalid_field("decision", e.to_string())
+            }
             PlanError::RequestMismatch | PlanError::ForeignAssociation(_) => {
                 Problem::internal(e.to_string())
             }
@@ -332,15 +338,9 @@ impl From<RecordsError> for Problem {
                 e.to_string(),
             ),
             RecordsError::Association(AssociationError::EndBeforeStart { .. }) => {
-                Problem::invalid(vec![FieldProblem {
-                    field: "endDate".into(),
-                    message: e.to_string(),
-                }])
+                Problem::invalid_field("endDate", e.to_string())
             }
-            RecordsError::Association(_) => Problem::invalid(vec![FieldProblem {
-                field: "association".into(),
-                message: e.to_string(),
-            }]),
+            RecordsError::Association(_) => Problem::invalid_field("association", e.to_string()),
         }
     }
 }
@@ -390,10 +390,7 @@ impl From<ConnectionUseCaseError> for Problem {
                 e.to_string(),
             ),
             ConnectionUseCaseError::OrganisationNotGranted(_) => {
-                Problem::invalid(vec![FieldProblem {
-                    field: "tenantId".into(),
-                    message: e.to_string(),
-                }])
+                Problem::invalid_field("tenantId", e.to_string())
             }
             // Not the request's fault: the connection is in no state to choose.
             ConnectionUseCaseError::NoGrantToChooseFrom | ConnectionUseCaseError::NothingToName => {
@@ -415,18 +412,12 @@ impl From<SettingsError> for Problem {
             SettingsError::Store(s) => s.into(),
             SettingsError::UnknownAssociationType(_) => Problem::not_found(e.to_string()),
             SettingsError::NotAnXpmRelationshipType { .. } => {
-                Problem::invalid(vec![FieldProblem {
-                    field: "xpmRelationshipType".into(),
-                    message: e.to_string(),
-                }])
+                Problem::invalid_field("xpmRelationshipType", e.to_string())
             }
             SettingsError::NotConnected(c) => c.into(),
             SettingsError::Xpm(x) => x.into(),
             SettingsError::UnknownCustomField(_) | SettingsError::NotAClientTextField { .. } => {
-                Problem::invalid(vec![FieldProblem {
-                    field: "fieldUuid".into(),
-                    message: e.to_string(),
-                }])
+                Problem::invalid_field("fieldUuid", e.to_string())
             }
         }
     }
