@@ -1346,7 +1346,7 @@ async fn an_old_appointor_mapping_is_flagged_kept_and_replaced_only_by_a_listed_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_deleted_clients_associations_are_not_found_but_can_still_be_removed() {
+async fn a_deleted_client_and_its_associations_are_not_found_but_they_can_still_be_removed() {
     let app = TestApp::start(Backend::Sqlite).await;
     let trust = demo::client_id(4);
     let path = format!("/api/clients/{trust}/associations");
@@ -1368,11 +1368,87 @@ async fn a_deleted_clients_associations_are_not_found_but_can_still_be_removed()
     assert_eq!(deleted.status(), StatusCode::OK);
     let (status, _) = app.get_json(&path, &app.admin_token).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "listed after the delete");
+    let (status, _) = app
+        .get_json(&format!("/api/clients/{trust}"), &app.admin_token)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "read after the delete");
+    let (_, clients) = app.get_json("/api/clients", &app.admin_token).await;
+    assert!(
+        clients
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"] != trust.to_string()),
+        "listed after the delete: {clients}"
+    );
     let removed = app
         .api(Method::DELETE, &format!("{path}/{held}"), &app.admin_token)
         .send()
         .await
         .expect("remove");
     assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_association_to_a_client_or_type_not_in_the_practice_is_a_conflict_naming_the_field() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let trust = demo::client_id(4);
+    let path = format!("/api/clients/{trust}/associations");
+    let (_, held) = app.get_json(&path, &app.admin_token).await;
+    let a_type = held[0]["associationTypeId"].clone();
+    for (body, field) in [
+        (
+            json!({"relatedClientId": uuid::Uuid::nil().to_string(), "associationTypeId": a_type}),
+            "relatedClientId",
+        ),
+        (
+            json!({"relatedClientId": demo::client_id(2).to_string(), "associationTypeId": uuid::Uuid::nil().to_string()}),
+            "associationTypeId",
+        ),
+    ] {
+        let (status, problem) = app.post_json(&path, &app.staff_token, body).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+        assert!(
+            problem["type"]
+                .as_str()
+                .unwrap()
+                .ends_with("/missing-reference"),
+            "{problem}"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dates_are_read_exactly_as_the_document_says() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let trust = demo::client_id(4);
+    let path = format!("/api/clients/{trust}/associations");
+    let (_, held) = app.get_json(&path, &app.admin_token).await;
+    let body = |start: serde_json::Value| {
+        json!({
+            "relatedClientId": demo::client_id(2).to_string(),
+            "associationTypeId": held[0]["associationTypeId"],
+            "startDate": start,
+        })
+    };
+    for bad in [" 2021-01-01", "", "+2021-01-01", "2021-1-01", "2021-02-30"] {
+        let (status, problem) = app
+            .post_json(&path, &app.staff_token, body(json!(bad)))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad:?}: {problem}"
+        );
+        assert_eq!(problem["errors"][0]["field"], "startDate", "{problem}");
+    }
+    let (status, created) = app
+        .post_json(&path, &app.staff_token, body(json!("2021-01-01")))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["startDate"], "2021-01-01");
     app.stop().await;
 }

@@ -43,9 +43,13 @@ macro_rules! uuid_id {
             type Err = InvalidId;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Uuid::parse_str(s.trim())
+                // Only the hyphenated form (what JSON Schema's `format: uuid`
+                // names), so the API accepts exactly what its document says.
+                Some(s)
+                    .filter(|s| s.len() == 36)
+                    .and_then(|s| Uuid::parse_str(s).ok())
                     .map(Self)
-                    .map_err(|_| InvalidId { kind: $kind, value: s.to_owned() })
+                    .ok_or_else(|| InvalidId { kind: $kind, value: s.to_owned() })
             }
         }
     };

@@ -48,7 +48,15 @@ fn clean(field: &'static str, raw: &str, max: usize, multiline: bool) -> Result<
 }
 
 macro_rules! text_type {
-    ($(#[$doc:meta])* $name:ident, $field:literal, max = $max:expr, multiline = $ml:expr $(, check = $check:path)?) => {
+    // How a stored value is read back: by `stored`'s rule where the type has
+    // one (a rule made stricter since), else by the same rule as new input.
+    (@stored $field:expr, $value:expr, stored = $stored:path $(, check = $check:path)?) => {
+        $stored($field, $value)?;
+    };
+    (@stored $field:expr, $value:expr $(, check = $check:path)?) => {
+        $( $check($field, $value)?; )?
+    };
+    ($(#[$doc:meta])* $name:ident, $field:literal, max = $max:expr, multiline = $ml:expr $(, check = $check:path)? $(, stored = $stored:path)?) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
@@ -81,10 +89,13 @@ macro_rules! text_type {
             }
         }
 
+        /// Reads a stored value (serde): see `@stored` above.
         impl TryFrom<String> for $name {
             type Error = TextError;
             fn try_from(value: String) -> Result<Self, Self::Error> {
-                Self::new(value)
+                let value = clean($field, &value, $max, $ml)?;
+                text_type!(@stored $field, &value $(, stored = $stored)? $(, check = $check)?);
+                Ok(Self(value))
             }
         }
 
@@ -109,8 +120,9 @@ text_type!(
     StreetAddress, "Address", max = 500, multiline = true
 );
 text_type!(
-    /// A post code (letters, digits, spaces and dashes).
-    PostCode, "PostCode", max = 20, multiline = false, check = check_post_code
+    /// A post code (ASCII letters, digits, spaces and dashes).
+    PostCode, "PostCode", max = 20, multiline = false, check = check_post_code,
+    stored = check_stored_post_code
 );
 text_type!(
     /// An email address.
@@ -205,6 +217,23 @@ fn check_website(field: &'static str, value: &str) -> Result<(), TextError> {
 }
 
 fn check_post_code(field: &'static str, value: &str) -> Result<(), TextError> {
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+    {
+        // ASCII only: post codes everywhere XPM works are written in ASCII,
+        // and the API's document can then say exactly what is accepted.
+        return Err(TextError::Format {
+            field,
+            reason: "expected only letters (A to Z), digits, spaces and dashes",
+        });
+    }
+    Ok(())
+}
+
+/// The rule before post codes were ASCII only (any letter or digit): a
+/// client saved then must still load.
+fn check_stored_post_code(field: &'static str, value: &str) -> Result<(), TextError> {
     if !value
         .chars()
         .all(|c| c.is_alphanumeric() || c == ' ' || c == '-')
@@ -424,6 +453,17 @@ mod tests {
         ] {
             assert!(EmailAddress::new(bad).is_err(), "{bad} accepted");
         }
+    }
+
+    #[test]
+    fn a_post_code_saved_before_they_were_ascii_only_still_loads() {
+        assert!(
+            PostCode::new("１２３４").is_err(),
+            "new input is ASCII only"
+        );
+        let stored: PostCode = serde_json::from_str("\"１２３４\"").expect("a stored one loads");
+        assert_eq!(stored.as_str(), "１２３４");
+        assert!(serde_json::from_str::<PostCode>("\"12$4\"").is_err());
     }
 
     #[test]

@@ -22,14 +22,22 @@ use crate::state::{AppState, AppStore};
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityQuery {
+    /// Only this client's entries.
+    #[param(schema_with = crate::api::field_schema::uuid_or_blank)]
     pub client: Option<String>,
-    /// Comma-separated entry kinds.
+    #[param(schema_with = crate::api::field_schema::activity_kinds)]
     pub kind: Option<String>,
-    /// RFC 3339 times.
+    /// Entries at or after this time.
+    #[param(schema_with = crate::api::field_schema::time_or_blank)]
     pub from: Option<String>,
+    /// Entries at or before this time.
+    #[param(schema_with = crate::api::field_schema::time_or_blank)]
     pub until: Option<String>,
     /// The id of the last entry of the previous page.
+    #[param(schema_with = crate::api::field_schema::uuid_or_blank)]
     pub after: Option<String>,
+    /// Entries per page (default 50); 0 is read as 1, more than 500 as 500.
+    #[param(minimum = 0, maximum = 4294967295_u64, format = Int64)]
     pub limit: Option<u32>,
 }
 
@@ -42,12 +50,8 @@ impl ActivityQuery {
                 message,
             })
         };
-        let blank = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-        };
+        // An empty parameter (a form's empty field) is none; any other is read exactly.
+        let blank = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
         let client = blank(&self.client).and_then(|c| {
             c.parse::<ClientId>()
                 .map_err(|e| bad("client", e.to_string()))

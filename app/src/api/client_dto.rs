@@ -10,28 +10,39 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use time::macros::format_description;
 
+use crate::api::field_schema as fs;
 use crate::api::problem::{FieldProblem, Problem};
 use crate::present::status_name;
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClientInput {
-    #[schema(value_type = String, required = true, max_length = 255)]
+    #[schema(schema_with = fs::client_name, required = true)]
     pub name: Option<String>,
-    #[schema(value_type = KindName, required = true)]
+    #[schema(schema_with = fs::any_kind, required = true)]
     pub kind: Option<String>,
     pub individual: Option<IndividualInput>,
+    #[schema(schema_with = fs::email)]
     pub email: Option<String>,
+    #[schema(schema_with = fs::phone)]
     pub phone: Option<String>,
+    #[schema(schema_with = fs::phone)]
     pub fax: Option<String>,
+    #[schema(schema_with = fs::website)]
     pub website: Option<String>,
     pub physical_address: Option<AddressInput>,
     pub postal_address: Option<AddressInput>,
+    #[schema(schema_with = fs::business_structure)]
     pub business_structure: Option<String>,
+    #[schema(schema_with = fs::tax_number)]
     pub tax_number: Option<String>,
+    #[schema(schema_with = fs::company_number)]
     pub company_number: Option<String>,
+    #[schema(schema_with = fs::business_number)]
     pub business_number: Option<String>,
+    #[schema(schema_with = fs::branch_number)]
     pub branch_number: Option<String>,
+    #[schema(schema_with = fs::client_code)]
     pub client_code: Option<String>,
     pub gst_registered: Option<bool>,
     pub is_prospect: Option<bool>,
@@ -41,19 +52,26 @@ pub struct ClientInput {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = Individual)]
 pub struct IndividualInput {
+    #[schema(schema_with = fs::short_text)]
     pub title: Option<String>,
+    #[schema(schema_with = fs::short_text)]
     pub first_name: Option<String>,
+    #[schema(schema_with = fs::short_text)]
     pub middle_name: Option<String>,
+    #[schema(schema_with = fs::short_text)]
     pub last_name: Option<String>,
+    #[schema(schema_with = fs::short_text)]
     pub other_name: Option<String>,
-    #[schema(value_type = Option<GenderName>)]
+    #[schema(schema_with = fs::gender)]
     pub gender: Option<String>,
     /// `yyyy-mm-dd`.
     #[schema(format = Date)]
     pub date_of_birth: Option<String>,
     #[schema(format = Date)]
     pub date_of_death: Option<String>,
+    #[schema(schema_with = fs::short_text)]
     pub place_of_birth_city: Option<String>,
+    #[schema(schema_with = fs::country_code)]
     pub place_of_birth_country_code: Option<String>,
 }
 
@@ -61,29 +79,16 @@ pub struct IndividualInput {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = Address)]
 pub struct AddressInput {
+    #[schema(schema_with = fs::street)]
     pub street: Option<String>,
+    #[schema(schema_with = fs::short_text)]
     pub city: Option<String>,
+    #[schema(schema_with = fs::short_text)]
     pub region: Option<String>,
+    #[schema(schema_with = fs::post_code)]
     pub post_code: Option<String>,
+    #[schema(schema_with = fs::short_text)]
     pub country: Option<String>,
-}
-
-/// The kinds a client can be. Only the document uses this type: the field is
-/// read as text, so that a wrong value is a 422 naming it, not a 400.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-#[schema(as = ClientKind)]
-pub enum KindName {
-    Individual,
-    Organisation,
-}
-
-/// An individual's gender as XPM records it (for the document, like [`KindName`]).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[schema(as = Gender)]
-pub enum GenderName {
-    Male,
-    Female,
 }
 
 /// Collects every field error instead of stopping at the first.
@@ -109,6 +114,18 @@ impl Checker {
         }
     }
 
+    /// A date: `null` or absent for none, otherwise exactly `yyyy-mm-dd`
+    /// (what the document's `format: date` says; not trimmed).
+    fn date(&mut self, field: &str, raw: &Option<String>) -> Option<Date> {
+        match date(raw.as_deref()?) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.fail(field, e);
+                None
+            }
+        }
+    }
+
     fn fail(&mut self, field: &str, message: String) {
         self.errors.push(FieldProblem {
             field: field.to_owned(),
@@ -120,8 +137,18 @@ impl Checker {
 const DATE: &[time::format_description::FormatItem<'static>] =
     format_description!("[year]-[month]-[day]");
 
-fn date(text: String) -> Result<Date, String> {
-    Date::parse(&text, DATE).map_err(|_| format!("`{text}` is not a date in the form yyyy-mm-dd"))
+/// Exactly RFC 3339's `full-date` (`yyyy-mm-dd`), as JSON Schema's
+/// `format: date` reads it: no sign, no extra digits, no spaces.
+pub fn date(text: &str) -> Result<Date, String> {
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    shaped
+        .then(|| Date::parse(text, DATE).ok())
+        .flatten()
+        .ok_or_else(|| format!("`{text}` is not a date in the form yyyy-mm-dd"))
 }
 
 fn gender(text: String) -> Result<Gender, String> {
@@ -184,8 +211,8 @@ impl ClientInput {
                     last_name: c.opt("individual.lastName", &p.last_name, ShortText::new),
                     other_name: c.opt("individual.otherName", &p.other_name, ShortText::new),
                     gender: c.opt("individual.gender", &p.gender, gender),
-                    date_of_birth: c.opt("individual.dateOfBirth", &p.date_of_birth, date),
-                    date_of_death: c.opt("individual.dateOfDeath", &p.date_of_death, date),
+                    date_of_birth: c.date("individual.dateOfBirth", &p.date_of_birth),
+                    date_of_death: c.date("individual.dateOfDeath", &p.date_of_death),
                     place_of_birth_city: c.opt(
                         "individual.placeOfBirthCity",
                         &p.place_of_birth_city,
@@ -297,6 +324,80 @@ impl From<&ClientDetails> for ClientInput {
             gst_registered: d.gst_registered,
             is_prospect: Some(d.is_prospect),
         }
+    }
+}
+
+/// The document's `ClientInput`: [`ClientInput`]'s fields, in the shapes
+/// the rules that tie fields together allow, so that a body the document
+/// accepts is one the API accepts. Only an individual has individual
+/// details; an organisation is never of the structure `Individual`; a branch
+/// number needs a business number. (That a death is not before a birth no
+/// schema can say: the API refuses it with a 422 naming the field.)
+#[derive(Debug)]
+pub struct ClientInputDocument;
+
+impl utoipa::PartialSchema for ClientInputDocument {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::schema::{AnyOfBuilder, Schema};
+        let RefOr::T(Schema::Object(base)) = <ClientInput as utoipa::PartialSchema>::schema()
+        else {
+            unreachable!("ClientInput derives an object schema")
+        };
+        let variant = |organisation: bool, branch: bool| {
+            let mut v = base.clone();
+            let mut set = |name: &str, schema: Schema| {
+                v.properties.insert(name.into(), schema.into());
+            };
+            set("kind", fs::kind_rule(organisation).schema());
+            if organisation {
+                set("individual", fs::null_only());
+                set(
+                    "businessStructure",
+                    fs::business_structure_rule(true).schema(),
+                );
+            }
+            if branch {
+                set("businessNumber", fs::business_number_given());
+                v.required.push("businessNumber".into());
+            } else {
+                set("branchNumber", fs::left_out());
+            }
+            v.title = Some(
+                match (organisation, branch) {
+                    (false, false) => "An individual",
+                    (false, true) => "An individual with a branch number",
+                    (true, false) => "An organisation",
+                    (true, true) => "An organisation with a branch number",
+                }
+                .into(),
+            );
+            Schema::Object(v)
+        };
+        [(false, false), (false, true), (true, false), (true, true)]
+            .into_iter()
+            .fold(AnyOfBuilder::new(), |any, (org, branch)| {
+                any.item(variant(org, branch))
+            })
+            .description(Some(
+                "A client. Text is trimmed; a blank optional field is none. A date of death before the date of birth is refused (422).",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ClientInputDocument {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "ClientInput".into()
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <ClientInput as utoipa::ToSchema>::schemas(schemas);
     }
 }
 

@@ -10,7 +10,7 @@ use domain::ids::{AssociationId, AssociationTypeId, ClientId};
 use domain::usecases::RecordsError;
 use serde::{Deserialize, Serialize};
 
-use crate::api::client_dto::{ClientInput, ClientView};
+use crate::api::client_dto::{ClientInput, ClientInputDocument, ClientView};
 use crate::api::problem::{FieldProblem, Problem};
 use crate::api::{ApiJson, ApiPath, parse_id};
 use crate::auth::ApiUser;
@@ -20,7 +20,7 @@ use crate::state::{AppState, AppStore};
     get,
     path = "/api/clients",
     tag = "Clients",
-    summary = "List the practice's clients",
+    summary = "List the practice's clients (a deleted one is no longer listed)",
     responses(
         (status = 200, description = "OK", body = [ClientView], content_type = "application/json"),
         (status = 404, description = "Not found in this practice", body = ProblemDocument)
@@ -31,7 +31,13 @@ pub async fn list<S: AppStore>(
     ApiUser(user): ApiUser,
 ) -> Result<Json<Vec<ClientView>>, Problem> {
     let clients = state.app.list_clients(user.practice, user.id).await?;
-    Ok(Json(clients.iter().map(ClientView::from).collect()))
+    Ok(Json(
+        clients
+            .iter()
+            .filter(|c| c.status != ClientStatus::Deleted)
+            .map(ClientView::from)
+            .collect(),
+    ))
 }
 
 #[utoipa::path(
@@ -42,7 +48,7 @@ pub async fn list<S: AppStore>(
     params(("client" = String, Path, format = Uuid, description = "PM Hub client id")),
     responses(
         (status = 200, description = "OK", body = ClientView, content_type = "application/json"),
-        (status = 404, description = "Not found in this practice", body = ProblemDocument)
+        (status = 404, description = "Not found in this practice, or deleted", body = ProblemDocument)
     )
 )]
 pub async fn show<S: AppStore>(
@@ -54,6 +60,14 @@ pub async fn show<S: AppStore>(
         .app
         .get_client(user.practice, user.id, parse_id(&client)?)
         .await?;
+    // Deleted is gone, as for any resource: the record stays for the
+    // activity log and the link to XPM, not for reading.
+    if client.status == ClientStatus::Deleted {
+        return Err(Problem::not_found(format!(
+            "client {} was deleted",
+            client.id
+        )));
+    }
     Ok(Json(ClientView::from(&client)))
 }
 
@@ -62,7 +76,7 @@ pub async fn show<S: AppStore>(
     path = "/api/clients",
     tag = "Clients",
     summary = "Create a client (in PM Hub only)",
-    request_body(content = ClientInput, content_type = "application/json"),
+    request_body(content = ClientInputDocument, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = ClientView, content_type = "application/json"),
         (status = 413, description = "Body too large", body = ProblemDocument),
@@ -88,7 +102,7 @@ pub async fn create<S: AppStore>(
     tag = "Clients",
     summary = "Update a client (in PM Hub only; nothing syncs until someone presses Sync)",
     params(("client" = String, Path, format = Uuid, description = "PM Hub client id")),
-    request_body(content = ClientInput, content_type = "application/json"),
+    request_body(content = ClientInputDocument, content_type = "application/json"),
     responses(
         (status = 200, description = "OK", body = ClientView, content_type = "application/json"),
         (status = 404, description = "Not found in this practice", body = ProblemDocument),
@@ -231,7 +245,7 @@ pub struct AssociationInput {
     #[schema(minimum = 1, maximum = 2147483647)]
     #[serde(default, deserialize_with = "whole_number")]
     pub shares: Option<u64>,
-    /// A decimal such as `50` or `12.5`.
+    #[schema(schema_with = crate::api::field_schema::percentage)]
     pub percentage: Option<String>,
     /// `yyyy-mm-dd`.
     #[schema(format = Date)]
@@ -249,6 +263,7 @@ pub struct TermsInput {
     #[schema(minimum = 1, maximum = 2147483647)]
     #[serde(default, deserialize_with = "whole_number")]
     pub shares: Option<u64>,
+    #[schema(schema_with = crate::api::field_schema::percentage)]
     pub percentage: Option<String>,
     #[schema(format = Date)]
     pub start_date: Option<String>,
@@ -306,14 +321,11 @@ pub fn parse_terms(
         .map_err(|e| field("percentage", e.to_string()))
         .ok()
         .flatten();
+    // Dates are read exactly (`null` for none), as `format: date` says.
     let mut date = |name: &str, raw: Option<&str>| {
-        present(raw)
-            .as_deref()
-            .map(|d| {
-                time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
-            })
+        raw.map(crate::api::client_dto::date)
             .transpose()
-            .map_err(|_| field(name, "expected a date in the form yyyy-mm-dd".into()))
+            .map_err(|e| field(name, e))
             .ok()
             .flatten()
     };
@@ -370,7 +382,7 @@ pub async fn associations<S: AppStore>(
     responses(
         (status = 201, description = "Created", body = AssociationView, content_type = "application/json"),
         (status = 404, description = "Not found in this practice", body = ProblemDocument),
-        (status = 409, description = "The client is deleted in PM Hub: its associations cannot change", body = ProblemDocument),
+        (status = 409, description = "The client is deleted in PM Hub: its associations cannot change; or (`missing-reference`, `errors` names the field) the related client or the association type is not in this practice", body = ProblemDocument),
         (status = 422, description = "Invalid input; `errors` names each bad field", body = ProblemDocument)
     )
 )]
@@ -420,12 +432,12 @@ pub async fn add_association<S: AppStore>(
         )
         .await
         .map_err(|e| match e {
-            // The body names them: a reference to nothing is the input's fault.
+            // The body names them: the problem names the field.
             RecordsError::ClientNotFound(missing) if missing == related => {
-                Problem::invalid_field("relatedClientId", e.to_string())
+                Problem::missing_reference("relatedClientId", e.to_string())
             }
             RecordsError::AssociationTypeNotFound(_) => {
-                Problem::invalid_field("associationTypeId", e.to_string())
+                Problem::missing_reference("associationTypeId", e.to_string())
             }
             other => other.into(),
         })?;

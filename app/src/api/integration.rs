@@ -181,7 +181,7 @@ pub async fn choose_organisation<S: AppStore>(
 #[serde(deny_unknown_fields)]
 pub struct OrganisationName {
     /// The organisation's name as XPM shows it.
-    #[schema(max_length = 200)]
+    #[schema(schema_with = crate::api::field_schema::display_name)]
     pub name: String,
 }
 

@@ -61,7 +61,7 @@ pub async fn list<S: AppStore>(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAssociationType {
-    #[schema(max_length = 100)]
+    #[schema(schema_with = crate::api::field_schema::association_type_name)]
     pub name: String,
 }
 
@@ -100,7 +100,7 @@ pub async fn create<S: AppStore>(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MappingInput {
-    /// One of XPM's relationship types, or `null` to unmap.
+    #[schema(schema_with = crate::api::field_schema::xpm_type)]
     pub xpm_relationship_type: Option<String>,
 }
 

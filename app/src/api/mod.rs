@@ -5,6 +5,7 @@ pub mod activity;
 pub mod client_dto;
 pub mod client_id_field;
 pub mod clients;
+mod field_schema;
 pub mod integration;
 pub mod mappings;
 mod openapi;
@@ -64,7 +65,7 @@ macro_rules! api {
                     route::<$module::[<__path_ $handler>], _, _, S>(router, $module::$handler::<S>)
                 };
             )*
-            router.route("/openapi.json", get(serve_openapi))
+            router.route("/openapi.json", get(serve_openapi::<S>))
         }
     };
 }
@@ -115,20 +116,29 @@ where
     router.route(&P::path(), on(filter, handler))
 }
 
-/// The document, rendered once.
+/// The document for the relationship types XPM documents (the shipped
+/// list), rendered once.
 pub fn openapi_json() -> &'static str {
     static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DOCUMENT.get_or_init(|| {
-        use utoipa::OpenApi;
-        ApiDoc::openapi()
-            .to_pretty_json()
-            .expect("the OpenAPI document serialises")
-    })
+    DOCUMENT.get_or_init(|| openapi_json_for(&crate::relationship_types::shipped()))
 }
 
-async fn serve_openapi() -> impl axum::response::IntoResponse {
+/// The document for a deployment that knows `types`: a mapping accepts
+/// exactly those names.
+pub fn openapi_json_for(types: &domain::relationship_type::RelationshipTypes) -> String {
+    use utoipa::OpenApi;
+    let mut document = ApiDoc::openapi();
+    field_schema::describe_deployment(&mut document, types);
+    document
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises")
+}
+
+async fn serve_openapi<S: AppStore>(
+    axum::extract::State(state): axum::extract::State<AppState<S>>,
+) -> impl axum::response::IntoResponse {
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
-        openapi_json(),
+        openapi_json_for(&state.app.relationship_types),
     )
 }

@@ -45,7 +45,7 @@ pub struct ProblemDocument<'a> {
     title: &'a str,
     status: u16,
     detail: &'a str,
-    /// Each bad field, on a 422.
+    /// Each bad field, on a 422; on a 409 `missing-reference`, the field naming what is missing.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     errors: &'a [FieldProblem],
 }
@@ -79,6 +79,26 @@ impl Problem {
             field: field.to_owned(),
             message: message.into(),
         }])
+    }
+
+    /// A field that refers to something this practice does not have (yet):
+    /// a related client, an association type. A 409 naming the field: the
+    /// body is valid (so not a 422) and the path's own resource is there
+    /// (so not a 404); the practice's records are what stand in the way.
+    pub fn missing_reference(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self {
+            errors: vec![FieldProblem {
+                field: field.to_owned(),
+                message: message.clone(),
+            }],
+            ..Self::new(
+                StatusCode::CONFLICT,
+                "missing-reference",
+                "A record the input refers to does not exist",
+                format!("{field}: {message}"),
+            )
+        }
     }
 
     pub fn invalid(errors: Vec<FieldProblem>) -> Self {

@@ -606,8 +606,8 @@ pub async fn update_terms<S: AppStore>(
     let terms = match parse_terms(
         shares,
         form.percentage.as_deref(),
-        form.start_date.as_deref(),
-        form.end_date.as_deref(),
+        filled(&form.start_date),
+        filled(&form.end_date),
     ) {
         Ok(t) => t,
         Err(errors) => {
@@ -635,4 +635,9 @@ pub async fn update_terms<S: AppStore>(
             not_saved(problem.status, &problem.detail)
         }
     }
+}
+
+/// A form's empty field is none (the API reads dates exactly: `null` for none).
+fn filled(field: &Option<String>) -> Option<&str> {
+    field.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
