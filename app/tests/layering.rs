@@ -73,3 +73,23 @@ fn the_error_pages_are_a_leaf() {
         assert!(!text.contains(needle), "error_page.rs imports {needle}");
     }
 }
+
+/// The pages and the API share what both read from people (`input`,
+/// `activity_log`) and how errors are told (`problem`); neither reaches into
+/// the other's handlers. (`activity_log` names the API's schema functions
+/// in its `IntoParams` derive: the document's, not a handler's.)
+#[test]
+fn the_pages_and_the_api_do_not_import_each_other() {
+    for (folder, other) in [("web", "crate::api"), ("api", "crate::web")] {
+        for file in sources(&src(folder)) {
+            let text = std::fs::read_to_string(&file).expect("a source file");
+            assert!(!text.contains(other), "{} imports {other}", file.display());
+        }
+    }
+    for shared in ["problem.rs", "input.rs", "activity_log.rs"] {
+        let text = std::fs::read_to_string(src(shared)).expect("a shared module");
+        for needle in ["crate::web", "crate::api::activity", "crate::api::clients"] {
+            assert!(!text.contains(needle), "{shared} imports {needle}");
+        }
+    }
+}

@@ -11,8 +11,8 @@ use time::Date;
 use time::macros::format_description;
 
 use crate::api::field_schema as fs;
-use crate::api::problem::{FieldProblem, Problem};
 use crate::present::status_name;
+use crate::problem::{FieldProblem, Problem};
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -117,7 +117,7 @@ impl Checker {
     /// A date: `null` or absent for none, otherwise exactly `yyyy-mm-dd`
     /// (what the document's `format: date` says; not trimmed).
     fn date(&mut self, field: &str, raw: &Option<String>) -> Option<Date> {
-        match date(raw.as_deref()?) {
+        match crate::input::date(raw.as_deref()?) {
             Ok(d) => Some(d),
             Err(e) => {
                 self.fail(field, e);
@@ -136,20 +136,6 @@ impl Checker {
 
 const DATE: &[time::format_description::FormatItem<'static>] =
     format_description!("[year]-[month]-[day]");
-
-/// Exactly RFC 3339's `full-date` (`yyyy-mm-dd`), as JSON Schema's
-/// `format: date` reads it: no sign, no extra digits, no spaces.
-pub fn date(text: &str) -> Result<Date, String> {
-    let shaped = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| match i {
-            4 | 7 => b == b'-',
-            _ => b.is_ascii_digit(),
-        });
-    shaped
-        .then(|| Date::parse(text, DATE).ok())
-        .flatten()
-        .ok_or_else(|| format!("`{text}` is not a date in the form yyyy-mm-dd"))
-}
 
 fn gender(text: String) -> Result<Gender, String> {
     match text.to_lowercase().as_str() {

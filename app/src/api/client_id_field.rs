@@ -1,7 +1,7 @@
 //! Where the Sync keeps PM Hub's client id in XPM: the integration setting
 //! naming an XPM client custom field (off by default), and the choices.
 
-use crate::api::problem::ProblemDocument;
+use crate::problem::ProblemDocument;
 use axum::Json;
 use axum::extract::State;
 use domain::ids::XpmCustomFieldUuid;
@@ -9,8 +9,8 @@ use domain::practice::Role;
 use serde::{Deserialize, Serialize};
 
 use crate::api::ApiJson;
-use crate::api::problem::{FieldProblem, Problem};
 use crate::auth::ApiUser;
+use crate::problem::{FieldProblem, Problem};
 use crate::state::{AppState, AppStore};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

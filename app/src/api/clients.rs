@@ -1,19 +1,20 @@
 //! PM Hub's clients and their associations.
 
-use crate::api::problem::ProblemDocument;
+use crate::problem::ProblemDocument;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use domain::association::{AssociationTerms, Percentage, ShareCount};
+use domain::association::ShareCount;
 use domain::client::ClientStatus;
 use domain::ids::{AssociationId, AssociationTypeId, ClientId};
 use domain::usecases::RecordsError;
 use serde::{Deserialize, Serialize};
 
 use crate::api::client_dto::{ClientInput, ClientInputDocument, ClientView};
-use crate::api::problem::{FieldProblem, Problem};
 use crate::api::{ApiJson, ApiPath, parse_id};
 use crate::auth::ApiUser;
+use crate::input::parse_terms;
+use crate::problem::{FieldProblem, Problem};
 use crate::state::{AppState, AppStore};
 
 #[utoipa::path(
@@ -286,67 +287,6 @@ fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D
     whole
         .map(Some)
         .ok_or_else(|| serde::de::Error::custom(format!("expected a whole number, got {number}")))
-}
-
-/// Validates terms, naming each bad field (`shares`, `percentage`,
-/// `startDate`, `endDate`); an end before the start is refused in words.
-pub fn parse_terms(
-    shares: Option<u64>,
-    percentage: Option<&str>,
-    start_date: Option<&str>,
-    end_date: Option<&str>,
-) -> Result<AssociationTerms, Vec<FieldProblem>> {
-    let mut errors = Vec::new();
-    let mut field = |name: &str, message: String| {
-        errors.push(FieldProblem {
-            field: name.into(),
-            message,
-        })
-    };
-    let present = |v: Option<&str>| {
-        v.map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
-    let shares = shares
-        .map(ShareCount::new)
-        .transpose()
-        .map_err(|e| field("shares", e.to_string()))
-        .ok()
-        .flatten();
-    let percentage = present(percentage)
-        .as_deref()
-        .map(Percentage::parse)
-        .transpose()
-        .map_err(|e| field("percentage", e.to_string()))
-        .ok()
-        .flatten();
-    // Dates are read exactly (`null` for none), as `format: date` says.
-    let mut date = |name: &str, raw: Option<&str>| {
-        raw.map(crate::api::client_dto::date)
-            .transpose()
-            .map_err(|e| field(name, e))
-            .ok()
-            .flatten()
-    };
-    let start_date = date("startDate", start_date);
-    let end_date = date("endDate", end_date);
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    AssociationTerms {
-        shares,
-        percentage,
-        start_date,
-        end_date,
-    }
-    .validate()
-    .map_err(|e| {
-        vec![FieldProblem {
-            field: "endDate".into(),
-            message: e.to_string(),
-        }]
-    })
 }
 
 #[utoipa::path(

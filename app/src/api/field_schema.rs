@@ -515,7 +515,7 @@ mod tests {
     //! pattern matches exactly when the API accepts the value.
 
     use super::*;
-    use crate::api::activity::ActivityQuery;
+    use crate::activity_log::ActivityQuery;
     use crate::api::client_dto::{AddressInput, ClientInput, IndividualInput};
     use proptest::prelude::*;
 
@@ -858,7 +858,7 @@ mod tests {
                 }),
             ],
         ) {
-            let accepted = crate::api::clients::parse_terms(None, Some(&raw), None, None).is_ok();
+            let accepted = crate::input::parse_terms(None, Some(&raw), None, None).is_ok();
             prop_assert_eq!(matches_all(&percentage_rule(), &raw), accepted, "{:?}", raw);
         }
 

@@ -1,7 +1,7 @@
 //! The connection to XPM: status, Connect / Reconnect, the choice among
 //! several organisations a login granted, naming the organisation, Disconnect.
 
-use crate::api::problem::ProblemDocument;
+use crate::problem::ProblemDocument;
 use axum::Json;
 use axum::extract::State;
 use domain::connection::{ConnectionState, DisconnectConfirmation, XpmOrganisation};
@@ -9,9 +9,9 @@ use domain::text::DisplayName;
 use serde::{Deserialize, Serialize};
 
 use crate::api::ApiJson;
-use crate::api::problem::{FieldProblem, Problem};
 use crate::auth::ApiUser;
 use crate::present::timestamp;
+use crate::problem::{FieldProblem, Problem};
 use crate::state::{AppState, AppStore};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -1,6 +1,6 @@
 //! Association types and their XPM relationship type mappings.
 
-use crate::api::problem::ProblemDocument;
+use crate::problem::ProblemDocument;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,9 +9,9 @@ use domain::text::AssociationTypeName;
 use domain::usecases::TypeMapping;
 use serde::{Deserialize, Serialize};
 
-use crate::api::problem::Problem;
 use crate::api::{ApiJson, ApiPath, parse_id};
 use crate::auth::ApiUser;
+use crate::problem::Problem;
 use crate::state::{AppState, AppStore};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

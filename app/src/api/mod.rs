@@ -5,11 +5,11 @@ pub mod activity;
 pub mod client_dto;
 pub mod client_id_field;
 pub mod clients;
-mod field_schema;
+pub(crate) mod field_schema;
 pub mod integration;
 pub mod mappings;
 mod openapi;
-pub mod problem;
+
 pub mod sync;
 
 use std::str::FromStr;
@@ -18,9 +18,9 @@ use axum::Router;
 use axum::extract::FromRequest;
 use axum::routing::{MethodFilter, get, on};
 
+use crate::problem::{self, Problem};
 use crate::state::{AppState, AppStore};
 use openapi::Conventions;
-use problem::Problem;
 
 /// A JSON body whose rejection is a problem detail.
 #[derive(Debug, FromRequest)]

@@ -1,6 +1,6 @@
 //! Preview and Sync of one client: the API call behind the Sync button.
 
-use crate::api::problem::ProblemDocument;
+use crate::problem::ProblemDocument;
 use axum::Json;
 use axum::extract::State;
 use domain::client::Client;
@@ -13,13 +13,13 @@ use domain::sync::{
 use domain::usecases::{SyncOutcome, SyncPreview};
 use serde::{Deserialize, Serialize};
 
-use crate::api::problem::Problem;
 use crate::api::{ApiPath, parse_id};
 use crate::auth::ApiUser;
 use crate::present::{
     change_values, client_step, client_step_code, describe, gone_code, is_failure, outcome_status,
     relationship_step, timestamp,
 };
+use crate::problem::Problem;
 use crate::state::{AppState, AppStore};
 
 #[derive(Debug, Clone, Copy, Deserialize)]

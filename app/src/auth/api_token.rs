@@ -9,7 +9,7 @@ use domain::practice::User;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::api::problem::Problem;
+use crate::problem::Problem;
 use crate::state::{AppState, AppStore};
 
 const PREFIX: &str = "pmx_";

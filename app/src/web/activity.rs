@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use domain::activity::ActivityKind;
 use serde::{Deserialize, Serialize};
 
-use crate::api::activity::{ActivityQuery, read, read_all, to_csv};
+use crate::activity_log::{ActivityQuery, read, read_all, to_csv};
 use crate::auth::PageUser;
 use crate::present::{actor, describe_named, is_failure, when};
 use crate::state::{AppState, AppStore};

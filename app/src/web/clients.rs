@@ -17,13 +17,13 @@ use domain::sync::{ClientStep, FirstSyncDecision, ManualSyncRequest, Relationshi
 use domain::usecases::{ClientsOverview, SyncOutcome, SyncPreview};
 use serde::Deserialize;
 
-use crate::api::clients::parse_terms;
-use crate::api::problem::Problem;
 use crate::auth::PageUser;
+use crate::input::parse_terms;
 use crate::present::{
     change_values, client_step, describe, describe_named, gone, is_failure, match_keys,
     outcome_status, relationship_step, status_name, when,
 };
+use crate::problem::Problem;
 use crate::state::{AppState, AppStore};
 use crate::web::{
     AssociationLabel, Nav, database_unavailable, forged, is_store_unavailable, message_page, render,

@@ -20,8 +20,8 @@ pub use error_page::{
     Nav, database_unavailable, error_page, message_page, render, store_error_page,
 };
 
-use crate::api::problem::Problem;
 use crate::auth::PageUser;
+use crate::problem::Problem;
 use crate::state::{AppState, AppStore};
 
 pub fn router<S: AppStore>() -> Router<AppState<S>> {

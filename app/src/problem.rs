@@ -1,5 +1,7 @@
 //! Errors as RFC 9457 problem details. Every domain error is translated to
-//! HTTP here, once.
+//! HTTP here, once, for the API and the pages alike (a page shows the
+//! problem's status and words). A leaf: it knows the domain's errors, not
+//! the handlers.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
