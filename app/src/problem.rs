@@ -351,6 +351,7 @@ impl From<RecordsError> for Problem {
             RecordsError::Permission(p) => p.into(),
             RecordsError::Store(s) => s.into(),
             RecordsError::ClientNotFound(_)
+            | RecordsError::NotKnownByPmHubId(_)
             | RecordsError::AssociationNotFound(_)
             | RecordsError::AssociationTypeNotFound(_) => Problem::not_found(e.to_string()),
             RecordsError::ClientDeleted(_) => Problem::new(

@@ -41,6 +41,7 @@ on_both_stores! {
     a_sync_of_a_client_deleted_in_xpm_answers_gone_from_xpm_and_writes_nothing => gone_client_writes_nothing;
     unlinking_then_syncing_asks_to_link_or_create_again => unlink_then_sync_asks_again;
     changing_association_terms_then_syncing_updates_the_one_xpm_relationship => terms_change_updates_the_relationship;
+    a_client_put_twice_by_its_pmhub_id_is_one_client_and_the_second_put_writes_nothing => put_by_pmhub_id_is_idempotent;
 }
 
 async fn sync(
@@ -1021,12 +1022,13 @@ async fn every_route_the_served_openapi_document_describes_is_served_and_needs_a
             }
         }
     }
-    assert_eq!(documented.len(), 27, "the API's 27 operations are served");
+    assert_eq!(documented.len(), 30, "the API's 30 operations are served");
     for (method, path) in &documented {
         let concrete = path
             .replace("{client}", &demo::client_id(1).to_string())
             .replace("{association}", &uuid::Uuid::nil().to_string())
-            .replace("{association_type}", &uuid::Uuid::nil().to_string());
+            .replace("{association_type}", &uuid::Uuid::nil().to_string())
+            .replace("{pmhub_id}", "pmhub-1");
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
         let status = reqwest::Client::new()
             .request(method.clone(), format!("{}{concrete}", app.url))
@@ -1451,4 +1453,70 @@ async fn dates_are_read_exactly_as_the_document_says() {
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["startDate"], "2021-01-01");
     app.stop().await;
+}
+
+async fn put_by_pmhub_id_is_idempotent(app: &TestApp) {
+    let path = "/api/pmhub/clients/pmhub-c-1001";
+    let (status, _) = app.get_json(path, &app.staff_token).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not there before the put");
+    let before = app.get_json("/api/clients", &app.staff_token).await.1;
+    let activity = app.get_json("/api/activity", &app.staff_token).await.1;
+    let writes = app.xpm_writes().len();
+    let body =
+        json!({"name": "Kauri Holdings Ltd", "kind": "organisation", "email": "office@kauri.test"});
+
+    let (status, first) = put_json(app, path, body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["outcome"], "created");
+    let id = first["client"]["id"].clone();
+    let (status, again) = put_json(app, path, body.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["outcome"], "unchanged", "{again}");
+    assert_eq!(again["client"]["id"], id, "the same client");
+    let after = app.get_json("/api/clients", &app.staff_token).await.1;
+    assert_eq!(
+        after.as_array().unwrap().len(),
+        before.as_array().unwrap().len() + 1,
+        "one client for two puts"
+    );
+    assert_eq!(
+        app.get_json("/api/activity", &app.staff_token).await.1,
+        activity,
+        "a put logs nothing"
+    );
+
+    let changed = json!({"name": "Kauri Holdings Limited", "kind": "organisation"});
+    let (status, updated) = put_json(app, path, changed).await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["outcome"], "updated");
+    let (status, read) = app.get_json(path, &app.staff_token).await;
+    assert_eq!(status, StatusCode::OK, "{read}");
+    assert_eq!(read["id"], id);
+    assert_eq!(read["name"], "Kauri Holdings Limited");
+    assert_eq!(
+        read["email"],
+        serde_json::Value::Null,
+        "replaced as a whole"
+    );
+    assert_eq!(app.xpm_writes().len(), writes, "nothing syncs by itself");
+
+    let deleted = app
+        .api(Method::DELETE, path, &app.staff_token)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(deleted.status(), StatusCode::OK);
+    let (status, _) = app.get_json(path, &app.staff_token).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "read after the delete");
+    let (status, problem) = put_json(app, path, body).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a deleted client stays deleted: {problem}"
+    );
+    for bad in ["/api/pmhub/clients/..x", "/api/pmhub/clients/a%20b"] {
+        let (status, _) = app.get_json(bad, &app.staff_token).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
+    }
+    assert_eq!(app.xpm_writes().len(), writes, "nothing syncs by itself");
 }

@@ -27,6 +27,7 @@ use crate::sync::{
     ClientPayload, LookAlike, OwnedField, PendingOperation, RelationshipTerms, SyncRecord,
     XpmRelationshipSeen,
 };
+use crate::text::PmHubId;
 use crate::text::{DisplayName, EmailAddress};
 
 /// The time now. Production reads the system clock; tests pin it.
@@ -403,6 +404,19 @@ pub trait ClientStore: Send + Sync + 'static {
         practice: PracticeId,
     ) -> impl Future<Output = Result<Vec<Client>, StoreError>> + Send;
     fn save_client(&self, client: &Client) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The client PM Hub knows by `pmhub_id` in `practice`.
+    fn client_by_pmhub_id(
+        &self,
+        practice: PracticeId,
+        pmhub_id: &PmHubId,
+    ) -> impl Future<Output = Result<Option<Client>, StoreError>> + Send;
+    /// Saves a new client and the PM Hub id it is known by, both or
+    /// neither; `Conflict` when the practice already has a client by that id.
+    fn create_client_for_pmhub_id(
+        &self,
+        client: &Client,
+        pmhub_id: &PmHubId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The associations from `client` to other clients.
     fn associations_of(
         &self,

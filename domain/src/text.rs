@@ -171,6 +171,25 @@ text_type!(
     AssociationTypeName, "association type name", max = 100, multiline = false
 );
 
+text_type!(
+    /// The id PM Hub gives a record (unique per practice and kind of
+    /// record), by which PM Hub sends it again. URL-safe, since it is a path
+    /// segment: letters, digits, `-`, `_`, `~` and `.`, not beginning or
+    /// ending with a dot (so never `.` or `..`).
+    PmHubId, "pmhubId", max = 100, multiline = false, check = check_pmhub_id
+);
+
+fn check_pmhub_id(field: &'static str, value: &str) -> Result<(), TextError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-_~.".contains(c);
+    if !value.chars().all(allowed) || value.starts_with('.') || value.ends_with('.') {
+        return Err(TextError::Format {
+            field,
+            reason: "expected letters, digits, `-`, `_`, `~` and `.` (not first or last)",
+        });
+    }
+    Ok(())
+}
+
 fn check_email(field: &'static str, value: &str) -> Result<(), TextError> {
     let reason = "expected one `@` between a name and a domain such as example.com, with no spaces";
     let (local, domain) = value

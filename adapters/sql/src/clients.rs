@@ -6,8 +6,9 @@ use domain::client::Client;
 use domain::ids::{AssociationId, AssociationTypeId, ClientId, PracticeId};
 use domain::ports::{ClientStore, SettingsStore, StoreError};
 use domain::settings::IntegrationSettings;
+use domain::text::PmHubId;
 
-use crate::{Backend, SqlStore, sql};
+use crate::{Backend, SqlStore, sql, store_error};
 
 impl<B: Backend> ClientStore for SqlStore<B> {
     async fn client(
@@ -29,6 +30,37 @@ impl<B: Backend> ClientStore for SqlStore<B> {
              ON CONFLICT (id) DO UPDATE SET body = excluded.body WHERE clients.practice_id = excluded.practice_id";
         let q = sql(q).id(client.id).id(client.practice).json(client)?;
         self.upsert(q, "this client").await
+    }
+
+    async fn client_by_pmhub_id(
+        &self,
+        practice: PracticeId,
+        pmhub_id: &PmHubId,
+    ) -> Result<Option<Client>, StoreError> {
+        let q = "SELECT CAST(c.body AS TEXT) AS body FROM pmhub_client_ids p
+             JOIN clients c ON c.id = p.client_id
+             WHERE p.practice_id = $1 AND p.pmhub_id = $2";
+        self.body("client", sql(q).id(practice).text(pmhub_id.as_str()))
+            .await
+    }
+
+    async fn create_client_for_pmhub_id(
+        &self,
+        client: &Client,
+        pmhub_id: &PmHubId,
+    ) -> Result<(), StoreError> {
+        let save = "INSERT INTO clients (id, practice_id, body) VALUES ($1, $2, $3)";
+        let save = sql(save).id(client.id).id(client.practice).json(client)?;
+        let name =
+            "INSERT INTO pmhub_client_ids (practice_id, pmhub_id, client_id) VALUES ($1, $2, $3)";
+        let name = sql(name)
+            .id(client.practice)
+            .text(pmhub_id.as_str())
+            .id(client.id);
+        self.backend
+            .execute_all(vec![save, name])
+            .await
+            .map_err(store_error)
     }
 
     async fn associations_of(

@@ -7,14 +7,14 @@ use domain::association::AssociationTerms;
 use domain::client::ClientStatus;
 use domain::connection::{ConnectionProblem, ConnectionState, XpmOrganisation};
 use domain::ids::{ActivityEntryId, AssociationId, ClientId, XpmRelationshipUuid};
-use domain::ports::{ActivityFilter, ActivityPage, PendingAuthorisation, TokenSet};
+use domain::ports::{ActivityFilter, ActivityPage, PendingAuthorisation, StoreError, TokenSet};
 use domain::practice::Role;
 use domain::relationship_type::XpmRelationshipType;
 use domain::settings::{IntegrationSettings, PushOptions};
 use domain::sync::{
     ClientPayload, PendingOperation, PushedRelationship, RelationshipTerms, SyncRecord,
 };
-use domain::text::DisplayName;
+use domain::text::{DisplayName, PmHubId};
 use domain::usecases::Stores;
 use secrecy::{ExposeSecret, SecretString};
 use time::Duration;
@@ -107,6 +107,70 @@ pub async fn clients_are_listed_per_practice<S: Stores>(store: &S) {
         .collect();
     names.sort();
     assert_eq!(names, ["A0", "A1", "A2"]);
+}
+
+pub async fn a_client_is_found_by_its_pmhub_id_in_its_own_practice_only<S: Stores>(store: &S) {
+    let a = practice(store, 1).await;
+    let b = practice(store, 2).await;
+    let id = PmHubId::new("pmhub-42").unwrap();
+    assert_eq!(
+        store
+            .client_by_pmhub_id(a.practice_id(), &id)
+            .await
+            .unwrap(),
+        None
+    );
+    let first = a.company(0, "Acme");
+    store.create_client_for_pmhub_id(&first, &id).await.unwrap();
+    assert_eq!(
+        store
+            .client_by_pmhub_id(a.practice_id(), &id)
+            .await
+            .unwrap(),
+        Some(first.clone())
+    );
+    // A second client by the same id is refused, and nothing of it is kept.
+    let second = a.company(1, "Acme again");
+    assert!(matches!(
+        store.create_client_for_pmhub_id(&second, &id).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.client(a.practice_id(), second.id).await.unwrap(),
+        None
+    );
+    // Another practice may use the same id for its own client, and cannot
+    // read practice A's by it.
+    let theirs = b.company(0, "Beta");
+    store
+        .create_client_for_pmhub_id(&theirs, &id)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .client_by_pmhub_id(b.practice_id(), &id)
+            .await
+            .unwrap(),
+        Some(theirs)
+    );
+    assert_eq!(
+        store
+            .client_by_pmhub_id(a.practice_id(), &id)
+            .await
+            .unwrap(),
+        Some(first.clone())
+    );
+    // Changes saved afterwards are found by the id too.
+    let mut changed = first.clone();
+    changed.status = ClientStatus::Deactivated;
+    store.save_client(&changed).await.unwrap();
+    assert_eq!(
+        store
+            .client_by_pmhub_id(a.practice_id(), &id)
+            .await
+            .unwrap(),
+        Some(changed)
+    );
 }
 
 pub async fn associations_are_saved_listed_and_removed<S: Stores>(store: &S) {

@@ -15,7 +15,7 @@ use domain::client::BusinessStructure;
 use domain::relationship_type::{RelationshipTypes, XpmRelationshipType};
 use domain::text::{
     AssociationTypeName, BranchNumber, BusinessNumber, ClientCode, ClientName, CompanyNumber,
-    DisplayName, EmailAddress, PhoneNumber, PostCode, ShortText, StreetAddress, WebSite,
+    DisplayName, EmailAddress, PhoneNumber, PmHubId, PostCode, ShortText, StreetAddress, WebSite,
 };
 use utoipa::openapi::schema::{
     AllOfBuilder, AnyOfBuilder, ObjectBuilder, Schema, SchemaType, Type,
@@ -384,6 +384,20 @@ pub fn xpm_type_rule(types: &RelationshipTypes) -> TextRule {
     );
     rule.nullable = true;
     rule
+}
+
+/// A PM Hub id, as [`domain::text::PmHubId`] takes it (a path segment: not trimmed).
+pub fn pmhub_id() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(format!(
+            "^[A-Za-z0-9_~-](?:[A-Za-z0-9._~-]{{0,{}}}[A-Za-z0-9_~-])?$",
+            PmHubId::MAX_CHARS - 2
+        )))
+        .description(Some(
+            "Letters, digits, `-`, `_`, `~` and `.` (not first or last), at most 100.",
+        ))
+        .into()
 }
 
 /// A client id, an activity entry id: the hyphenated form only, or blank.
@@ -979,6 +993,30 @@ mod tests {
                 ..Default::default()
             };
             assert_eq!(matches_all(&rule, raw), query.parse().is_ok(), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn the_pmhub_id_pattern_matches_exactly_the_ids_a_path_names() {
+        let Schema::Object(ids) = pmhub_id() else {
+            unreachable!()
+        };
+        let rule = TextRule::new(true, vec![ids.pattern.unwrap()], "");
+        let long = "a".repeat(100);
+        let too_long = "a".repeat(101);
+        for raw in EDGE_VALUES.iter().copied().chain([
+            "pmhub-42",
+            "A.b",
+            ".a",
+            "a.",
+            "..",
+            "~x_y",
+            "a b",
+            long.as_str(),
+            too_long.as_str(),
+        ]) {
+            let accepted = PmHubId::new(raw).is_ok_and(|id| id.as_str() == raw);
+            assert_eq!(matches_all(&rule, raw), accepted, "{raw:?}");
         }
     }
 

@@ -9,6 +9,7 @@ pub(crate) mod field_schema;
 pub mod integration;
 pub mod mappings;
 mod openapi;
+pub mod pmhub;
 
 pub mod sync;
 
@@ -82,6 +83,9 @@ api![
     clients::add_association,
     clients::update_association_terms,
     clients::remove_association,
+    pmhub::put_client,
+    pmhub::get_client,
+    pmhub::delete_client,
     sync::preview,
     sync::sync,
     sync::unlink,

@@ -4,6 +4,7 @@
 mod accounts;
 mod activity;
 mod connection;
+mod pmhub_records;
 mod records;
 mod settings;
 mod sync;
@@ -14,6 +15,7 @@ pub use activity::{ActivityError, MAX_PAGE as MAX_ACTIVITY_PAGE};
 pub use connection::{
     AuthorisationCallback, AuthorisationOutcome, CheckedConnection, ConnectionUseCaseError,
 };
+pub use pmhub_records::PutOutcome;
 pub use records::RecordsError;
 pub use settings::{ClientIdFieldChoices, SettingsError};
 pub use sync::{MAX_ID_FIELD_READS, SyncError, SyncOutcome, SyncPreview};

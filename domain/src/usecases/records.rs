@@ -8,7 +8,7 @@ use crate::client::{Client, ClientDetails, ClientStatus};
 use crate::ids::{AssociationId, AssociationTypeId, ClientId, PracticeId, UserId};
 use crate::ports::{Clock, IdGenerator, StoreError, XpmAuthorization, XpmGateway};
 use crate::practice::PermissionError;
-use crate::text::AssociationTypeName;
+use crate::text::{AssociationTypeName, PmHubId};
 use crate::usecases::{Integration, Stores};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,6 +21,8 @@ pub enum RecordsError {
     AssociationNotFound(AssociationId),
     #[error("association type {0} does not exist in this practice")]
     AssociationTypeNotFound(AssociationTypeId),
+    #[error("PM Hub's client {0} is not in this practice")]
+    NotKnownByPmHubId(PmHubId),
     #[error("client {0} is deleted; a deleted client cannot be changed")]
     ClientDeleted(ClientId),
     #[error(transparent)]

@@ -15,6 +15,7 @@ use domain::settings::IntegrationSettings;
 use domain::sync::{
     ClientPayload, LookAlike, OwnedField, PendingOperation, SyncRecord, XpmRelationshipSeen,
 };
+use domain::text::PmHubId;
 use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -32,6 +33,7 @@ pub struct StoreState {
     pub practices: BTreeMap<PracticeId, Practice>,
     pub users: BTreeMap<UserId, User>,
     pub clients: BTreeMap<ClientId, Client>,
+    pub pmhub_ids: BTreeMap<(PracticeId, domain::text::PmHubId), ClientId>,
     pub associations: BTreeMap<AssociationId, Association>,
     pub association_types: BTreeMap<AssociationTypeId, AssociationType>,
     pub settings: BTreeMap<PracticeId, IntegrationSettings>,
@@ -114,6 +116,35 @@ impl ClientStore for MemoryStores {
     fn save_client(&self, client: &Client) -> impl Future<Output = Result<(), StoreError>> + Send {
         self.with(|s| s.clients.insert(client.id, client.clone()));
         ready(Ok(()))
+    }
+    fn client_by_pmhub_id(
+        &self,
+        practice: PracticeId,
+        pmhub_id: &PmHubId,
+    ) -> impl Future<Output = Result<Option<Client>, StoreError>> + Send {
+        ready(Ok(self.with(|s| {
+            s.pmhub_ids
+                .get(&(practice, pmhub_id.clone()))
+                .and_then(|id| s.clients.get(id))
+                .cloned()
+        })))
+    }
+    fn create_client_for_pmhub_id(
+        &self,
+        client: &Client,
+        pmhub_id: &PmHubId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        ready(self.with(|s| {
+            let key = (client.practice, pmhub_id.clone());
+            if s.pmhub_ids.contains_key(&key) {
+                return Err(StoreError::Conflict(format!(
+                    "{pmhub_id} already names a client"
+                )));
+            }
+            s.pmhub_ids.insert(key, client.id);
+            s.clients.insert(client.id, client.clone());
+            Ok(())
+        }))
     }
     fn associations_of(
         &self,

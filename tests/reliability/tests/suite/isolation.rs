@@ -58,6 +58,7 @@ const CHECKED: &[&str] = &[
     "/api/clients/{client}/sync-preview",
     "/api/clients/{client}/sync",
     "/api/clients/{client}/unlink",
+    "/api/pmhub/clients/{pmhub_id}", // a PM Hub id names a client of one's own practice only
     "/api/association-types",
     "/api/association-types/{association_type}/mapping",
     "/api/xpm-relationship-types", // the same static list for everyone
@@ -140,6 +141,16 @@ async fn practice_a_cannot_read_sync_or_configure_practice_b_through_any_route()
     }
     let r = b_api.sync(&w.fx.b_clients[0].to_string(), None).await;
     assert_eq!(r.json()["complete"], true, "B is fully synced: {}", r.text);
+    // B's client by a PM Hub id that A uses too.
+    let pmhub_path = "/api/pmhub/clients/shared-id-1";
+    let b_put = b_api
+        .send(
+            Method::PUT,
+            pmhub_path,
+            Some(&json!({"name": "Beta by PM Hub id", "kind": "organisation"})),
+        )
+        .await;
+    assert_eq!(b_put.status, 201, "{}", b_put.text);
     let before = b_view(&w).await;
     let second_tenant = sim_demo::SECOND_TENANT_ID.to_owned();
     let b_calls = || {
@@ -193,6 +204,8 @@ async fn practice_a_cannot_read_sync_or_configure_practice_b_through_any_route()
             Some(json!({"shares": 5})),
         ),
         (Method::POST, format!("/api/clients/{b0}/unlink"), None),
+        (Method::GET, pmhub_path.to_owned(), None),
+        (Method::DELETE, pmhub_path.to_owned(), None),
         (Method::GET, format!("/api/clients/{b0}/sync-preview"), None),
         (Method::POST, format!("/api/clients/{b0}/sync"), None),
         (
@@ -360,6 +373,20 @@ async fn practice_a_cannot_read_sync_or_configure_practice_b_through_any_route()
         .await;
     assert!(r.status().as_u16() < 500);
 
+    // A's put by the same PM Hub id makes A's own client, never B's.
+    let a_put = a
+        .send(
+            Method::PUT,
+            pmhub_path,
+            Some(&json!({"name": "Alpha by PM Hub id", "kind": "organisation"})),
+        )
+        .await;
+    assert_eq!(a_put.status, 201, "A's own client: {}", a_put.text);
+    assert_eq!(a.get(pmhub_path).await.json()["name"], "Alpha by PM Hub id");
+    assert_eq!(
+        b_api.get(pmhub_path).await.json()["name"],
+        "Beta by PM Hub id"
+    );
     assert_eq!(before, b_view(&w).await, "practice B changed");
     assert_eq!(
         b_calls().len(),
