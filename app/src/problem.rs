@@ -354,6 +354,9 @@ impl From<RecordsError> for Problem {
             | RecordsError::NotKnownByPmHubId(_)
             | RecordsError::AssociationNotFound(_)
             | RecordsError::AssociationTypeNotFound(_) => Problem::not_found(e.to_string()),
+            RecordsError::MissingPmHubReference { field, .. } => {
+                Problem::missing_reference(field, e.to_string())
+            }
             RecordsError::ClientDeleted(_) => Problem::new(
                 StatusCode::CONFLICT,
                 "client-deleted",

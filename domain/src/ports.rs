@@ -427,6 +427,19 @@ pub trait ClientStore: Send + Sync + 'static {
         &self,
         association: &Association,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The association PM Hub knows by `pmhub_id` in `practice`.
+    fn association_by_pmhub_id(
+        &self,
+        practice: PracticeId,
+        pmhub_id: &PmHubId,
+    ) -> impl Future<Output = Result<Option<Association>, StoreError>> + Send;
+    /// Saves a new association and its PM Hub id, both or neither;
+    /// `Conflict` when the practice already has one by that id.
+    fn create_association_for_pmhub_id(
+        &self,
+        association: &Association,
+        pmhub_id: &PmHubId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Removes an association from PM Hub; XPM keeps what it has.
     fn remove_association(
         &self,
@@ -458,6 +471,19 @@ pub trait SettingsStore: Send + Sync + 'static {
     fn save_association_type(
         &self,
         association_type: &AssociationType,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The association type PM Hub knows by `pmhub_id` in `practice`.
+    fn association_type_by_pmhub_id(
+        &self,
+        practice: PracticeId,
+        pmhub_id: &PmHubId,
+    ) -> impl Future<Output = Result<Option<AssociationType>, StoreError>> + Send;
+    /// Saves a new association type and its PM Hub id, both or neither;
+    /// `Conflict` when the practice already has one by that id.
+    fn create_association_type_for_pmhub_id(
+        &self,
+        association_type: &AssociationType,
+        pmhub_id: &PmHubId,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 

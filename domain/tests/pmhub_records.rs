@@ -66,3 +66,67 @@ fn a_deleted_client_is_not_found_by_its_pmhub_id_and_stays_deleted() {
         "deleting in PM Hub removes nothing from XPM (FAQ 6)"
     );
 }
+
+#[test]
+fn an_association_by_pmhub_ids_names_the_missing_reference_then_is_put_once() {
+    use domain::association::AssociationTerms;
+    use domain::text::AssociationTypeName;
+    use domain::usecases::PmHubAssociation;
+    let w = World::new();
+    let (co, person, kind, link) = (
+        PmHubId::new("co").unwrap(),
+        PmHubId::new("person").unwrap(),
+        PmHubId::new("director").unwrap(),
+        PmHubId::new("link").unwrap(),
+    );
+    let refs = PmHubAssociation {
+        client: &co,
+        related: &person,
+        association_type: &kind,
+    };
+    let put = || {
+        block_on(w.app.put_association(
+            w.practice,
+            w.staff,
+            &link,
+            refs,
+            AssociationTerms::default(),
+        ))
+    };
+    assert!(matches!(
+        put(),
+        Err(RecordsError::MissingPmHubReference {
+            field: "clientId",
+            ..
+        })
+    ));
+    block_on(w.app.put_client(w.practice, w.staff, &co, named("Co"))).unwrap();
+    block_on(
+        w.app
+            .put_client(w.practice, w.staff, &person, named("Person")),
+    )
+    .unwrap();
+    assert!(matches!(
+        put(),
+        Err(RecordsError::MissingPmHubReference {
+            field: "associationTypeId",
+            ..
+        })
+    ));
+    let name = AssociationTypeName::new("Director").unwrap();
+    assert!(
+        block_on(
+            w.app
+                .put_association_type(w.practice, w.staff, &kind, name.clone())
+        )
+        .is_err(),
+        "association types are for admins"
+    );
+    block_on(w.app.put_association_type(w.practice, w.admin, &kind, name)).unwrap();
+    let (first, outcome) = put().unwrap();
+    assert_eq!(outcome, PutOutcome::Created);
+    let (again, outcome) = put().unwrap();
+    assert_eq!((again.id(), outcome), (first.id(), PutOutcome::Unchanged));
+    assert_eq!(w.stores().with(|s| s.associations.len()), 1);
+    assert_eq!(w.xpm().writes(), 0, "nothing syncs by itself (FAQ 3)");
+}

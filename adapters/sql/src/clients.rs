@@ -8,7 +8,9 @@ use domain::ports::{ClientStore, SettingsStore, StoreError};
 use domain::settings::IntegrationSettings;
 use domain::text::PmHubId;
 
-use crate::{Backend, SqlStore, sql, store_error};
+use uuid::Uuid;
+
+use crate::{Backend, SqlStore, Statement, sql, store_error};
 
 impl<B: Backend> ClientStore for SqlStore<B> {
     async fn client(
@@ -37,11 +39,7 @@ impl<B: Backend> ClientStore for SqlStore<B> {
         practice: PracticeId,
         pmhub_id: &PmHubId,
     ) -> Result<Option<Client>, StoreError> {
-        let q = "SELECT CAST(c.body AS TEXT) AS body FROM pmhub_client_ids p
-             JOIN clients c ON c.id = p.client_id
-             WHERE p.practice_id = $1 AND p.pmhub_id = $2";
-        self.body("client", sql(q).id(practice).text(pmhub_id.as_str()))
-            .await
+        self.by_pmhub_id(&CLIENT_IDS, practice, pmhub_id).await
     }
 
     async fn create_client_for_pmhub_id(
@@ -51,16 +49,14 @@ impl<B: Backend> ClientStore for SqlStore<B> {
     ) -> Result<(), StoreError> {
         let save = "INSERT INTO clients (id, practice_id, body) VALUES ($1, $2, $3)";
         let save = sql(save).id(client.id).id(client.practice).json(client)?;
-        let name =
-            "INSERT INTO pmhub_client_ids (practice_id, pmhub_id, client_id) VALUES ($1, $2, $3)";
-        let name = sql(name)
-            .id(client.practice)
-            .text(pmhub_id.as_str())
-            .id(client.id);
-        self.backend
-            .execute_all(vec![save, name])
-            .await
-            .map_err(store_error)
+        self.create_with_pmhub_id(
+            &CLIENT_IDS,
+            save,
+            client.practice,
+            pmhub_id,
+            *client.id.as_uuid(),
+        )
+        .await
     }
 
     async fn associations_of(
@@ -80,6 +76,36 @@ impl<B: Backend> ClientStore for SqlStore<B> {
              WHERE associations.practice_id = excluded.practice_id";
         let q = sql(q).id(a.id()).id(a.practice()).id(a.client()).json(a)?;
         self.upsert(q, "this association").await
+    }
+
+    async fn association_by_pmhub_id(
+        &self,
+        practice: PracticeId,
+        pmhub_id: &PmHubId,
+    ) -> Result<Option<Association>, StoreError> {
+        self.by_pmhub_id(&ASSOCIATION_IDS, practice, pmhub_id).await
+    }
+
+    async fn create_association_for_pmhub_id(
+        &self,
+        a: &Association,
+        pmhub_id: &PmHubId,
+    ) -> Result<(), StoreError> {
+        let save =
+            "INSERT INTO associations (id, practice_id, client_id, body) VALUES ($1, $2, $3, $4)";
+        let save = sql(save)
+            .id(a.id())
+            .id(a.practice())
+            .id(a.client())
+            .json(a)?;
+        self.create_with_pmhub_id(
+            &ASSOCIATION_IDS,
+            save,
+            a.practice(),
+            pmhub_id,
+            *a.id().as_uuid(),
+        )
+        .await
     }
 
     async fn remove_association(&self, p: PracticeId, a: AssociationId) -> Result<(), StoreError> {
@@ -126,5 +152,101 @@ impl<B: Backend> SettingsStore for SqlStore<B> {
              ON CONFLICT (id) DO UPDATE SET body = excluded.body WHERE association_types.practice_id = excluded.practice_id";
         let q = sql(q).id(t.id).id(t.practice).json(t)?;
         self.upsert(q, "this association type").await
+    }
+
+    async fn association_type_by_pmhub_id(
+        &self,
+        practice: PracticeId,
+        pmhub_id: &PmHubId,
+    ) -> Result<Option<AssociationType>, StoreError> {
+        self.by_pmhub_id(&ASSOCIATION_TYPE_IDS, practice, pmhub_id)
+            .await
+    }
+
+    async fn create_association_type_for_pmhub_id(
+        &self,
+        t: &AssociationType,
+        pmhub_id: &PmHubId,
+    ) -> Result<(), StoreError> {
+        let save = "INSERT INTO association_types (id, practice_id, body) VALUES ($1, $2, $3)";
+        let save = sql(save).id(t.id).id(t.practice).json(t)?;
+        self.create_with_pmhub_id(
+            &ASSOCIATION_TYPE_IDS,
+            save,
+            t.practice,
+            pmhub_id,
+            *t.id.as_uuid(),
+        )
+        .await
+    }
+}
+
+/// Where the PM Hub ids of one kind of record are kept, beside the records.
+struct PmHubIds {
+    what: &'static str,
+    /// `(practice_id, pmhub_id, <record>_id)`.
+    table: &'static str,
+    record_column: &'static str,
+    records: &'static str,
+}
+
+const CLIENT_IDS: PmHubIds = PmHubIds {
+    what: "client",
+    table: "pmhub_client_ids",
+    record_column: "client_id",
+    records: "clients",
+};
+const ASSOCIATION_IDS: PmHubIds = PmHubIds {
+    what: "association",
+    table: "pmhub_association_ids",
+    record_column: "association_id",
+    records: "associations",
+};
+const ASSOCIATION_TYPE_IDS: PmHubIds = PmHubIds {
+    what: "association type",
+    table: "pmhub_association_type_ids",
+    record_column: "association_type_id",
+    records: "association_types",
+};
+
+impl<B: Backend> SqlStore<B> {
+    /// The record of `ids`' kind PM Hub knows by `pmhub_id`.
+    async fn by_pmhub_id<T: serde::de::DeserializeOwned>(
+        &self,
+        ids: &PmHubIds,
+        practice: PracticeId,
+        pmhub_id: &PmHubId,
+    ) -> Result<Option<T>, StoreError> {
+        let q = format!(
+            "SELECT CAST(r.body AS TEXT) AS body FROM {} p JOIN {} r ON r.id = p.{}
+             WHERE p.practice_id = $1 AND p.pmhub_id = $2",
+            ids.table, ids.records, ids.record_column
+        );
+        self.body(ids.what, sql(q).id(practice).text(pmhub_id.as_str()))
+            .await
+    }
+
+    /// Runs `save` (a new record's insert) and names the record by
+    /// `pmhub_id`, in one transaction: both or neither.
+    async fn create_with_pmhub_id(
+        &self,
+        ids: &PmHubIds,
+        save: Statement,
+        practice: PracticeId,
+        pmhub_id: &PmHubId,
+        record: Uuid,
+    ) -> Result<(), StoreError> {
+        let name = format!(
+            "INSERT INTO {} (practice_id, pmhub_id, {}) VALUES ($1, $2, $3)",
+            ids.table, ids.record_column
+        );
+        let name = sql(name)
+            .id(practice)
+            .text(pmhub_id.as_str())
+            .arg(crate::Arg::Id(Some(record)));
+        self.backend
+            .execute_all(vec![save, name])
+            .await
+            .map_err(store_error)
     }
 }

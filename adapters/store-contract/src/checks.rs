@@ -173,6 +173,86 @@ pub async fn a_client_is_found_by_its_pmhub_id_in_its_own_practice_only<S: Store
     );
 }
 
+pub async fn associations_and_types_are_found_by_pmhub_ids_and_a_removal_frees_the_id<S: Stores>(
+    store: &S,
+) {
+    let a = practice(store, 1).await;
+    let b = practice(store, 2).await;
+    let id = PmHubId::new("pm-7").unwrap();
+    let kind = a.association_type(1, "Director");
+    store
+        .create_association_type_for_pmhub_id(&kind, &id)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_association_type_for_pmhub_id(&a.association_type(2, "Trustee"), &id)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store
+            .association_type(a.practice_id(), a.association_type(2, "Trustee").id)
+            .await
+            .unwrap(),
+        None,
+        "nothing of a refused one is kept"
+    );
+    assert_eq!(
+        store
+            .association_type_by_pmhub_id(a.practice_id(), &id)
+            .await
+            .unwrap(),
+        Some(kind.clone())
+    );
+    assert_eq!(
+        store
+            .association_type_by_pmhub_id(b.practice_id(), &id)
+            .await
+            .unwrap(),
+        None
+    );
+
+    let (c0, c1) = (a.company(0, "A0"), a.company(1, "A1"));
+    store.save_client(&c0).await.unwrap();
+    store.save_client(&c1).await.unwrap();
+    let held = a.association(1, c0.id, c1.id, kind.id);
+    store
+        .create_association_for_pmhub_id(&held, &id)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .association_by_pmhub_id(a.practice_id(), &id)
+            .await
+            .unwrap(),
+        Some(held.clone())
+    );
+    assert_eq!(
+        store
+            .association_by_pmhub_id(b.practice_id(), &id)
+            .await
+            .unwrap(),
+        None
+    );
+    store
+        .remove_association(a.practice_id(), held.id())
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .association_by_pmhub_id(a.practice_id(), &id)
+            .await
+            .unwrap(),
+        None
+    );
+    let again = a.association(2, c0.id, c1.id, kind.id);
+    store
+        .create_association_for_pmhub_id(&again, &id)
+        .await
+        .expect("a removed association's PM Hub id can name a new one");
+}
+
 pub async fn associations_are_saved_listed_and_removed<S: Stores>(store: &S) {
     let f = practice(store, 1).await;
     let (acme, bob, carol) = (

@@ -26,6 +26,7 @@ macro_rules! store_contract_tests {
             clients_round_trip_with_every_field,
             clients_are_listed_per_practice,
             a_client_is_found_by_its_pmhub_id_in_its_own_practice_only,
+            associations_and_types_are_found_by_pmhub_ids_and_a_removal_frees_the_id,
             associations_are_saved_listed_and_removed,
             settings_default_until_saved_and_association_types_round_trip,
             the_connection_defaults_to_not_connected_and_round_trips,

@@ -274,7 +274,9 @@ pub struct TermsInput {
 
 /// JSON has one kind of number: `394.0` is the whole number 394, as JSON
 /// Schema's `integer` also says.
-fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<u64>, D::Error> {
     let Some(number) = Option::<serde_json::Number>::deserialize(d)? else {
         return Ok(None);
     };

@@ -23,10 +23,56 @@ use crate::problem::{self, Problem};
 use crate::state::{AppState, AppStore};
 use openapi::Conventions;
 
-/// A JSON body whose rejection is a problem detail.
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(Problem))]
+/// A JSON body whose rejection is a problem detail. Read as the document
+/// describes it: objects by their fields, never as a list of values.
+#[derive(Debug)]
 pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Problem> {
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(req, state).await?;
+        from_body(value).map(ApiJson)
+    }
+}
+
+/// Reads a body as `T`. serde would also read an object from a list of its
+/// field values (`[null]` as `{"fieldUuid": null}`), which no schema of this
+/// API allows: no field of any body is a list, so a list anywhere is refused.
+pub fn from_body<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, Problem> {
+    fn list_at(value: &serde_json::Value, at: &str) -> Option<String> {
+        match value {
+            serde_json::Value::Array(_) => Some(if at.is_empty() {
+                "the body".into()
+            } else {
+                at.into()
+            }),
+            serde_json::Value::Object(fields) => fields.iter().find_map(|(name, v)| {
+                list_at(
+                    v,
+                    &if at.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{at}.{name}")
+                    },
+                )
+            }),
+            _ => None,
+        }
+    }
+    if let Some(at) = list_at(&value, "") {
+        return Err(Problem::bad_request(format!(
+            "{at} is a list; the API's bodies hold objects and values only"
+        )));
+    }
+    serde_json::from_value(value)
+        .map_err(|e| Problem::bad_request(format!("the body does not fit this request: {e}")))
+}
 
 /// Path segments whose rejection (e.g. not UTF-8) is a problem detail.
 #[derive(Debug, axum::extract::FromRequestParts)]
@@ -86,6 +132,11 @@ api![
     pmhub::put_client,
     pmhub::get_client,
     pmhub::delete_client,
+    pmhub::put_association,
+    pmhub::get_association,
+    pmhub::delete_association,
+    pmhub::put_association_type,
+    pmhub::get_association_type,
     sync::preview,
     sync::sync,
     sync::unlink,

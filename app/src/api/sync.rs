@@ -472,9 +472,9 @@ pub async fn sync<S: AppStore>(
     let input: SyncInput = if body.iter().all(u8::is_ascii_whitespace) {
         SyncInput::default()
     } else {
-        serde_json::from_slice::<Option<SyncInput>>(&body)
-            .map_err(|e| Problem::bad_request(format!("the body is not a sync request: {e}")))?
-            .unwrap_or_default()
+        let value = serde_json::from_slice::<serde_json::Value>(&body)
+            .map_err(|e| Problem::bad_request(format!("the body is not a sync request: {e}")))?;
+        crate::api::from_body::<Option<SyncInput>>(value)?.unwrap_or_default()
     };
     let decision = input.decision.map(FirstSyncDecision::from);
     let id: ClientId = parse_id(&client)?;

@@ -15,7 +15,7 @@ pub use activity::{ActivityError, MAX_PAGE as MAX_ACTIVITY_PAGE};
 pub use connection::{
     AuthorisationCallback, AuthorisationOutcome, CheckedConnection, ConnectionUseCaseError,
 };
-pub use pmhub_records::PutOutcome;
+pub use pmhub_records::{PmHubAssociation, PutOutcome};
 pub use records::RecordsError;
 pub use settings::{ClientIdFieldChoices, SettingsError};
 pub use sync::{MAX_ID_FIELD_READS, SyncError, SyncOutcome, SyncPreview};

@@ -3,10 +3,11 @@
 //! same record twice is one client, and the second send changes nothing.
 //! Like every record edit, nothing here calls XPM or starts a sync (FAQ 3).
 
+use crate::association::{Association, AssociationTerms, AssociationType};
 use crate::client::{Client, ClientDetails, ClientStatus};
-use crate::ids::{ClientId, PracticeId, UserId};
+use crate::ids::{AssociationId, AssociationTypeId, ClientId, PracticeId, UserId};
 use crate::ports::{Clock, IdGenerator, StoreError, XpmAuthorization, XpmGateway};
-use crate::text::PmHubId;
+use crate::text::{AssociationTypeName, PmHubId};
 use crate::usecases::records::RecordsError;
 use crate::usecases::{Integration, Stores};
 
@@ -110,4 +111,184 @@ where
         self.set_client_status(practice, user, client.id, ClientStatus::Deleted)
             .await
     }
+
+    /// The association type PM Hub knows by `pmhub_id`.
+    pub async fn association_type_by_pmhub_id(
+        &self,
+        practice: PracticeId,
+        user: UserId,
+        pmhub_id: &PmHubId,
+    ) -> Result<AssociationType, RecordsError> {
+        self.member::<RecordsError>(practice, user).await?;
+        self.stores
+            .association_type_by_pmhub_id(practice, pmhub_id)
+            .await?
+            .ok_or_else(|| RecordsError::NotKnownByPmHubId(pmhub_id.clone()))
+    }
+
+    /// The association PM Hub knows by `pmhub_id`; one of a deleted client
+    /// is not found.
+    pub async fn association_by_pmhub_id(
+        &self,
+        practice: PracticeId,
+        user: UserId,
+        pmhub_id: &PmHubId,
+    ) -> Result<Association, RecordsError> {
+        self.member::<RecordsError>(practice, user).await?;
+        let association = self
+            .stores
+            .association_by_pmhub_id(practice, pmhub_id)
+            .await?
+            .ok_or_else(|| RecordsError::NotKnownByPmHubId(pmhub_id.clone()))?;
+        self.associations_of(practice, user, association.client())
+            .await
+            .map_err(|_| RecordsError::NotKnownByPmHubId(pmhub_id.clone()))?;
+        Ok(association)
+    }
+
+    /// Removes the association PM Hub knows by `pmhub_id`, in PM Hub only:
+    /// a relationship already in XPM stays (FAQ 6).
+    pub async fn remove_association_by_pmhub_id(
+        &self,
+        practice: PracticeId,
+        user: UserId,
+        pmhub_id: &PmHubId,
+    ) -> Result<(), RecordsError> {
+        let association = self
+            .association_by_pmhub_id(practice, user, pmhub_id)
+            .await?;
+        self.remove_association(practice, user, association.client(), association.id())
+            .await
+    }
+
+    /// Creates the association type PM Hub knows by `pmhub_id`, or renames
+    /// it; writes nothing when the name is the same. Admins only, as any
+    /// association type.
+    pub async fn put_association_type(
+        &self,
+        practice: PracticeId,
+        user: UserId,
+        pmhub_id: &PmHubId,
+        name: AssociationTypeName,
+    ) -> Result<(AssociationType, PutOutcome), RecordsError> {
+        self.admin::<RecordsError>(practice, user, "create association types")
+            .await?;
+        for _ in 0..2 {
+            if let Some(mut current) = self
+                .stores
+                .association_type_by_pmhub_id(practice, pmhub_id)
+                .await?
+            {
+                if current.name == name {
+                    return Ok((current, PutOutcome::Unchanged));
+                }
+                current.name = name;
+                self.stores.save_association_type(&current).await?;
+                return Ok((current, PutOutcome::Updated));
+            }
+            let created = AssociationType {
+                id: AssociationTypeId::from_uuid(self.ids.next_uuid()),
+                practice,
+                name: name.clone(),
+            };
+            match self
+                .stores
+                .create_association_type_for_pmhub_id(&created, pmhub_id)
+                .await
+            {
+                Ok(()) => return Ok((created, PutOutcome::Created)),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(busy(pmhub_id))
+    }
+
+    /// Creates the association PM Hub knows by `pmhub_id`, between clients
+    /// and of a type given by PM Hub's ids, or replaces it; writes nothing
+    /// when it is the same. A reference to a record this practice does not
+    /// have is refused naming the field.
+    pub async fn put_association(
+        &self,
+        practice: PracticeId,
+        user: UserId,
+        pmhub_id: &PmHubId,
+        refs: PmHubAssociation<'_>,
+        terms: AssociationTerms,
+    ) -> Result<(Association, PutOutcome), RecordsError> {
+        self.member::<RecordsError>(practice, user).await?;
+        let missing = |field, what, id: &PmHubId| RecordsError::MissingPmHubReference {
+            field,
+            what,
+            pmhub_id: id.clone(),
+        };
+        let live = |c: Option<Client>| c.filter(|c| c.status != ClientStatus::Deleted);
+        let client = live(
+            self.stores
+                .client_by_pmhub_id(practice, refs.client)
+                .await?,
+        )
+        .ok_or_else(|| missing("clientId", "client", refs.client))?;
+        let related = live(
+            self.stores
+                .client_by_pmhub_id(practice, refs.related)
+                .await?,
+        )
+        .ok_or_else(|| missing("relatedClientId", "client", refs.related))?;
+        let kind = self
+            .stores
+            .association_type_by_pmhub_id(practice, refs.association_type)
+            .await?
+            .ok_or_else(|| {
+                missing(
+                    "associationTypeId",
+                    "association type",
+                    refs.association_type,
+                )
+            })?;
+        for _ in 0..2 {
+            let existing = self
+                .stores
+                .association_by_pmhub_id(practice, pmhub_id)
+                .await?;
+            let id = existing.as_ref().map_or_else(
+                || AssociationId::from_uuid(self.ids.next_uuid()),
+                Association::id,
+            );
+            let wanted = Association::new(id, practice, client.id, related.id, kind.id, terms)?;
+            if let Some(current) = existing {
+                if current == wanted {
+                    return Ok((current, PutOutcome::Unchanged));
+                }
+                // A deleted client's associations do not change.
+                self.changeable_client(practice, user, current.client())
+                    .await?;
+                self.stores.save_association(&wanted).await?;
+                return Ok((wanted, PutOutcome::Updated));
+            }
+            match self
+                .stores
+                .create_association_for_pmhub_id(&wanted, pmhub_id)
+                .await
+            {
+                Ok(()) => return Ok((wanted, PutOutcome::Created)),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(busy(pmhub_id))
+    }
+}
+
+/// The records an association sent by PM Hub refers to, by PM Hub's ids.
+#[derive(Debug, Clone, Copy)]
+pub struct PmHubAssociation<'a> {
+    pub client: &'a PmHubId,
+    pub related: &'a PmHubId,
+    pub association_type: &'a PmHubId,
+}
+
+/// Two puts of one new id at once, both conflicting: rare enough to refuse.
+fn busy(pmhub_id: &PmHubId) -> RecordsError {
+    StoreError::Conflict(format!("{pmhub_id} is being created by another request")).into()
 }

@@ -21,8 +21,16 @@ pub enum RecordsError {
     AssociationNotFound(AssociationId),
     #[error("association type {0} does not exist in this practice")]
     AssociationTypeNotFound(AssociationTypeId),
-    #[error("PM Hub's client {0} is not in this practice")]
+    #[error("PM Hub's id {0} names no such record in this practice")]
     NotKnownByPmHubId(PmHubId),
+    /// A record sent by PM Hub's id refers, by PM Hub's id, to one this
+    /// practice does not have (yet); `field` names the reference.
+    #[error("PM Hub's {what} {pmhub_id} is not in this practice")]
+    MissingPmHubReference {
+        field: &'static str,
+        what: &'static str,
+        pmhub_id: PmHubId,
+    },
     #[error("client {0} is deleted; a deleted client cannot be changed")]
     ClientDeleted(ClientId),
     #[error(transparent)]
@@ -79,7 +87,7 @@ where
     }
 
     /// A client that may still be changed: any but a deleted one.
-    async fn changeable_client(
+    pub(super) async fn changeable_client(
         &self,
         practice: PracticeId,
         user: UserId,

@@ -33,7 +33,8 @@ pub struct StoreState {
     pub practices: BTreeMap<PracticeId, Practice>,
     pub users: BTreeMap<UserId, User>,
     pub clients: BTreeMap<ClientId, Client>,
-    pub pmhub_ids: BTreeMap<(PracticeId, domain::text::PmHubId), ClientId>,
+    /// PM Hub ids by practice and kind of record (`"client"`...).
+    pub pmhub_ids: BTreeMap<(PracticeId, &'static str, PmHubId), Uuid>,
     pub associations: BTreeMap<AssociationId, Association>,
     pub association_types: BTreeMap<AssociationTypeId, AssociationType>,
     pub settings: BTreeMap<PracticeId, IntegrationSettings>,
@@ -88,6 +89,26 @@ impl PracticeStore for MemoryStores {
     }
 }
 
+impl StoreState {
+    /// Names a record by a PM Hub id of its kind, as the id tables' keys do.
+    fn name_by_pmhub_id(
+        &mut self,
+        practice: PracticeId,
+        kind: &'static str,
+        pmhub_id: &PmHubId,
+        record: Uuid,
+    ) -> Result<(), StoreError> {
+        let key = (practice, kind, pmhub_id.clone());
+        if self.pmhub_ids.contains_key(&key) {
+            return Err(StoreError::Conflict(format!(
+                "{pmhub_id} already names a {kind}"
+            )));
+        }
+        self.pmhub_ids.insert(key, record);
+        Ok(())
+    }
+}
+
 impl ClientStore for MemoryStores {
     fn client(
         &self,
@@ -124,8 +145,8 @@ impl ClientStore for MemoryStores {
     ) -> impl Future<Output = Result<Option<Client>, StoreError>> + Send {
         ready(Ok(self.with(|s| {
             s.pmhub_ids
-                .get(&(practice, pmhub_id.clone()))
-                .and_then(|id| s.clients.get(id))
+                .get(&(practice, "client", pmhub_id.clone()))
+                .and_then(|id| s.clients.get(&ClientId::from_uuid(*id)))
                 .cloned()
         })))
     }
@@ -135,13 +156,7 @@ impl ClientStore for MemoryStores {
         pmhub_id: &PmHubId,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         ready(self.with(|s| {
-            let key = (client.practice, pmhub_id.clone());
-            if s.pmhub_ids.contains_key(&key) {
-                return Err(StoreError::Conflict(format!(
-                    "{pmhub_id} already names a client"
-                )));
-            }
-            s.pmhub_ids.insert(key, client.id);
+            s.name_by_pmhub_id(client.practice, "client", pmhub_id, *client.id.as_uuid())?;
             s.clients.insert(client.id, client.clone());
             Ok(())
         }))
@@ -166,6 +181,30 @@ impl ClientStore for MemoryStores {
         self.with(|s| s.associations.insert(association.id(), association.clone()));
         ready(Ok(()))
     }
+    fn association_by_pmhub_id(
+        &self,
+        practice: PracticeId,
+        pmhub_id: &PmHubId,
+    ) -> impl Future<Output = Result<Option<Association>, StoreError>> + Send {
+        ready(Ok(self.with(|s| {
+            s.pmhub_ids
+                .get(&(practice, "association", pmhub_id.clone()))
+                .and_then(|id| s.associations.get(&AssociationId::from_uuid(*id)))
+                .cloned()
+        })))
+    }
+    fn create_association_for_pmhub_id(
+        &self,
+        association: &Association,
+        pmhub_id: &PmHubId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        ready(self.with(|s| {
+            let id = *association.id().as_uuid();
+            s.name_by_pmhub_id(association.practice(), "association", pmhub_id, id)?;
+            s.associations.insert(association.id(), association.clone());
+            Ok(())
+        }))
+    }
     fn remove_association(
         &self,
         practice: PracticeId,
@@ -177,6 +216,8 @@ impl ClientStore for MemoryStores {
                 .is_some_and(|a| a.practice() == practice)
             {
                 s.associations.remove(&association);
+                // Its PM Hub id goes with it, as the database's cascade does.
+                s.pmhub_ids.retain(|_, id| id != association.as_uuid());
             }
         });
         ready(Ok(()))
@@ -233,6 +274,29 @@ impl SettingsStore for MemoryStores {
                 .insert(association_type.id, association_type.clone())
         });
         ready(Ok(()))
+    }
+    fn association_type_by_pmhub_id(
+        &self,
+        practice: PracticeId,
+        pmhub_id: &PmHubId,
+    ) -> impl Future<Output = Result<Option<AssociationType>, StoreError>> + Send {
+        ready(Ok(self.with(|s| {
+            s.pmhub_ids
+                .get(&(practice, "association type", pmhub_id.clone()))
+                .and_then(|id| s.association_types.get(&AssociationTypeId::from_uuid(*id)))
+                .cloned()
+        })))
+    }
+    fn create_association_type_for_pmhub_id(
+        &self,
+        t: &AssociationType,
+        pmhub_id: &PmHubId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        ready(self.with(|s| {
+            s.name_by_pmhub_id(t.practice, "association type", pmhub_id, *t.id.as_uuid())?;
+            s.association_types.insert(t.id, t.clone());
+            Ok(())
+        }))
     }
 }
 

@@ -58,7 +58,9 @@ const CHECKED: &[&str] = &[
     "/api/clients/{client}/sync-preview",
     "/api/clients/{client}/sync",
     "/api/clients/{client}/unlink",
-    "/api/pmhub/clients/{pmhub_id}", // a PM Hub id names a client of one's own practice only
+    "/api/pmhub/clients/{pmhub_id}", // a PM Hub id names a record of one's own practice only
+    "/api/pmhub/associations/{pmhub_id}",
+    "/api/pmhub/association-types/{pmhub_id}",
     "/api/association-types",
     "/api/association-types/{association_type}/mapping",
     "/api/xpm-relationship-types", // the same static list for everyone
@@ -151,6 +153,30 @@ async fn practice_a_cannot_read_sync_or_configure_practice_b_through_any_route()
         )
         .await;
     assert_eq!(b_put.status, 201, "{}", b_put.text);
+    // And B's association type and association by PM Hub ids.
+    let b_type_path = "/api/pmhub/association-types/shared-type-1";
+    let r = b_api
+        .send(
+            Method::PUT,
+            b_type_path,
+            Some(&json!({"name": "Shared director"})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let b_second = b_api
+        .send(
+            Method::PUT,
+            "/api/pmhub/clients/shared-id-2",
+            Some(&json!({"name": "Beta two", "kind": "organisation"})),
+        )
+        .await;
+    assert_eq!(b_second.status, 201, "{}", b_second.text);
+    let b_association_path = "/api/pmhub/associations/shared-assoc-1";
+    let b_association = json!({"clientId": "shared-id-1", "relatedClientId": "shared-id-2", "associationTypeId": "shared-type-1"});
+    let r = b_api
+        .send(Method::PUT, b_association_path, Some(&b_association))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
     let before = b_view(&w).await;
     let second_tenant = sim_demo::SECOND_TENANT_ID.to_owned();
     let b_calls = || {
@@ -206,6 +232,9 @@ async fn practice_a_cannot_read_sync_or_configure_practice_b_through_any_route()
         (Method::POST, format!("/api/clients/{b0}/unlink"), None),
         (Method::GET, pmhub_path.to_owned(), None),
         (Method::DELETE, pmhub_path.to_owned(), None),
+        (Method::GET, b_association_path.to_owned(), None),
+        (Method::DELETE, b_association_path.to_owned(), None),
+        (Method::GET, b_type_path.to_owned(), None),
         (Method::GET, format!("/api/clients/{b0}/sync-preview"), None),
         (Method::POST, format!("/api/clients/{b0}/sync"), None),
         (
@@ -373,6 +402,13 @@ async fn practice_a_cannot_read_sync_or_configure_practice_b_through_any_route()
         .await;
     assert!(r.status().as_u16() < 500);
 
+    // A's association naming B's records by their PM Hub ids finds none of
+    // them: B's clients are not A's.
+    let r = a
+        .send(Method::PUT, b_association_path, Some(&b_association))
+        .await;
+    assert_eq!(r.status, 409, "{}", r.text);
+    assert!(r.text.contains("missing-reference"), "{}", r.text);
     // A's put by the same PM Hub id makes A's own client, never B's.
     let a_put = a
         .send(
