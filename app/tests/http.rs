@@ -1664,12 +1664,24 @@ async fn a_body_given_as_a_list_of_values_is_refused_not_read_field_by_field() {
             .send()
             .await
             .expect("send");
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{method} {path}");
+        assert_eq!(
+            response.status(),
+            StatusCode::BAD_REQUEST,
+            "{method} {path}"
+        );
     }
     let nested = json!({"name": "Acme", "kind": "organisation", "physicalAddress": ["1 Queen St"]});
-    let (status, problem) = app.post_json("/api/clients", &app.staff_token, nested).await;
+    let (status, problem) = app
+        .post_json("/api/clients", &app.staff_token, nested)
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
-    assert!(problem["detail"].as_str().unwrap().contains("physicalAddress"), "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("physicalAddress"),
+        "{problem}"
+    );
     assert!(app.xpm_writes().is_empty(), "nothing was sent to XPM");
     app.stop().await;
 }

@@ -13,8 +13,8 @@ use domain::connection::{ConnectionError, ConnectionState, DisconnectConfirmatio
 use domain::ids::{ClientId, XpmClientUuid, XpmTenantId};
 use domain::relationship_type::XpmRelationshipType;
 use domain::sync::{ClientStep, FirstSyncDecision, LookAlike, ManualSyncRequest};
-use domain::text::AssociationTypeName;
-use domain::usecases::{Stores, SyncError, SyncOutcome};
+use domain::text::{AssociationTypeName, PmHubId};
+use domain::usecases::{PutOutcome, Stores, SyncError, SyncOutcome};
 use rule_tests::Rig;
 use rule_tests::rig::{first_org, second_org};
 use serde_json::json;
@@ -400,6 +400,52 @@ impl<S: Stores + Clone> Case<S> {
                     (Ok(_), _) => self.model.clients[i].details = d,
                     (Err(e), ClientStatus::Deleted) => drop(e),
                     (Err(e), _) => return Err(format!("update client: {e}")),
+                }
+            }
+            Op::PutFromPmHub { slot, shape, edit } => {
+                let pmhub_id = PmHubId::new(format!("pmhub-{slot}")).map_err(|e| e.to_string())?;
+                let held = self.model.pmhub_slots.get(slot).copied();
+                let d = match (held, edit) {
+                    (None, _) => details(*shape, self.model.clients.len()),
+                    (Some(i), None) => self.model.clients[i].details.clone(),
+                    (Some(i), Some(field)) => {
+                        self.model.edits += 1;
+                        edited(&self.model.clients[i].details, *field, self.model.edits)
+                    }
+                };
+                let result = app.put_client(practice, user, &pmhub_id, d.clone()).await;
+                match (result, held) {
+                    (Ok((client, outcome)), None) => {
+                        if outcome != PutOutcome::Created {
+                            return Err(format!("a first put was {outcome:?}"));
+                        }
+                        self.model
+                            .pmhub_slots
+                            .insert(*slot, self.model.clients.len());
+                        self.model.clients.push(client);
+                    }
+                    (Ok((client, outcome)), Some(i)) => {
+                        let current = &self.model.clients[i];
+                        if current.status == ClientStatus::Deleted {
+                            return Err("a deleted client was put again".into());
+                        }
+                        let expected = if d == current.details {
+                            PutOutcome::Unchanged
+                        } else {
+                            PutOutcome::Updated
+                        };
+                        if client.id != current.id || outcome != expected {
+                            return Err(format!(
+                                "a put by PM Hub's id answered {outcome:?} for {}, expected {expected:?} for {}",
+                                client.id, current.id
+                            ));
+                        }
+                        self.model.clients[i].details = d;
+                    }
+                    (Err(e), Some(i)) if self.model.clients[i].status == ClientStatus::Deleted => {
+                        drop(e)
+                    }
+                    (Err(e), _) => return Err(format!("put from PM Hub: {e}")),
                 }
             }
             Op::Deactivate { client } | Op::Reactivate { client } | Op::Delete { client } => {

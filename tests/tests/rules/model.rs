@@ -26,6 +26,8 @@ pub struct Model {
     pub types: Vec<AssociationType>,
     pub mappings: BTreeMap<AssociationTypeId, XpmRelationshipType>,
     pub edits: u32,
+    /// The clients PM Hub sent by its own ids: slot -> index in `clients`.
+    pub pmhub_slots: BTreeMap<u8, usize>,
     /// Every XPM client and relationship seen live, per organisation.
     pub xpm_clients_seen: BTreeSet<(Uuid, Uuid)>,
     pub xpm_relationships_seen: BTreeSet<(Uuid, Uuid)>,

@@ -112,6 +112,14 @@ pub enum Op {
         client: Index,
         field: PmHubField,
     },
+    /// PM Hub sends a client by its own id (one of a few), as it holds it:
+    /// the first time it is created, then sent again as it was (`edit`
+    /// none: nothing may change) or edited.
+    PutFromPmHub {
+        slot: u8,
+        shape: Shape,
+        edit: Option<PmHubField>,
+    },
     Deactivate {
         client: Index,
     },
@@ -277,6 +285,11 @@ pub fn op() -> impl Strategy<Value = Op> {
                 Just(PmHubField::SwitchKind),
             ])
             .prop_map(|(client, field)| Op::UpdateClient { client, field }),
+        2 => (0u8..3, shape(), prop::option::of(prop_oneof![
+                Just(PmHubField::Name), Just(PmHubField::Email), Just(PmHubField::ClearEmail),
+                Just(PmHubField::SwitchKind),
+            ]))
+            .prop_map(|(slot, shape, edit)| Op::PutFromPmHub { slot, shape, edit }),
         1 => idx().prop_map(|client| Op::Deactivate { client }),
         1 => idx().prop_map(|client| Op::Reactivate { client }),
         1 => idx().prop_map(|client| Op::Delete { client }),
