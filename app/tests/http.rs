@@ -43,6 +43,7 @@ on_both_stores! {
     changing_association_terms_then_syncing_updates_the_one_xpm_relationship => terms_change_updates_the_relationship;
     a_client_put_twice_by_its_pmhub_id_is_one_client_and_the_second_put_writes_nothing => put_by_pmhub_id_is_idempotent;
     associations_and_types_put_by_pmhub_ids_refer_to_clients_by_pmhub_ids_and_are_idempotent => associations_by_pmhub_ids;
+    the_same_new_client_put_several_times_at_once_is_one_client => concurrent_puts_make_one_client;
 }
 
 async fn sync(
@@ -1684,4 +1685,29 @@ async fn a_body_given_as_a_list_of_values_is_refused_not_read_field_by_field() {
     );
     assert!(app.xpm_writes().is_empty(), "nothing was sent to XPM");
     app.stop().await;
+}
+
+async fn concurrent_puts_make_one_client(app: &TestApp) {
+    let before = app.get_json("/api/clients", &app.staff_token).await.1;
+    let body = json!({"name": "Rimu Partners", "kind": "organisation"});
+    let puts = (0..6).map(|_| put_json(app, "/api/pmhub/clients/rimu", body.clone()));
+    let answers = futures::future::join_all(puts).await;
+    let created = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 1, "one put creates it: {answers:?}");
+    for (status, answer) in &answers {
+        assert!(status.is_success(), "{status} {answer}");
+        assert_eq!(
+            answer["client"]["id"], answers[0].1["client"]["id"],
+            "{answers:?}"
+        );
+    }
+    let after = app.get_json("/api/clients", &app.staff_token).await.1;
+    assert_eq!(
+        after.as_array().unwrap().len(),
+        before.as_array().unwrap().len() + 1,
+        "one client for six puts at once"
+    );
 }

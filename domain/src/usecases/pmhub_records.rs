@@ -11,6 +11,24 @@ use crate::text::{AssociationTypeName, PmHubId};
 use crate::usecases::records::RecordsError;
 use crate::usecases::{Integration, Stores};
 
+/// Runs the attempt (an async block: find and update, or create) at most
+/// twice: two puts of one new id at once make the second creation conflict,
+/// and its second attempt then finds, and updates, the record the first
+/// made. (A macro, not a function taking an async closure: the handlers'
+/// futures must be `Send`, which an async closure's cannot yet promise.)
+macro_rules! put_retrying {
+    ($pmhub_id:expr, $attempt:block) => {{
+        let mut done = None;
+        for _ in 0..2 {
+            if let Attempt::Done(record, outcome) = (async $attempt).await? {
+                done = Some((record, outcome));
+                break;
+            }
+        }
+        done.ok_or_else(|| busy($pmhub_id))
+    }};
+}
+
 /// What a put did to the client PM Hub's id names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PutOutcome {
@@ -63,19 +81,17 @@ where
         details: ClientDetails,
     ) -> Result<(Client, PutOutcome), RecordsError> {
         self.member::<RecordsError>(practice, user).await?;
-        // Two puts of a new id at once: the second creation conflicts, and
-        // is then an update of the client the first created.
-        for _ in 0..2 {
+        put_retrying!(pmhub_id, {
             if let Some(mut current) = self.stores.client_by_pmhub_id(practice, pmhub_id).await? {
                 if current.status == ClientStatus::Deleted {
                     return Err(RecordsError::ClientDeleted(current.id));
                 }
                 if current.details == details {
-                    return Ok((current, PutOutcome::Unchanged));
+                    return Ok(Attempt::Done(current, PutOutcome::Unchanged));
                 }
-                current.details = details;
+                current.details = details.clone();
                 self.stores.save_client(&current).await?;
-                return Ok((current, PutOutcome::Updated));
+                return Ok(Attempt::Done(current, PutOutcome::Updated));
             }
             let client = Client {
                 id: ClientId::from_uuid(self.ids.next_uuid()),
@@ -83,20 +99,12 @@ where
                 status: ClientStatus::Active,
                 details: details.clone(),
             };
-            match self
+            let result = self
                 .stores
                 .create_client_for_pmhub_id(&client, pmhub_id)
-                .await
-            {
-                Ok(()) => return Ok((client, PutOutcome::Created)),
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(StoreError::Conflict(format!(
-            "client {pmhub_id} is being created by another request"
-        ))
-        .into())
+                .await;
+            created(result, client)
+        })
     }
 
     /// Deletes the client PM Hub knows by `pmhub_id`, in PM Hub only: XPM
@@ -173,35 +181,30 @@ where
     ) -> Result<(AssociationType, PutOutcome), RecordsError> {
         self.admin::<RecordsError>(practice, user, "create association types")
             .await?;
-        for _ in 0..2 {
+        put_retrying!(pmhub_id, {
             if let Some(mut current) = self
                 .stores
                 .association_type_by_pmhub_id(practice, pmhub_id)
                 .await?
             {
                 if current.name == name {
-                    return Ok((current, PutOutcome::Unchanged));
+                    return Ok(Attempt::Done(current, PutOutcome::Unchanged));
                 }
-                current.name = name;
+                current.name = name.clone();
                 self.stores.save_association_type(&current).await?;
-                return Ok((current, PutOutcome::Updated));
+                return Ok(Attempt::Done(current, PutOutcome::Updated));
             }
-            let created = AssociationType {
+            let new = AssociationType {
                 id: AssociationTypeId::from_uuid(self.ids.next_uuid()),
                 practice,
                 name: name.clone(),
             };
-            match self
+            let result = self
                 .stores
-                .create_association_type_for_pmhub_id(&created, pmhub_id)
-                .await
-            {
-                Ok(()) => return Ok((created, PutOutcome::Created)),
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(busy(pmhub_id))
+                .create_association_type_for_pmhub_id(&new, pmhub_id)
+                .await;
+            created(result, new)
+        })
     }
 
     /// Creates the association PM Hub knows by `pmhub_id`, between clients
@@ -246,7 +249,7 @@ where
                     refs.association_type,
                 )
             })?;
-        for _ in 0..2 {
+        put_retrying!(pmhub_id, {
             let existing = self
                 .stores
                 .association_by_pmhub_id(practice, pmhub_id)
@@ -258,25 +261,20 @@ where
             let wanted = Association::new(id, practice, client.id, related.id, kind.id, terms)?;
             if let Some(current) = existing {
                 if current == wanted {
-                    return Ok((current, PutOutcome::Unchanged));
+                    return Ok(Attempt::Done(current, PutOutcome::Unchanged));
                 }
                 // A deleted client's associations do not change.
                 self.changeable_client(practice, user, current.client())
                     .await?;
                 self.stores.save_association(&wanted).await?;
-                return Ok((wanted, PutOutcome::Updated));
+                return Ok(Attempt::Done(wanted, PutOutcome::Updated));
             }
-            match self
+            let result = self
                 .stores
                 .create_association_for_pmhub_id(&wanted, pmhub_id)
-                .await
-            {
-                Ok(()) => return Ok((wanted, PutOutcome::Created)),
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(busy(pmhub_id))
+                .await;
+            created(result, wanted)
+        })
     }
 }
 
@@ -288,7 +286,23 @@ pub struct PmHubAssociation<'a> {
     pub association_type: &'a PmHubId,
 }
 
-/// Two puts of one new id at once, both conflicting: rare enough to refuse.
+/// What one attempt at a put did: done, or its creation lost a race with
+/// another put of the same new id (which made the record meanwhile).
+enum Attempt<T> {
+    Done(T, PutOutcome),
+    LostRace,
+}
+
+/// A creation's result as an attempt: a conflict on the PM Hub id is a lost race.
+fn created<T>(result: Result<(), StoreError>, record: T) -> Result<Attempt<T>, RecordsError> {
+    match result {
+        Ok(()) => Ok(Attempt::Done(record, PutOutcome::Created)),
+        Err(StoreError::Conflict(_)) => Ok(Attempt::LostRace),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Two puts of one new id at once, both losing: rare enough to refuse.
 fn busy(pmhub_id: &PmHubId) -> RecordsError {
     StoreError::Conflict(format!("{pmhub_id} is being created by another request")).into()
 }
