@@ -24,10 +24,16 @@ use utoipa::openapi::{RefOr, schema};
 
 /// Unicode's White_Space: what Rust's `str::trim` removes.
 const WS: &str = r"[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]";
+/// The body of a character class of every whitespace and control character
+/// (a macro, so that `concat!` can build the classes from it).
+macro_rules! space_or_control {
+    () => {
+        r"\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+    };
+}
 /// A character a trimmed value can begin or end with: neither whitespace
 /// nor a control character.
-const EDGE: &str =
-    r"[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]";
+const EDGE: &str = concat!("[^", space_or_control!(), "]");
 /// Any character but a control character (Unicode's Cc).
 const PRINTABLE: &str = r"[^\u0000-\u001f\u007f-\u009f]";
 /// The same, with tabs and line breaks (a street address).
@@ -178,11 +184,10 @@ pub fn association_type_name_rule() -> TextRule {
 }
 
 /// Characters that are neither whitespace, control, `@` nor `.`.
-const EMAIL_PART: &str =
-    r"[^@.\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]";
+const EMAIL_PART: &str = concat!("[^@.", space_or_control!(), "]");
 
 pub fn email_rule() -> TextRule {
-    let local = r"[^@\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+";
+    let local = concat!("[^@", space_or_control!(), "]+");
     let format = format!("{local}@{EMAIL_PART}+(?:\\.{EMAIL_PART}+)+");
     TextRule::formatted(
         false,
@@ -236,24 +241,24 @@ pub fn post_code_rule() -> TextRule {
     )
 }
 
-fn reference_rule(max: usize) -> TextRule {
+fn reference_rule(max: usize, required: bool) -> TextRule {
     TextRule::new(
-        false,
-        vec![trimmed(&ascii_code(max, r"\-/.", " "), false)],
+        required,
+        vec![trimmed(&ascii_code(max, r"\-/.", " "), required)],
         format!("Letters, digits, spaces, dashes, dots and slashes; at most {max} once trimmed."),
     )
 }
 
 pub fn company_number_rule() -> TextRule {
-    reference_rule(CompanyNumber::MAX_CHARS)
+    reference_rule(CompanyNumber::MAX_CHARS, false)
 }
 
 pub fn business_number_rule() -> TextRule {
-    reference_rule(BusinessNumber::MAX_CHARS)
+    reference_rule(BusinessNumber::MAX_CHARS, false)
 }
 
 pub fn branch_number_rule() -> TextRule {
-    reference_rule(BranchNumber::MAX_CHARS)
+    reference_rule(BranchNumber::MAX_CHARS, false)
 }
 
 pub fn tax_number_rule() -> TextRule {
@@ -330,14 +335,7 @@ pub fn any_kind() -> Schema {
 
 /// A business number that must be there (a branch number needs one).
 pub fn business_number_given() -> Schema {
-    let mut rule = business_number_rule();
-    rule.required = true;
-    rule.nullable = false;
-    rule.patterns = vec![trimmed(
-        &ascii_code(BusinessNumber::MAX_CHARS, r"\-/.", " "),
-        true,
-    )];
-    rule.schema()
+    reference_rule(BusinessNumber::MAX_CHARS, true).schema()
 }
 
 /// A field left out: absent, `null` or blank.
